@@ -1,0 +1,175 @@
+package dev.loralimits.reference;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.Checks;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apfloat.Apfloat;
+import org.apfloat.ApfloatMath;
+
+/**
+ * The reference entry point and its precision contract (spec/FORMATS.md, "Precision contract").
+ *
+ * <p><b>Contract.</b> For {@code digits = N}, every returned number {@code xh} with exact value x
+ * satisfies {@code |xh - x| <= 10^{1-N} max(|x|, 10^{-N} M)}, where M is the largest magnitude among
+ * the loss and all gradient entries: N correct significant digits (the last one within one unit),
+ * except numbers more than N orders of magnitude below M (such as gradients that vanish because
+ * the key length is 1), which are correct to {@code 10^{1-2N} M} absolutely.
+ *
+ * <p><b>How it is met.</b> Inputs are exact decimals; each operation rounds to a working precision
+ * of {@code p = N + GUARD_DIGITS} digits ({@link Arithmetic}). The whole computation is repeated at
+ * {@code p' = p + GUARD_DIGITS}; the result is accepted only if every number of the two runs agrees
+ * to {@code |x_p - x_p'| <= 10^{-(N+1)} max(|x_p'|, 10^{-N} M)}, and otherwise the precision grows
+ * (doubling the step) up to {@link #maxPrecision}. Error of a fixed sequence of roundings scales as
+ * {@code K 10^{-p}} with K independent of p (a condition number), so the observed difference
+ * bounds the error at p, and the error at p' is {@code 10^{-20}} times smaller still; the accepted
+ * p' result is rounded half-even to N digits, which adds at most half a unit of the last digit.
+ * This is verification by recomputation (as in Ziv's rounding test), not interval arithmetic; the
+ * three exact forms and the finite difference agreeing to 30+ digits (ExactGradientsProperties)
+ * are the independent check.
+ */
+public final class ReferenceGradient {
+  /** Guard digits added to the requested digits; also the step between the two checking runs. */
+  public static final int GUARD_DIGITS = 20;
+  /** Default number of significant digits. */
+  public static final int DEFAULT_DIGITS = 50;
+  /** Largest number of digits an entry point accepts. */
+  public static final int MAX_DIGITS = 2000;
+  /** The method name written in gradient files. */
+  public static final String METHOD = "reference";
+
+  private ReferenceGradient() {}
+
+  /** The working-precision cap for N digits: {@code 8 N + 100}. */
+  public static long maxPrecision(int digits) {
+    return 8L * digits + 100;
+  }
+
+  /** Theorem F.1 (E3) at N digits under the precision contract. */
+  public static GradientResult compute(LoraInstance inst, int digits) {
+    return compute(inst, digits, Form.THEOREM_F_1);
+  }
+
+  /**
+   * The loss and every adapter gradient by {@code form}, each number correct to {@code digits}
+   * significant digits under the contract above.
+   *
+   * @throws IllegalArgumentException when digits is outside [1, MAX_DIGITS]
+   * @throws ArithmeticException when the contract cannot be verified below {@link #maxPrecision}
+   */
+  public static GradientResult compute(LoraInstance inst, int digits, Form form) {
+    Checks.notNull("instance", inst);
+    Checks.notNull("form", form);
+    Checks.inRange("digits", digits, 1, MAX_DIGITS);
+    ApInstance ap = ApInstance.of(inst);
+    long p = digits + GUARD_DIGITS;
+    long step = GUARD_DIGITS;
+    ApGradients coarse = computeAt(ap, form, p);
+    while (true) {
+      long fine = p + step;
+      ApGradients accurate = computeAt(ap, form, fine);
+      String disagreement = disagreement(coarse, accurate, digits);
+      if (disagreement == null) {
+        return round(accurate, digits, form);
+      }
+      if (fine >= maxPrecision(digits)) {
+        throw new ArithmeticException(
+            "could not certify " + digits + " digits of " + disagreement + " at precision " + fine);
+      }
+      coarse = accurate;
+      p = fine;
+      step *= 2;
+    }
+  }
+
+  /** One unverified run of {@code form} at working precision p (for tests and timing). */
+  public static ApGradients computeAt(ApInstance inst, Form form, long p) {
+    return form == Form.FINITE_DIFFERENCE
+        ? FiniteDifference.compute(inst, p)
+        : AdapterGradients.compute(inst, form, new Arithmetic(p));
+  }
+
+  /**
+   * Null when every number agrees under the acceptance test, else the name of the first that does
+   * not. M is the largest magnitude in the fine result (loss and every gradient entry).
+   */
+  static String disagreement(ApGradients coarse, ApGradients fine, int digits) {
+    Apfloat m = magnitude(fine);
+    if (!agrees(coarse.loss(), fine.loss(), m, digits)) {
+      return "the loss";
+    }
+    for (Adapter mu : fine.gradA().keySet()) {
+      if (!agrees(coarse.gradA().get(mu), fine.gradA().get(mu), m, digits)) {
+        return "dLoss/dA_" + mu;
+      }
+      if (!agrees(coarse.gradB().get(mu), fine.gradB().get(mu), m, digits)) {
+        return "dLoss/dB_" + mu;
+      }
+    }
+    return null;
+  }
+
+  /** M: the largest of |loss| and every gradient entry's magnitude. */
+  public static Apfloat magnitude(ApGradients g) {
+    Apfloat m = ApfloatMath.abs(g.loss());
+    for (Adapter mu : g.gradA().keySet()) {
+      m = max(m, g.gradA().get(mu).maxAbs());
+      m = max(m, g.gradB().get(mu).maxAbs());
+    }
+    return m;
+  }
+
+  private static Apfloat max(Apfloat a, Apfloat b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private static boolean agrees(ApMatrix coarse, ApMatrix fine, Apfloat m, int digits) {
+    for (int i = 0; i < fine.rows(); i++) {
+      for (int j = 0; j < fine.cols(); j++) {
+        if (!agrees(coarse.get(i, j), fine.get(i, j), m, digits)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** {@code |a - b| <= 10^{-(N+1)} max(|b|, 10^{-N} M)}, decided in exact decimal arithmetic. */
+  private static boolean agrees(Apfloat a, Apfloat b, Apfloat m, int digits) {
+    BigDecimal diff = ApMatrix.toBigDecimal(a).subtract(ApMatrix.toBigDecimal(b)).abs();
+    BigDecimal floor = ApMatrix.toBigDecimal(m).scaleByPowerOfTen(-digits);
+    BigDecimal scale = ApMatrix.toBigDecimal(b).abs().max(floor);
+    return diff.compareTo(scale.scaleByPowerOfTen(-(digits + 1))) <= 0;
+  }
+
+  /** Rounds every number half-even to N significant digits. */
+  static GradientResult round(ApGradients g, int digits, Form form) {
+    MathContext mc = new MathContext(digits, RoundingMode.HALF_EVEN);
+    Map<Adapter, AdapterGradient> out = new EnumMap<>(Adapter.class);
+    for (Adapter mu : g.gradA().keySet()) {
+      out.put(
+          mu,
+          new AdapterGradient(
+              round(g.gradA().get(mu), "dLoss/dA_" + mu, mc), round(g.gradB().get(mu), "dLoss/dB_" + mu, mc)));
+    }
+    String method = form == Form.THEOREM_F_1 ? METHOD : METHOD + "-" + form.tag();
+    return new GradientResult(method, digits, ApMatrix.toBigDecimal(g.loss()).round(mc), out);
+  }
+
+  private static DecimalMatrix round(ApMatrix m, String name, MathContext mc) {
+    BigDecimal[][] b = new BigDecimal[m.rows()][m.cols()];
+    for (int i = 0; i < m.rows(); i++) {
+      for (int j = 0; j < m.cols(); j++) {
+        b[i][j] = ApMatrix.toBigDecimal(m.get(i, j)).round(mc);
+      }
+    }
+    return DecimalMatrix.of(name, b);
+  }
+}
