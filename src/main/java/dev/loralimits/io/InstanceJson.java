@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads and writes a {@link LoraInstance} in the JSON format {@value #FORMAT}:
@@ -56,6 +58,9 @@ import java.util.Map;
 public final class InstanceJson {
   /** The value of the "format" field. */
   public static final String FORMAT = "lora-attention-instance/1";
+
+  /** The path of one input of a point, as the model names it. */
+  private static final Pattern POINT_INPUT = Pattern.compile("data\\[(\\d+)\\]\\.(XQ|XK|XV)");
 
   private InstanceJson() {}
 
@@ -196,8 +201,24 @@ public final class InstanceJson {
     try {
       return new LoraInstance(alpha, beta, d.weights, d.data);
     } catch (IllegalArgumentException e) {
-      throw s.translate("", e);
+      throw selfAttentionPath(d.data, s.translate("", e));
     }
+  }
+
+  /**
+   * The model names the three inputs of a point XQ, XK, XV; for a point given as a single "X"
+   * the message should name the field the user wrote.
+   */
+  private static InputException selfAttentionPath(List<DataPoint> data, InputException e) {
+    Matcher m = POINT_INPUT.matcher(e.path());
+    if (m.matches()) {
+      int i = Integer.parseInt(m.group(1));
+      if (i < data.size() && data.get(i).selfAttention()) {
+        return new InputException(
+            e.source(), "data[" + i + "].X", e.problem() + " (X is used as " + m.group(2) + ")", e);
+      }
+    }
+    return e;
   }
 
   private static Map<Adapter, Projection> readWeights(JsonSource s, String path)
