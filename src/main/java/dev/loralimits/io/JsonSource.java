@@ -81,6 +81,10 @@ final class JsonSource {
   private static final Pattern NON_FINITE =
       Pattern.compile("[+-]?(nan|inf|infinity|infinite)", Pattern.CASE_INSENSITIVE);
 
+  /** The syntax of a decimal number, as BigDecimal reads it. */
+  private static final Pattern DECIMAL_SYNTAX =
+      Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
+
   private final String source;
   private final JsonParser p;
   private final Limits limits;
@@ -318,6 +322,10 @@ final class JsonSource {
     try {
       return new BigDecimal(text);
     } catch (NumberFormatException e) {
+      if (DECIMAL_SYNTAX.matcher(text).matches()) {
+        // Well-formed, but the exponent does not fit a BigDecimal scale (an int).
+        throw error(path, "number out of range (exponent too large), got " + quote(text));
+      }
       throw error(path, "expected a number, got " + quote(text));
     }
   }

@@ -361,7 +361,7 @@ class InstanceJsonExamples {
   void exponentOutOfRange() {
     assertRefused(
         with("\"beta\": 1.5", "\"beta\": 1e99999999999"),
-        "inst.json: beta: expected a number, got \"1e99999999999\"");
+        "inst.json: beta: number out of range (exponent too large), got \"1e99999999999\"");
   }
 
   // -----------------------------------------------------------------------------------------------
