@@ -15,20 +15,25 @@ import org.apfloat.FixedPrecisionApfloatHelper;
  * {@code y = f / 2^K} with {@code K = 16}, so {@code |y| <= 2^{-17}}. Then
  * {@code exp(x) = e^m (T_N(y))^{2^K}} with {@code T_N(y) = sum_{n<=N} y^n / n!}.
  *
- * <p><b>Error (relative), at internal precision {@code w = p + 20}.</b>
+ * <p><b>Error (relative), at internal precision {@code w = p + 20}.</b> Each operation at
+ * precision w has relative error {@code u <= 10^{1-w}}.
  * <ol>
  *   <li>Truncation: {@code |exp(y) - T_N(y)| <= 2 |y|^{N+1}/(N+1)! exp(y)} for {@code |y| <= 1/2};
- *       N is the least with {@code 2 (2^{-17})^{N+1}/(N+1)! <= 10^{-w}}.
- *   <li>Horner evaluation of T_N: N+1 multiply-adds, each relative error {@code <= 10^{1-w}}, so
- *       {@code <= 2(N+1) 10^{1-w}} (terms are positive-dominated: {@code |y| << 1}).
- *   <li>K squarings multiply a relative error {@code epsilon} by {@code 2^K} (first order) and add
- *       {@code 2^K 10^{1-w}}: the whole is {@code <= 2^K (2N + 4) 10^{1-w} <= 10^{-(w - 8)}} for
- *       {@code N <= 30}, which holds up to w = 2120 (see {@link #terms}).
- *   <li>{@code e^m} by binary powering of e (relative error {@code 10^{1-w}}) costs at most
- *       {@code (|m| + 2 log2|m|) 10^{1-w} <= 10^{-(w-8)}} for {@code |m| <= 10^6}.
+ *       N is the least with {@code 2 (2^{-17})^{N+1}/(N+1)! <= 10^{-w}} ({@link #terms}).
+ *   <li>Horner evaluation of T_N: N+1 multiply-adds, each of relative error {@code <= 2u}, on
+ *       terms dominated by the leading 1 ({@code |y| << 1}): at most {@code (2N+2) u}.
+ *   <li>The reduction {@code y = (x - m) 2^{-K}}: one rounded subtraction, relative error u in f,
+ *       so an absolute error {@code <= u/2} in x and a relative error {@code <= u} in the result.
+ *   <li>K squarings multiply a relative error by {@code 2^K} (to first order) and each adds u:
+ *       in all {@code <= 2^K ((2N+4) u + 10^{-w})}.
+ *   <li>{@code e^m} by binary powering of e (itself within u) and one multiplication or
+ *       division: {@code <= (|m| + 2 log2|m| + 2) u} for {@code |m| <= 10^6}.
  * </ol>
- * Total {@code <= 3 10^{-(w-8)} < 10^{-(p+11)}}: below one unit in the last place of the p-digit
- * result before its final rounding. Beyond {@code |m| > 10^6} we defer to apfloat's exp.
+ * With {@code N <= 2500} (true for every w up to 16100, the largest precision the reference
+ * uses: {@code ExpSeriesProperties.termsCoverThePrecision}) the total is at most
+ * {@code (2^16 * 5006 + 10^6 + 44) u < 3.3 10^8 u < 10^{-(w-10)} = 10^{-(p+10)}}: below a
+ * ten-billionth of a unit in the last place of the p-digit result, before its final rounding.
+ * Beyond {@code |m| > 10^6} we defer to apfloat's exp.
  * Checked against {@code ApfloatMath.exp} in {@code ExpSeriesProperties}.
  */
 final class ExpSeries {
