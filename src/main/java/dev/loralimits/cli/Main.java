@@ -1,0 +1,155 @@
+package dev.loralimits.cli;
+
+import dev.loralimits.io.InputException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code lora-limits} command: subcommands {@link GradientCommand gradient} and
+ * {@link DemoCommand demo}.
+ *
+ * <p>Exit codes: {@value #OK} success, {@value #COMPUTATION_FAILED} the computation failed (the
+ * precision contract could not be certified, or an internal error), {@value #UNUSABLE_INPUT}
+ * unusable input or a usage error. Every failure is reported on one line of standard error (usage
+ * errors add a one-line hint); no stack trace is printed unless the environment variable
+ * {@value #DEBUG_ENV} is {@code 1}.
+ */
+@Command(
+    name = "lora-limits",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    subcommands = {GradientCommand.class, DemoCommand.class},
+    description = {
+      "Arbitrary-precision reference for \"Computational Limits of Low-Rank Adaptation (LoRA)"
+          + " Fine-Tuning for Transformer Models\" (Hu, Su, Kuo, Song, Liu; ICLR 2025,"
+          + " arXiv:2406.03136): the loss and the adapter gradients of LoRA attention.",
+      ""
+    },
+    commandListHeading = "%nCommands:%n",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:computation failed (precision not certified, internal error)",
+      "2:unusable input or usage error"
+    },
+    footer = {"", "Run 'lora-limits COMMAND --help' for the options of a command."})
+public final class Main implements Runnable {
+  /** The version printed by {@code --version}. */
+  public static final String VERSION = "0.1.0-SNAPSHOT";
+  /** The program name used in messages. */
+  public static final String NAME = "lora-limits";
+
+  /** Exit code: success. */
+  public static final int OK = 0;
+  /** Exit code: the computation failed. */
+  public static final int COMPUTATION_FAILED = 1;
+  /** Exit code: unusable input or usage error. */
+  public static final int UNUSABLE_INPUT = 2;
+
+  /** Environment variable that, set to {@code 1}, adds stack traces to internal errors. */
+  public static final String DEBUG_ENV = "LORA_LIMITS_DEBUG";
+
+  @Spec private CommandSpec spec;
+
+  /** Version text for picocli. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {NAME + " " + VERSION};
+    }
+  }
+
+  /** Without a subcommand: a usage error. */
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing command (gradient or demo)");
+  }
+
+  /**
+   * Runs the command line {@code args}, writing results to {@code out} and messages to
+   * {@code err}; never throws and never calls {@code System.exit}.
+   *
+   * @return the exit code: {@value #OK}, {@value #COMPUTATION_FAILED} or {@value #UNUSABLE_INPUT}
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
+    PrintWriter errWriter = new PrintWriter(err, true, StandardCharsets.UTF_8);
+    try {
+      CommandLine cl = new CommandLine(new Main());
+      cl.setOut(outWriter);
+      cl.setErr(errWriter);
+      cl.setParameterExceptionHandler(Main::usageError);
+      cl.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line.getErr()));
+      return cl.execute(args == null ? new String[0] : args);
+    } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+      // Failures outside picocli's handlers (e.g. while building the command model).
+      return failure(e, errWriter);
+    } finally {
+      outWriter.flush();
+      errWriter.flush();
+    }
+  }
+
+  /** Entry point of the jar: exits with the code of {@link #run}. */
+  public static void main(String[] args) {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    System.exit(run(args, out, err));
+  }
+
+  /** A picocli usage error: its message and a one-line hint, exit {@value #UNUSABLE_INPUT}. */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println(NAME + ": " + oneLine(e.getMessage()));
+    String name = cl.getCommandSpec().qualifiedName();
+    err.println("Try '" + name + " --help' for usage.");
+    err.flush();
+    return UNUSABLE_INPUT;
+  }
+
+  /**
+   * Maps an exception from a command to one line on {@code err} and an exit code:
+   *
+   * <ul>
+   *   <li>{@link InputException}: its message as is (it names file, field and rule), exit 2;
+   *   <li>{@link IllegalArgumentException} (bad digits, a model rule): exit 2;
+   *   <li>{@link ArithmeticException} (precision not certified): exit 1;
+   *   <li>anything else: "internal error", exit 1, with a stack trace only under {@value #DEBUG_ENV}.
+   * </ul>
+   */
+  static int failure(Throwable e, PrintWriter err) {
+    int code;
+    if (e instanceof InputException) {
+      err.println(oneLine(e.getMessage()));
+      code = UNUSABLE_INPUT;
+    } else if (e instanceof ParameterException pe) {
+      code = usageError(pe, new String[0]);
+    } else if (e instanceof IllegalArgumentException) {
+      err.println(NAME + ": " + oneLine(e.getMessage()));
+      code = UNUSABLE_INPUT;
+    } else if (e instanceof ArithmeticException) {
+      err.println(NAME + ": " + oneLine(e.getMessage()));
+      code = COMPUTATION_FAILED;
+    } else {
+      err.println(NAME + ": internal error: " + e.getClass().getName() + ": " + oneLine(e.getMessage()));
+      if ("1".equals(System.getenv(DEBUG_ENV))) {
+        e.printStackTrace(err);
+      }
+      code = COMPUTATION_FAILED;
+    }
+    err.flush();
+    return code;
+  }
+
+  /** {@code s} with line breaks folded into spaces, so that a message stays on one line. */
+  static String oneLine(String s) {
+    return s == null ? "(no message)" : s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+  }
+}
