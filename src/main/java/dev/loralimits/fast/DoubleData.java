@@ -1,0 +1,108 @@
+package dev.loralimits.fast;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.DataPoint;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.Projection;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An instance in doubles (each decimal input rounded once to the nearest double) with the merged
+ * weights {@code W = W* + (alpha/r) B A} and the absolute majorants
+ * {@code |W*| + |alpha/r| |B| |A|} that the rounding bounds use.
+ */
+final class DoubleData {
+  final double alpha;
+  final double beta;
+  final Map<Adapter, double[][]> frozen = new EnumMap<>(Adapter.class);
+  final Map<Adapter, double[][]> a = new EnumMap<>(Adapter.class);
+  final Map<Adapter, double[][]> b = new EnumMap<>(Adapter.class);
+  final Map<Adapter, double[][]> merged = new EnumMap<>(Adapter.class);
+  final Map<Adapter, Double> maxMergedMajorant = new EnumMap<>(Adapter.class);
+  final Map<Adapter, Integer> rank = new EnumMap<>(Adapter.class);
+  final List<double[][][]> points = new ArrayList<>(); // {XQ, XK, XV, Y}
+
+  DoubleData(LoraInstance inst) {
+    alpha = inst.alpha().doubleValue();
+    beta = inst.beta().doubleValue();
+    for (Adapter mu : Adapter.values()) {
+      Projection p = inst.projection(mu);
+      double[][] w = p.frozen().toDoubles();
+      frozen.put(mu, w);
+      double[][] m = copy(w);
+      double[][] maj = abs(w);
+      int r = 0;
+      if (p.isAdapted()) {
+        double[][] aa = p.a().toDoubles();
+        double[][] bb = p.b().toDoubles();
+        a.put(mu, aa);
+        b.put(mu, bb);
+        r = aa.length;
+        double s = alpha / r;
+        for (int i = 0; i < m.length; i++) {
+          for (int j = 0; j < m[0].length; j++) {
+            double ba = 0;
+            double baAbs = 0;
+            for (int k = 0; k < r; k++) {
+              ba += bb[i][k] * aa[k][j];
+              baAbs += Math.abs(bb[i][k] * aa[k][j]);
+            }
+            m[i][j] = w[i][j] + s * ba;
+            maj[i][j] = Math.abs(w[i][j]) + Math.abs(s) * baAbs;
+          }
+        }
+      }
+      rank.put(mu, r);
+      merged.put(mu, m);
+      double mx = 0;
+      for (double[] row : maj) {
+        for (double x : row) {
+          mx = Math.max(mx, x);
+        }
+      }
+      maxMergedMajorant.put(mu, mx);
+    }
+    for (DataPoint p : inst.data()) {
+      points.add(new double[][][] {p.xq().toDoubles(), p.xk().toDoubles(), p.xv().toDoubles(), p.y().toDoubles()});
+    }
+  }
+
+  static double[][] copy(double[][] m) {
+    double[][] c = new double[m.length][];
+    for (int i = 0; i < m.length; i++) {
+      c[i] = m[i].clone();
+    }
+    return c;
+  }
+
+  static double[][] abs(double[][] m) {
+    double[][] c = new double[m.length][m[0].length];
+    for (int i = 0; i < m.length; i++) {
+      for (int j = 0; j < m[0].length; j++) {
+        c[i][j] = Math.abs(m[i][j]);
+      }
+    }
+    return c;
+  }
+
+  /** {@code x w} as a flat row-major array. */
+  static double[] multiply(double[][] x, double[][] w) {
+    int n = x.length;
+    int k = w.length;
+    int m = w[0].length;
+    double[] out = new double[n * m];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        double s = 0;
+        for (int t = 0; t < k; t++) {
+          s += x[i][t] * w[t][j];
+        }
+        out[i * m + j] = s;
+      }
+    }
+    return out;
+  }
+}
