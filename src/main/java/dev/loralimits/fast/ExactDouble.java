@@ -53,7 +53,9 @@ import java.util.concurrent.Future;
  *
  * <p><b>Accuracy.</b> Each result y satisfies
  * {@code |y_computed - y| <= 1.02 x ybar + 3.01 2^-1021 ybar(1)} with
- * {@code x = u (n + 3 (Lk + 4) + 6 (nS + 2) Sbar)}, ybar the same program run on absolute values:
+ * {@code x = u (n + 3 (L + 4) + 6 (kS + 2) Sbar)}, {@code n = 8D + 3L + NL + 31},
+ * {@code kS = 5D + 16} (D the largest width, L the largest length, N the number of points, Sbar
+ * the largest score of the absolute-value program), ybar the same program run on absolute values:
  * proofs-notes/EXACT-DOUBLE.md, checked by {@code ExactDoubleProperties}.
  */
 public final class ExactDouble {

@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * <pre>
  *   |y_computed - y| <= SAFETY x ybar + UNDERFLOW 2^-1021 ybar(1),
- *   x = u (n + 3 (L + 4) + 6 (nS + 2) Sbar),  n = 4D + 2L + N L + 8,  nS = 3D + 4,
+ *   x = u (n + 3 (L + 4) + 6 (kS + 2) Sbar),  n = 8D + 3L + N L + 31,  kS = 5D + 16,
  * </pre>
  *
  * where ybar is the same program run on absolute values (every input replaced by its magnitude,
@@ -22,7 +22,11 @@ import java.util.Map;
 final class RoundingBound {
   /** Unit roundoff of binary64 round-to-nearest. */
   static final double U = 0x1p-53;
-  /** Covers the second-order terms: {@code e^x - 1 <= 1.006 x} and ybar's own error, for x <= 0.005. */
+  /**
+   * Covers the second-order terms (EXACT-DOUBLE.md section 3): {@code e^x - 1 <= 1.006 x}, ybar
+   * computed in doubles from rounded inputs and F within {@code 1.006 x} of the exact ybar, and
+   * {@code gamma_k <= 1.001 k u}; {@code 1.006 (1 + 1.006 x) 1.001 <= 1.02} for x <= 0.005.
+   */
   static final double SAFETY = 1.02;
   /** Validity range of SAFETY. */
   static final double MAX_X = 0.005;
@@ -49,12 +53,13 @@ final class RoundingBound {
     for (DoubleInstance.Point p : inst.points()) {
       lMax = Math.max(lMax, Math.max(p.xq().length, p.xk().length));
     }
-    int n = 4 * dMax + 2 * lMax + inst.points().size() * lMax + 8;
-    int nS = 3 * dMax + 4;
+    // EXACT-DOUBLE.md section 2: most roundings on any term of an output (n) and of a score (kS)
+    int n = 8 * dMax + 3 * lMax + inst.points().size() * lMax + 31;
+    int kS = 5 * dMax + 16;
     Magnitudes real = new Magnitudes(inst, false);
     Magnitudes ones = new Magnitudes(inst, true);
     sbar = real.sbar;
-    x = U * (n + 3.0 * (lMax + 4) + 6.0 * (nS + 2) * sbar);
+    x = U * (n + 3.0 * (lMax + 4) + 6.0 * (kS + 2) * sbar);
     lossBar = real.loss;
     lossBarOnes = ones.loss;
     aBar = real.ga;
