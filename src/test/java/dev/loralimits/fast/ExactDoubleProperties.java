@@ -1,0 +1,253 @@
+package dev.loralimits.fast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.DataPoint;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.reference.ReferenceGradient;
+import dev.loralimits.testing.InstanceArbitraries;
+import dev.loralimits.testing.Instances;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Group;
+import net.jqwik.api.Label;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * Theorem F.1 in doubles ({@link ExactDouble}) against the 30-digit reference, entry by entry,
+ * within the derived rounding bound of proofs-notes/EXACT-DOUBLE.md ({@link RoundingBound}), and
+ * bit-identical for every thread count.
+ */
+@Label("Theorem F.1 (doubles) = reference within the rounding bound")
+class ExactDoubleProperties {
+  /** Digits of the reference; its own error, 1e-29 relative, is added to the bound. */
+  static final int REFERENCE_DIGITS = 30;
+  /** Reference contract at N digits: {@code |ref - y| <= 10^(1-N) max(|y|, 10^-N M)} (with |y| <= 1.01 |ref|). */
+  static final double REFERENCE_ERROR = 1.01e-29;
+
+  @Provide
+  Arbitrary<Instances.Spec> specs() {
+    return InstanceArbitraries.specs(6, 4);
+  }
+
+  @Property(tries = 60)
+  @Label("every entry within SAFETY x ybar + underflow term + reference error")
+  void agreesWithReferenceWithinRoundingBound(@ForAll("specs") Instances.Spec spec, @ForAll long seed) {
+    Statistics.label("Lk").collect(spec.lk() == 1 ? "Lk = 1" : "Lk > 1");
+    Statistics.label("attention").collect(spec.cross() ? (spec.lq() != spec.lk() ? "cross, Lq != Lk" : "cross") : "self");
+    Statistics.label("Lk").coverage(c -> c.check("Lk = 1").count(n -> n > 0));
+    Statistics.label("attention").coverage(c -> c.check("cross, Lq != Lk").count(n -> n > 0));
+    Statistics.label("error / bound").collect(bucket(checkAgainstReference(Instances.random(spec, seed))));
+  }
+
+  @Group
+  @Label("large scores: log-sum-exp keeps every number finite and within the bound")
+  class LargeScores {
+    @Provide
+    Arbitrary<Double> targets() {
+      return Arbitraries.of(700.0, 1e4);
+    }
+
+    @Property(tries = 12)
+    void scoresNear700And1e4(
+        @ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll("targets") double target) {
+      LoraInstance inst = withMaxScore(Instances.random(spec, seed), target);
+      Assume.that(inst != null);
+      double reached = maxAbsScore(DoubleInstance.of(inst));
+      assertThat(reached).as("max |S|").isBetween(0.9 * target, 1.1 * target);
+      checkAgainstReference(inst);
+    }
+  }
+
+  @Group
+  @Label("special shapes")
+  class Shapes {
+    @Provide
+    Arbitrary<Instances.Spec> keyLengthOne() {
+      return InstanceArbitraries.specs(6, 4).map(s -> withLengths(s, s.cross() ? s.lq() : 1, 1, s.cross()));
+    }
+
+    @Provide
+    Arbitrary<Instances.Spec> crossUnequal() {
+      return InstanceArbitraries.specs(6, 4)
+          .map(s -> withLengths(s, s.lq(), s.lq() == s.lk() ? s.lq() + 1 : s.lk(), true));
+    }
+
+    /** Lk = 1 (self-attention: L = 1; cross: any Lq): F = [1] exactly, so P = 0 and the Q and K gradients are exactly 0. */
+    @Property(tries = 15)
+    void keyLengthOneGivesExactZeroForQAndK(@ForAll("keyLengthOne") Instances.Spec spec, @ForAll long seed) {
+      LoraInstance inst = Instances.random(spec, seed);
+      checkAgainstReference(inst);
+      DoubleGradients g = ExactDouble.gradient(inst, 1);
+      for (Adapter mu : g.gradA().keySet()) {
+        if (mu != Adapter.V) {
+          assertThat(maxAbs(g.gradA().get(mu))).as("dLoss/dA_" + mu).isZero();
+          assertThat(maxAbs(g.gradB().get(mu))).as("dLoss/dB_" + mu).isZero();
+        }
+      }
+    }
+
+    @Property(tries = 15)
+    void crossAttentionWithUnequalLengths(@ForAll("crossUnequal") Instances.Spec spec, @ForAll long seed) {
+      Assume.that(spec.lq() != spec.lk());
+      checkAgainstReference(Instances.random(spec, seed));
+    }
+  }
+
+  @Group
+  @Label("determinism")
+  class Threads {
+    @Provide
+    Arbitrary<Instances.Spec> larger() {
+      return InstanceArbitraries.specs(60, 4);
+    }
+
+    @Property(tries = 30)
+    @Label("1, 2 and 3 threads give bit-identical results")
+    void threadCountDoesNotChangeOneBit(@ForAll("larger") Instances.Spec spec, @ForAll long seed) {
+      DoubleInstance inst = DoubleInstance.of(Instances.random(spec, seed));
+      DoubleGradients one = ExactDouble.gradient(inst, 1);
+      for (int threads : new int[] {2, 3}) {
+        DoubleGradients more = ExactDouble.gradient(inst, threads);
+        assertThat(Double.doubleToRawLongBits(more.loss())).as("loss, %d threads", threads)
+            .isEqualTo(Double.doubleToRawLongBits(one.loss()));
+        assertThat(more.gradA().keySet()).isEqualTo(one.gradA().keySet());
+        for (Adapter mu : one.gradA().keySet()) {
+          assertThat(more.gradA().get(mu)).as("dLoss/dA_%s, %d threads", mu, threads).isEqualTo(one.gradA().get(mu));
+          assertThat(more.gradB().get(mu)).as("dLoss/dB_%s, %d threads", mu, threads).isEqualTo(one.gradB().get(mu));
+        }
+      }
+    }
+  }
+
+  /**
+   * Asserts every number of ExactDouble within the bound of the 30-digit reference; returns the
+   * largest error / bound ratio.
+   */
+  static double checkAgainstReference(LoraInstance inst) {
+    DoubleInstance di = DoubleInstance.of(inst);
+    DoubleGradients g = ExactDouble.gradient(di, 2);
+    GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
+    RoundingBound b = RoundingBound.of(di);
+    assertThat(b.x).as("x (validity of SAFETY)").isLessThanOrEqualTo(RoundingBound.MAX_X);
+    double m = magnitude(ref);
+    assertThat(g.gradA().keySet()).isEqualTo(inst.adapted());
+    double worst = check("loss", g.loss(), ref.loss(), b.bound(b.lossBar, b.lossBarOnes), m);
+    for (Adapter mu : ref.gradients().keySet()) {
+      worst = Math.max(worst, check("dLoss/dA_" + mu, g.gradA().get(mu), ref.gradients().get(mu).a(), b, b.aBar.get(mu), b.aBarOnes.get(mu), m));
+      worst = Math.max(worst, check("dLoss/dB_" + mu, g.gradB().get(mu), ref.gradients().get(mu).b(), b, b.bBar.get(mu), b.bBarOnes.get(mu), m));
+    }
+    return worst;
+  }
+
+  private static double check(
+      String name, double[][] got, DecimalMatrix ref, RoundingBound b, double[][] bar, double[][] ones, double m) {
+    assertThat(got.length).as(name + " rows").isEqualTo(ref.rows());
+    assertThat(got[0].length).as(name + " columns").isEqualTo(ref.cols());
+    double worst = 0;
+    for (int i = 0; i < ref.rows(); i++) {
+      for (int j = 0; j < ref.cols(); j++) {
+        worst = Math.max(worst, check(name + "[" + i + "][" + j + "]", got[i][j], ref.get(i, j), b.bound(bar[i][j], ones[i][j]), m));
+      }
+    }
+    return worst;
+  }
+
+  private static double check(String name, double got, BigDecimal ref, double bound, double m) {
+    assertThat(got).as(name).isFinite();
+    double err = new BigDecimal(got).subtract(ref).abs().doubleValue();
+    double refErr = REFERENCE_ERROR * Math.max(Math.abs(ref.doubleValue()), 1e-30 * m);
+    assertThat(err).as("|%s - reference| (reference %s)", name, ref.round(new MathContext(20)))
+        .isLessThanOrEqualTo(bound + refErr);
+    return bound + refErr == 0 ? 0 : err / (bound + refErr);
+  }
+
+  private static double magnitude(GradientResult r) {
+    double m = Math.abs(r.loss().doubleValue());
+    for (var e : r.gradients().values()) {
+      m = Math.max(m, e.a().maxAbs().doubleValue());
+      m = Math.max(m, e.b().maxAbs().doubleValue());
+    }
+    return m;
+  }
+
+  private static String bucket(double ratio) {
+    if (ratio == 0) {
+      return "0";
+    }
+    return "1e" + (int) Math.floor(Math.log10(ratio));
+  }
+
+  private static double maxAbs(double[][] m) {
+    double x = 0;
+    for (double[] row : m) {
+      for (double v : row) {
+        x = Math.max(x, Math.abs(v));
+      }
+    }
+    return x;
+  }
+
+  static Instances.Spec withLengths(Instances.Spec s, int lq, int lk, boolean cross) {
+    return new Instances.Spec(
+        lq, cross ? lk : lq, s.d(), s.r(), s.points(), cross, s.adapters(), s.alpha(), s.beta(), s.scale());
+  }
+
+  /** The largest |S[j,l]| over all points, in doubles. */
+  static double maxAbsScore(DoubleInstance inst) {
+    double[][] wq = ExactDouble.merged(inst, Adapter.Q);
+    double[][] wk = ExactDouble.merged(inst, Adapter.K);
+    double m = 0;
+    for (DoubleInstance.Point p : inst.points()) {
+      double[][] s = RoundingBound.mul(RoundingBound.mul(p.xq(), wq), RoundingBound.transpose(RoundingBound.mul(p.xk(), wk)));
+      for (double[] row : s) {
+        for (double v : row) {
+          m = Math.max(m, Math.abs(inst.beta() * v));
+        }
+      }
+    }
+    return m;
+  }
+
+  /**
+   * The instance with X^Q and X^K multiplied by k (X, for self-attention) such that max |S| is
+   * about target (S scales by k^2); null when every score is near 0.
+   */
+  static LoraInstance withMaxScore(LoraInstance inst, double target) {
+    double now = maxAbsScore(DoubleInstance.of(inst));
+    if (now < 1e-3) {
+      return null;
+    }
+    BigDecimal k = new BigDecimal(Math.sqrt(target / now)).round(new MathContext(6));
+    List<DataPoint> pts = new ArrayList<>();
+    for (DataPoint p : inst.data()) {
+      if (p.selfAttention()) {
+        pts.add(DataPoint.self(times(p.xq(), k), p.y()));
+      } else {
+        pts.add(DataPoint.cross(times(p.xq(), k), times(p.xk(), k), p.xv(), p.y()));
+      }
+    }
+    return new LoraInstance(inst.alpha(), inst.beta(), inst.weights(), pts);
+  }
+
+  private static DecimalMatrix times(DecimalMatrix m, BigDecimal k) {
+    BigDecimal[][] b = new BigDecimal[m.rows()][m.cols()];
+    for (int i = 0; i < m.rows(); i++) {
+      for (int j = 0; j < m.cols(); j++) {
+        b[i][j] = m.get(i, j).multiply(k);
+      }
+    }
+    return DecimalMatrix.of("X", b);
+  }
+}
