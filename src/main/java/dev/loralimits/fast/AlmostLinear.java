@@ -81,6 +81,16 @@ public final class AlmostLinear {
    */
   public static FastResult gradient(LoraInstance inst, Options opt) {
     Checks.notNull("instance", inst);
+    return gradient(DoubleInstance.of(inst), opt);
+  }
+
+  /**
+   * The same on an instance already in doubles (benchmarks, large L). The bound then refers to
+   * the exact gradient of the double inputs (conversion errors are zero).
+   */
+  public static FastResult gradient(DoubleInstance inst, Options opt) {
+    Checks.notNull("instance", inst);
+    Checks.notNull("options", opt);
     DoubleData dd = new DoubleData(inst);
     List<Prepared> pts = new ArrayList<>();
     for (int i = 0; i < dd.points.size(); i++) {

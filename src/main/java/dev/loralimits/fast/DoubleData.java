@@ -1,16 +1,14 @@
 package dev.loralimits.fast;
 
 import dev.loralimits.model.Adapter;
-import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.LoraInstance;
-import dev.loralimits.model.Projection;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * An instance in doubles (each decimal input rounded once to the nearest double) with the merged
+ * A {@link DoubleInstance} (each decimal input rounded once to the nearest double) with the merged
  * weights {@code W = W* + (alpha/r) B A} and the absolute majorants
  * {@code |W*| + |alpha/r| |B| |A|} that the rounding bounds use.
  */
@@ -26,18 +24,22 @@ final class DoubleData {
   final List<double[][][]> points = new ArrayList<>(); // {XQ, XK, XV, Y}
 
   DoubleData(LoraInstance inst) {
-    alpha = inst.alpha().doubleValue();
-    beta = inst.beta().doubleValue();
+    this(DoubleInstance.of(inst));
+  }
+
+  DoubleData(DoubleInstance inst) {
+    alpha = inst.alpha();
+    beta = inst.beta();
     for (Adapter mu : Adapter.values()) {
-      Projection p = inst.projection(mu);
-      double[][] w = p.frozen().toDoubles();
+      DoubleInstance.Weight p = inst.weight(mu);
+      double[][] w = p.frozen();
       frozen.put(mu, w);
       double[][] m = copy(w);
       double[][] maj = abs(w);
       int r = 0;
       if (p.isAdapted()) {
-        double[][] aa = p.a().toDoubles();
-        double[][] bb = p.b().toDoubles();
+        double[][] aa = p.a();
+        double[][] bb = p.b();
         a.put(mu, aa);
         b.put(mu, bb);
         r = aa.length;
@@ -63,10 +65,10 @@ final class DoubleData {
           mx = Math.max(mx, x);
         }
       }
-      maxMergedMajorant.put(mu, mx);
+      maxMergedMajorant.put(mu, FastBound.up(mx * (1 + FastBound.gamma(r + 2.0))));
     }
-    for (DataPoint p : inst.data()) {
-      points.add(new double[][][] {p.xq().toDoubles(), p.xk().toDoubles(), p.xv().toDoubles(), p.y().toDoubles()});
+    for (DoubleInstance.Point p : inst.points()) {
+      points.add(new double[][][] {p.xq(), p.xk(), p.xv(), p.y()});
     }
   }
 
