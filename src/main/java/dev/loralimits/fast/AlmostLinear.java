@@ -264,14 +264,29 @@ public final class AlmostLinear {
             g, rank, radius, budget);
       }
       Certificate best = null;
+      boolean roundingAloneTooLarge = true;
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
-        Certificate c = certify(dd, pts, ExpPolynomial.of(kind, g, radius), radius, (int) rank);
+        ExpPolynomial poly = ExpPolynomial.of(kind, g, radius);
+        Certificate c = certify(dd, pts, poly, radius, (int) rank);
         if (c.maxGradientBound() <= epsilon && (best == null || c.maxGradientBound() < best.maxGradientBound())) {
           best = c;
         }
       }
+      // Any polynomial with relative error <= 1/2 on [-R, R] has A(R) >= |P(R)| >= e^R / 2, and the
+      // rounding part grows with n_agg (so with g): if it alone exceeds epsilon with delta = 0 and
+      // A(R) = e^R / 2 at this g, no degree >= g can be certified (FAST-BOUND.md §8).
+      roundingAloneTooLarge =
+          certify(dd, pts, 0.0, Math.exp(radius) / 2, g, radius, (int) rank).maxGradientBound() > epsilon;
       if (best != null) {
         return best;
+      }
+      if (roundingAloneTooLarge && g >= 1) {
+        // the rounding part grows with g (n_agg and A(R) do), so no higher degree can succeed
+        throw new OutsideEfficientRegimeException(
+            String.format(
+                "outside the efficient regime: rounding alone exceeds epsilon %.3g at degree %d, rank %d, R = %.4g",
+                epsilon, g, rank, radius),
+            g, rank, radius, budget);
       }
     }
     throw new OutsideEfficientRegimeException(
@@ -282,14 +297,21 @@ public final class AlmostLinear {
 
   /** The bounds of FAST-BOUND.md for one polynomial. */
   static Certificate certify(DoubleData dd, List<Prepared> pts, ExpPolynomial poly, double radius, int rank) {
-    Certificate c = new Certificate();
+    Certificate c = certify(
+        dd, pts, poly.relativeErrorBound(), poly.absoluteCoefficientSum(), poly.degree(), radius, rank);
     c.poly = poly;
+    return c;
+  }
+
+  /** The bounds for a polynomial of degree g with relative error delta and {@code A(R) = absSum}. */
+  static Certificate certify(
+      DoubleData dd, List<Prepared> pts, double delta, double absSum, int degree, double radius, int rank) {
+    Certificate c = new Certificate();
     Map<Adapter, Double> err = new EnumMap<>(Adapter.class);
     Map<Adapter, Double> maj = new EnumMap<>(Adapter.class);
     double loss = 0;
     for (Prepared p : pts) {
-      FastBound.PointBound b = FastBound.point(
-          p.norms, poly.relativeErrorBound(), poly.absoluteCoefficientSum(), radius, rank, poly.degree());
+      FastBound.PointBound b = FastBound.point(p.norms, delta, absSum, radius, rank, degree);
       err.merge(Adapter.Q, b.gq(), Double::sum);
       err.merge(Adapter.K, b.gk(), Double::sum);
       err.merge(Adapter.V, b.gv(), Double::sum);
