@@ -122,6 +122,91 @@ class AlmostLinearProperties {
     }
   }
 
+  @Provide
+  Arbitrary<Instances.Spec> largerSpecs() {
+    return net.jqwik.api.Combinators.combine(
+            Arbitraries.of(64, 128, 256), Arbitraries.integers().between(1, 3), InstanceArbitraries.adapterSets(),
+            Arbitraries.of(0.05, 0.1, 0.25))
+        .as((l, d, ad, scale) -> new Instances.Spec(
+            l, l, d, 1, 1, false, ad, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, scale));
+  }
+
+  /**
+   * Larger L, default rank budget: the fast answer is within its certified bound of the exact
+   * gradient, checked against {@link ExactDouble} plus that algorithm's own rounding allowance
+   * ({@link RoundingBound}, proofs-notes/EXACT-DOUBLE.md), and the bound is at most epsilon.
+   */
+  @Property(tries = 12)
+  void fastIsWithinItsBoundOfExactDoubleAtLargerL(
+      @ForAll("largerSpecs") Instances.Spec spec, @ForAll long seed, @ForAll("largeEpsilons") double eps) {
+    DoubleInstance inst = DoubleInstance.of(Instances.random(spec, seed));
+    FastResult r;
+    try {
+      r = AlmostLinear.gradient(inst, new AlmostLinear.Options(eps, 2, 0));
+    } catch (OutsideEfficientRegimeException e) {
+      Statistics.label("outcome").collect("refused");
+      return;
+    }
+    Statistics.label("outcome").collect("answered");
+    Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p > 50));
+    DoubleGradients exact = ExactDouble.gradient(inst, 2);
+    RoundingBound allowance = RoundingBound.of(inst);
+    for (Adapter mu : exact.gradA().keySet()) {
+      check(r.gradients().gradA().get(mu), exact.gradA().get(mu), r.boundA().get(mu),
+          allowance, allowance.aBar.get(mu), allowance.aBarOnes.get(mu));
+      check(r.gradients().gradB().get(mu), exact.gradB().get(mu), r.boundB().get(mu),
+          allowance, allowance.bBar.get(mu), allowance.bBarOnes.get(mu));
+      assertThat(Math.max(r.boundA().get(mu), r.boundB().get(mu))).isLessThanOrEqualTo(eps);
+    }
+  }
+
+  @Provide
+  Arbitrary<Double> largeEpsilons() {
+    return Arbitraries.of(1e-4, 1e-6);
+  }
+
+  private static void check(
+      double[][] fast, double[][] exact, double bound, RoundingBound allowance, double[][] bar, double[][] barOnes) {
+    for (int i = 0; i < exact.length; i++) {
+      for (int j = 0; j < exact[0].length; j++) {
+        double allowed = bound + allowance.bound(bar[i][j], barOnes[i][j]);
+        assertThat(Math.abs(fast[i][j] - exact[i][j])).as("entry (%d, %d)", i, j).isLessThanOrEqualTo(allowed);
+      }
+    }
+  }
+
+  /**
+   * Outside the regime (large Gamma, so large R): the fast method either meets its certified bound
+   * or refuses; never wrong silently. Both outcomes must occur.
+   */
+  @Property(tries = 40)
+  void largeNormsRefuseOrMeetTheBound(
+      @ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll("bigScales") double scale) {
+    LoraInstance inst = Instances.random(withScale(spec, scale), seed);
+    FastResult r;
+    try {
+      r = AlmostLinear.gradient(inst, new AlmostLinear.Options(1e-6, 1, TEST_RANK_BUDGET));
+    } catch (OutsideEfficientRegimeException e) {
+      Statistics.label("outcome").collect("refused");
+      Statistics.label("outcome").coverage(c -> c.check("refused").count(n -> n > 0));
+      assertThat(e.getMessage()).startsWith("outside the efficient regime");
+      assertThat(e.radius()).isPositive();
+      return;
+    }
+    Statistics.label("outcome").collect("answered");
+    GradientResult ref = ReferenceGradient.compute(inst, 30);
+    for (Adapter mu : ref.gradients().keySet()) {
+      assertThat(maxError(r.gradients().gradA().get(mu), ref.gradients().get(mu).a())).isLessThanOrEqualTo(r.boundA().get(mu));
+      assertThat(maxError(r.gradients().gradB().get(mu), ref.gradients().get(mu).b())).isLessThanOrEqualTo(r.boundB().get(mu));
+      assertThat(Math.max(r.boundA().get(mu), r.boundB().get(mu))).isLessThanOrEqualTo(1e-6);
+    }
+  }
+
+  @Provide
+  Arbitrary<Double> bigScales() {
+    return Arbitraries.of(2.0, 4.0, 8.0);
+  }
+
   /** With the default budget a small instance is never cheaper than exact: the answer is a refusal. */
   @Example
   void defaultBudgetRefusesWhereExactIsCheaper() {
