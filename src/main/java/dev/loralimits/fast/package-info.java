@@ -1,0 +1,17 @@
+/**
+ * Double-precision algorithms: the exact quadratic gradient and the almost-linear one.
+ *
+ * <p>{@link dev.loralimits.fast.ExactDouble} is Theorem F.1 in doubles: stable (row maxima
+ * subtracted), streamed over query rows (no L x L matrix), multi-threaded with results independent
+ * of the thread count; its rounding error is bounded in proofs-notes/EXACT-DOUBLE.md.
+ *
+ * <p>{@link dev.loralimits.fast.AlmostLinear} is Lemmas 3.3-3.7 with Theorems 3.1 and A.1 (and
+ * the V adapters): a certified polynomial ({@link dev.loralimits.fast.ExpPolynomial}) turns the
+ * attention matrix into low-rank factors ({@link dev.loralimits.fast.FeatureMap}), and every
+ * gradient is assembled from factor aggregates in {@code O(L k1 d^2)} time. Each answer carries a
+ * certified max-entry error bound ({@link dev.loralimits.fast.FastBound},
+ * proofs-notes/FAST-BOUND.md) that covers the polynomial and every rounding; when the bound cannot
+ * meet epsilon within the rank budget, it refuses
+ * ({@link dev.loralimits.fast.OutsideEfficientRegimeException}).
+ */
+package dev.loralimits.fast;
