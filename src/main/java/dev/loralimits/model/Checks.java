@@ -85,4 +85,37 @@ public final class Checks {
       throw new IllegalArgumentException(message);
     }
   }
+
+  /**
+   * NaN-safe closed-interval check.
+   *
+   * @throws IllegalArgumentException "{@code name} (x) must be in [lo, hi]" when x is NaN or
+   *     outside [lo, hi]
+   */
+  public static double inClosedRange(String name, double x, double lo, double hi) {
+    if (!(x >= lo && x <= hi)) {
+      throw new IllegalArgumentException(
+          name + " (" + x + ") must be in [" + bound(lo) + ", " + bound(hi) + "]");
+    }
+    return x;
+  }
+
+  /**
+   * NaN-safe open-interval check.
+   *
+   * @throws IllegalArgumentException "{@code name} (x) must be in (lo, hi)" when x is NaN or
+   *     outside (lo, hi)
+   */
+  public static double inOpenRange(String name, double x, double lo, double hi) {
+    if (!(x > lo && x < hi)) {
+      throw new IllegalArgumentException(
+          name + " (" + x + ") must be in (" + bound(lo) + ", " + bound(hi) + ")");
+    }
+    return x;
+  }
+
+  /** Interval ends as a reader writes them: 64 rather than 64.0. */
+  private static String bound(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
 }
