@@ -254,6 +254,13 @@ public final class AlmostLinear {
    */
   static Certificate lemma33Polynomial(
       DoubleData dd, List<Prepared> pts, double radius, double epsilon, long budget, int h) {
+    if (!(radius <= ExpPolynomial.MAX_RADIUS)) {
+      throw new OutsideEfficientRegimeException(
+          String.format(
+              "outside the efficient regime: score radius R = %.4g exceeds %.0f, where no polynomial certificate exists (epsilon %.3g)",
+              radius, ExpPolynomial.MAX_RADIUS, epsilon),
+          -1, Long.MAX_VALUE, radius, budget);
+    }
     for (int g = 0; g <= ExpPolynomial.MAX_DEGREE; g++) {
       long rank = FeatureMap.rank(h, g);
       if (rank > budget) {
