@@ -1,5 +1,10 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.fast.AlmostLinear;
+import dev.loralimits.fast.ExactDouble;
+import dev.loralimits.fast.FastResult;
+import dev.loralimits.fast.OutsideEfficientRegimeException;
+import dev.loralimits.io.GradientExtras;
 import dev.loralimits.io.GradientJson;
 import dev.loralimits.io.InstanceJson;
 import dev.loralimits.model.Checks;
@@ -24,6 +29,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code lora-limits gradient}: reads an instance ({@code lora-attention-instance/1}), computes the
  * loss and every adapter gradient, and writes them as {@code lora-attention-gradient/1} (spec/FORMATS.md).
+ *
+ * <p>Methods: {@value #REFERENCE} (apfloat, {@code --digits} certified digits), {@value #EXACT}
+ * ({@link ExactDouble}, Theorem F.1 in doubles), {@value #FAST} ({@link AlmostLinear}, Theorems
+ * 3.1 / A.1 with a certified bound {@code <= --epsilon}) and {@value #AUTO} (fast when it answers,
+ * else exact). The double methods write 17 significant digits ({@link DoubleResults#DIGITS}).
  */
 @Command(
     name = "gradient",
@@ -38,16 +48,25 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
-      "1:computation failed (precision not certified, internal error)",
+      "1:computation failed or refused (precision not certified, outside the efficient regime,"
+          + " internal error)",
       "2:unusable input or usage error"
     })
 final class GradientCommand implements Callable<Integer> {
-  /** The method available now. */
+  /** The arbitrary-precision reference. */
   static final String REFERENCE = ReferenceGradient.METHOD;
-  /** Methods named in the help text that are not implemented yet. */
-  static final List<String> COMING = List.of("exact", "fast", "auto");
-  /** The issue that tracks the coming methods. */
-  static final String COMING_ISSUE = "issue #3";
+  /** The quadratic algorithm in doubles. */
+  static final String EXACT = "exact";
+  /** The almost-linear algorithm in doubles, with a certified bound. */
+  static final String FAST = "fast";
+  /** Fast when it answers within its rank budget, else exact. */
+  static final String AUTO = "auto";
+  /** Every method, in the order of the help text. */
+  static final List<String> METHODS = List.of(REFERENCE, EXACT, FAST, AUTO);
+  /** The default of {@code --epsilon}, as shown in the help. */
+  static final String DEFAULT_EPSILON_TEXT = "1e-6";
+  /** The default of {@code --epsilon}. */
+  static final double DEFAULT_EPSILON = Double.parseDouble(DEFAULT_EPSILON_TEXT);
 
   @Spec private CommandSpec spec;
 
@@ -56,10 +75,20 @@ final class GradientCommand implements Callable<Integer> {
       required = true,
       paramLabel = "METHOD",
       description = {
-        "How to compute: 'reference' (arbitrary precision, apfloat; every number correct to"
-            + " --digits significant digits).",
-        "Coming (not available yet, " + COMING_ISSUE + "): 'exact' (double, the quadratic"
-            + " algorithm), 'fast' (double, the almost-linear low-rank algorithm), 'auto'."
+        "How to compute:",
+        "  reference  arbitrary precision (apfloat): every",
+        "             number correct to --digits digits",
+        "             (spec/FORMATS.md Section 3)",
+        "  exact      doubles, quadratic (Theorem F.1); 17",
+        "             digits; rounding as in proofs-notes/",
+        "             EXACT-DOUBLE.md, no per-answer bound",
+        "  fast       doubles, almost-linear (Theorems 3.1,",
+        "             A.1); every gradient entry certified",
+        "             within --epsilon, bounds printed; exit 1",
+        "             outside the efficient regime (where",
+        "             certifying it costs more than exact)",
+        "  auto       fast if it answers, else exact; the",
+        "             field \"auto\" says which and why"
       })
   private String method;
 
@@ -70,7 +99,7 @@ final class GradientCommand implements Callable<Integer> {
       description =
           "Significant digits of every number, 1 to "
               + ReferenceGradient.MAX_DIGITS
-              + " (default: ${DEFAULT-VALUE}).")
+              + " (default: ${DEFAULT-VALUE}). Only with --method reference.")
   private int digits;
 
   @Option(
@@ -80,7 +109,7 @@ final class GradientCommand implements Callable<Integer> {
       converter = FormOption.class,
       completionCandidates = FormOption.class,
       description = {
-        "Which form of the reference to evaluate (default: E3):",
+        "Which form of the reference to evaluate (default: E3); only with --method reference:",
         "  E1  Lemma 3.1 (tensor-trick form)",
         "  E2  Lemma 3.2 (p-form)",
         "  E3  Theorem F.1 (quadratic algorithm; fastest)",
@@ -89,6 +118,23 @@ final class GradientCommand implements Callable<Integer> {
             + " same digits up to rounding of the last one; only the time differs."
       })
   private Form form;
+
+  @Option(
+      names = "--epsilon",
+      paramLabel = "EPS",
+      description =
+          "Requested max-entry accuracy of every gradient, finite and > 0 (default: "
+              + DEFAULT_EPSILON_TEXT
+              + "). Only with --method fast or auto.")
+  private Double epsilon;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description =
+          "Worker threads, >= 1 (default: the number of processors); the numbers do not depend on"
+              + " it. Only with --method exact, fast or auto.")
+  private Integer threads;
 
   @Option(
       names = "--out",
@@ -104,11 +150,16 @@ final class GradientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    checkMethod(method);
-    Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
+    String m = checkMethod(method);
+    checkOptions(m);
     LoraInstance inst = InstanceJson.read(instance);
-    GradientResult result = ReferenceGradient.compute(inst, digits, form);
-    String json = GradientJson.write(result);
+    String json =
+        switch (m) {
+          case EXACT -> GradientJson.write(exact(inst));
+          case FAST -> fast(inst, null);
+          case AUTO -> auto(inst);
+          default -> GradientJson.write(ReferenceGradient.compute(inst, digits, form));
+        };
     if (out == null) {
       spec.commandLine().getOut().print(json);
       spec.commandLine().getOut().flush();
@@ -119,21 +170,96 @@ final class GradientCommand implements Callable<Integer> {
   }
 
   /**
-   * Accepts {@value #REFERENCE}; refuses the coming methods and unknown names.
+   * The method named by {@code name} (case and surrounding blanks ignored).
    *
-   * @throws IllegalArgumentException naming the method
+   * @throws IllegalArgumentException naming the method when it is none of {@link #METHODS}
    */
-  static void checkMethod(String name) {
+  static String checkMethod(String name) {
     String m = name.strip().toLowerCase(Locale.ROOT);
-    if (m.equals(REFERENCE)) {
-      return;
-    }
-    if (COMING.contains(m)) {
-      throw new IllegalArgumentException(
-          "method '" + m + "' is not available yet (" + COMING_ISSUE + ")");
+    if (METHODS.contains(m)) {
+      return m;
     }
     throw new IllegalArgumentException(
-        "unknown method '" + name + "' (expected reference; exact, fast and auto are coming)");
+        "unknown method '" + name + "' (expected one of " + String.join(", ", METHODS) + ")");
+  }
+
+  /**
+   * Checks the options against method {@code m}: each option given must be meaningful for it, and
+   * {@code --digits}, {@code --epsilon}, {@code --threads} in range.
+   *
+   * @throws IllegalArgumentException naming the option
+   */
+  private void checkOptions(String m) {
+    boolean reference = m.equals(REFERENCE);
+    if (reference) {
+      Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
+      onlyWith("--epsilon", "fast or auto", epsilon == null);
+      onlyWith("--threads", "exact, fast or auto", threads == null);
+      return;
+    }
+    onlyWith("--digits", "reference (the double methods print 17 digits)", !given("--digits"));
+    onlyWith("--form", "reference", !given("--form"));
+    if (m.equals(EXACT)) {
+      onlyWith("--epsilon", "fast or auto (exact has no accuracy target)", epsilon == null);
+    } else if (epsilon != null) {
+      Checks.finite("--epsilon", Checks.positive("--epsilon", epsilon));
+    }
+    if (threads != null) {
+      Checks.positive("--threads", threads);
+    }
+  }
+
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  private static void onlyWith(String option, String methods, boolean ok) {
+    Checks.argument(ok, option + " is only meaningful with --method " + methods);
+  }
+
+  private int threadCount() {
+    return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+  }
+
+  private double epsilonValue() {
+    return epsilon != null ? epsilon : DEFAULT_EPSILON;
+  }
+
+  /**
+   * The quadratic algorithm in doubles.
+   *
+   * @throws ArithmeticException when a result overflows the double range
+   */
+  private GradientResult exact(LoraInstance inst) {
+    return DoubleResults.of(EXACT, ExactDouble.gradient(inst, threadCount()));
+  }
+
+  /**
+   * The almost-linear algorithm with the default rank budget, written with its certificate.
+   *
+   * @param auto the "auto" field, or null
+   * @throws OutsideEfficientRegimeException when it cannot certify epsilon within the budget
+   */
+  private String fast(LoraInstance inst, String auto) {
+    FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(epsilonValue(), threadCount(), 0));
+    return GradientJson.write(
+        DoubleResults.of(FAST, r.gradients()), new GradientExtras(auto, DoubleResults.certificate(r)));
+  }
+
+  /**
+   * Fast when it answers; else exact, with the refusal in the "auto" field. The default rank
+   * budget is the rank at which fast would cost more than exact ({@link
+   * AlmostLinear#defaultRankBudget}), so fast answers exactly when it is the cheaper method that
+   * certifies epsilon. The exact branch carries no per-answer certificate: its accuracy is the
+   * rounding analysis of proofs-notes/EXACT-DOUBLE.md.
+   */
+  private String auto(LoraInstance inst) {
+    try {
+      return fast(inst, FAST);
+    } catch (OutsideEfficientRegimeException e) {
+      return GradientJson.write(
+          exact(inst), new GradientExtras(EXACT + " (fast refused: " + Main.oneLine(e.getMessage()) + ")", null));
+    }
   }
 
   /** Writes {@code text} to {@code file} through a temporary file, so a failure leaves no half file. */

@@ -1,5 +1,6 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.fast.OutsideEfficientRegimeException;
 import dev.loralimits.io.InputException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -14,8 +15,9 @@ import picocli.CommandLine.Spec;
  * The {@code lora-limits} command: subcommands {@link GradientCommand gradient} and
  * {@link DemoCommand demo}.
  *
- * <p>Exit codes: {@value #OK} success, {@value #COMPUTATION_FAILED} the computation failed (the
- * precision contract could not be certified, or an internal error), {@value #UNUSABLE_INPUT}
+ * <p>Exit codes: {@value #OK} success, {@value #COMPUTATION_FAILED} the computation failed or was
+ * refused (the precision contract could not be certified, the fast method is outside its efficient
+ * regime, or an internal error), {@value #UNUSABLE_INPUT}
  * unusable input or a usage error. Every failure is reported on one line of standard error (usage
  * errors add a one-line hint); no stack trace is printed unless the environment variable
  * {@value #DEBUG_ENV} is {@code 1}.
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
-      "1:computation failed (precision not certified, internal error)",
+      "1:computation failed or refused (precision not certified, outside the efficient regime,"
+          + " internal error)",
       "2:unusable input or usage error"
     },
     footer = {"", "Run 'lora-limits COMMAND --help' for the options of a command."})
@@ -47,7 +50,7 @@ public final class Main implements Runnable {
 
   /** Exit code: success. */
   public static final int OK = 0;
-  /** Exit code: the computation failed. */
+  /** Exit code: the computation failed or was refused. */
   public static final int COMPUTATION_FAILED = 1;
   /** Exit code: unusable input or usage error. */
   public static final int UNUSABLE_INPUT = 2;
@@ -120,7 +123,8 @@ public final class Main implements Runnable {
    * <ul>
    *   <li>{@link InputException}: its message as is (it names file, field and rule), exit 2;
    *   <li>{@link IllegalArgumentException} (bad digits, a model rule): exit 2;
-   *   <li>{@link ArithmeticException} (precision not certified): exit 1;
+   *   <li>{@link ArithmeticException} (precision not certified, a double overflowed): exit 1;
+   *   <li>{@link OutsideEfficientRegimeException} (the fast method refused): its message, exit 1;
    *   <li>anything else: "internal error", exit 1, with a stack trace only under {@value #DEBUG_ENV}.
    * </ul>
    */
@@ -134,7 +138,7 @@ public final class Main implements Runnable {
     } else if (e instanceof IllegalArgumentException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = UNUSABLE_INPUT;
-    } else if (e instanceof ArithmeticException) {
+    } else if (e instanceof ArithmeticException || e instanceof OutsideEfficientRegimeException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = COMPUTATION_FAILED;
     } else {

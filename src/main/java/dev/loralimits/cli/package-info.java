@@ -4,13 +4,14 @@
  * {@code demo} (a built-in instance computed by every form of the reference, with agreement and
  * timing).
  *
- * <p>Design rules. The tool is a thin shell over {@code dev.loralimits.io} and
- * {@code dev.loralimits.reference}: it parses options, calls them, and maps their exceptions to
- * one line of standard error and an exit code. 0 means success; 1 that the computation failed
- * (the precision contract could not be certified, or an internal error); 2 that the input or the
- * command line is unusable. An {@link dev.loralimits.io.InputException} is printed as is, since
- * it already names the file, the field path and the rule broken; nothing else reaches the user as
- * a stack trace unless {@code LORA_LIMITS_DEBUG=1}. Results are written only after the whole
+ * <p>Design rules. The tool is a thin shell over {@code dev.loralimits.io},
+ * {@code dev.loralimits.reference} and {@code dev.loralimits.fast}: it parses options, calls them,
+ * and maps their exceptions to one line of standard error and an exit code. 0 means success; 1
+ * that the computation failed or was refused (the precision contract could not be certified, a
+ * double overflowed, the fast method is outside its efficient regime, or an internal error); 2
+ * that the input or the command line is unusable. An {@link dev.loralimits.io.InputException} is
+ * printed as is, since it already names the file, the field path and the rule broken; nothing
+ * else reaches the user as a stack trace unless {@code LORA_LIMITS_DEBUG=1}. Results are written only after the whole
  * computation has succeeded, so a failure never leaves a partial result. {@code Main.run} takes
  * the output streams and returns the exit code, so that tests run the tool in-process.
  */

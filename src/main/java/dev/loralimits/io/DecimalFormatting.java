@@ -28,6 +28,26 @@ public final class DecimalFormatting {
    * @throws IllegalArgumentException when x is null or digits is less than 1
    */
   public static String significant(BigDecimal x, int digits) {
+    return significant(x, digits, RoundingMode.HALF_EVEN);
+  }
+
+  /**
+   * As {@link #significant(BigDecimal, int)}, rounding by {@code mode} instead of half to even.
+   * {@link RoundingMode#CEILING} writes certified upper bounds: the written number is never below
+   * {@code x} (spec/FORMATS.md Section 2.4).
+   *
+   * @param x the number, not null
+   * @param digits significant digits, at least 1
+   * @param mode the rounding, not null
+   * @return the formatted number
+   * @throws IllegalArgumentException when x or mode is null or digits is less than 1
+   * @throws ArithmeticException when mode is {@link RoundingMode#UNNECESSARY} and x has more than
+   *     {@code digits} significant digits
+   */
+  public static String significant(BigDecimal x, int digits, RoundingMode mode) {
+    if (mode == null) {
+      throw new IllegalArgumentException("rounding mode is missing");
+    }
     if (x == null) {
       throw new IllegalArgumentException("x is missing");
     }
@@ -37,7 +57,7 @@ public final class DecimalFormatting {
     if (x.signum() == 0) {
       return "0";
     }
-    BigDecimal r = x.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+    BigDecimal r = x.round(new MathContext(digits, mode));
     StringBuilder mantissa = new StringBuilder(r.unscaledValue().abs().toString());
     // The exponent of the leading digit; long because precision - scale may leave int range.
     long exponent = (long) r.precision() - r.scale() - 1;
@@ -56,5 +76,22 @@ public final class DecimalFormatting {
     }
     s.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent));
     return s.toString();
+  }
+
+  /**
+   * The decimal {@link Double#toString} gives for {@code x} (at most 17 significant digits, and
+   * {@code Double.parseDouble} reads it back as exactly {@code x}), written as
+   * {@link #significant(BigDecimal, int)} with as many digits as it has: {@code 1e-6 -> "1e-6"},
+   * {@code 0.25 -> "2.5e-1"}. For echoing a user's double ({@code --epsilon}) without the noise of
+   * its exact binary value ({@code 9.99999999999999954748e-7}).
+   *
+   * @throws IllegalArgumentException when x is NaN or infinite
+   */
+  public static String roundTrip(double x) {
+    if (!Double.isFinite(x)) {
+      throw new IllegalArgumentException("x (" + x + ") must be finite");
+    }
+    BigDecimal d = BigDecimal.valueOf(x).stripTrailingZeros();
+    return significant(d, Math.max(1, d.precision()));
   }
 }

@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -27,12 +28,19 @@ import java.util.Map;
  * number with {@link DecimalFormatting#significant} to exactly "digits" significant digits in
  * scientific notation ({@code 1.2340e-3}), zero as {@code 0}, and writes it as a raw JSON number
  * from that text (no double is involved). The reader takes numbers exactly as written, like
- * {@link InstanceJson}, and ignores any other top-level field (such as "bound", "degree", "rank",
- * "radius" or "timing", which other methods may add).
+ * {@link InstanceJson}, and ignores any other top-level field (such as the "auto", "epsilon",
+ * "bound", "lossBound", "degree", "rank", "radius", "polynomial" and "kernelDelta" that
+ * {@link #write(GradientResult, GradientExtras)} adds for the double methods).
  */
 public final class GradientJson {
   /** The value of the "format" field. */
   public static final String FORMAT = "lora-attention-gradient/1";
+
+  /**
+   * Significant digits of the certified bounds ("bound", "lossBound", "radius", "kernelDelta"),
+   * rounded toward +infinity: four digits show a bound to 0.1%, and rounding up keeps it a bound.
+   */
+  public static final int BOUND_DIGITS = 4;
 
   private GradientJson() {}
 
@@ -43,10 +51,35 @@ public final class GradientJson {
    * @throws IllegalArgumentException when result is null
    */
   public static String write(GradientResult result) {
+    return write(result, GradientExtras.NONE);
+  }
+
+  /**
+   * Writes {@code result} as {@link #write(GradientResult)} does, plus the extra top-level fields
+   * of the double methods (spec/FORMATS.md Section 2.2): "auto" right after "method" when
+   * {@code extras.auto()} is set, and after "gradients", when {@code extras.certificate()} is set,
+   * "epsilon" (the decimal of {@link DecimalFormatting#roundTrip}), "bound" (per adapted projection
+   * in Q, K, V order, {@code {"A": .., "B": ..}}), "lossBound", "degree", "rank", "radius",
+   * "polynomial" and "kernelDelta". Bounds, radius and kernelDelta are upper bounds and are
+   * written with {@value #BOUND_DIGITS} significant digits rounded toward +infinity, so the
+   * written number is still a certified bound.
+   *
+   * @throws IllegalArgumentException when result or extras is null, or the certificate's "bound"
+   *     does not cover exactly the adapted projections of result
+   */
+  public static String write(GradientResult result, GradientExtras extras) {
     if (result == null) {
       throw new IllegalArgumentException("result is missing");
     }
-    return JsonOutput.write(g -> writeResult(g, result));
+    if (extras == null) {
+      throw new IllegalArgumentException("extras are missing (use GradientExtras.NONE)");
+    }
+    GradientExtras.Certificate c = extras.certificate();
+    if (c != null && !c.bound().keySet().equals(result.gradients().keySet())) {
+      throw new IllegalArgumentException(
+          "the certificate bounds " + c.bound().keySet() + " but the gradients are of " + result.gradients().keySet());
+    }
+    return JsonOutput.write(g -> writeResult(g, result, extras));
   }
 
   /**
@@ -87,11 +120,15 @@ public final class GradientJson {
   // ---------------------------------------------------------------------------------------------
   // Writing
 
-  private static void writeResult(JsonGenerator g, GradientResult r) throws IOException {
+  private static void writeResult(JsonGenerator g, GradientResult r, GradientExtras extras)
+      throws IOException {
     int digits = r.digits();
     g.writeStartObject();
     g.writeStringField("format", FORMAT);
     g.writeStringField("method", r.method());
+    if (extras.auto() != null) {
+      g.writeStringField("auto", extras.auto());
+    }
     g.writeNumberField("digits", digits);
     g.writeFieldName("loss");
     g.writeNumber(DecimalFormatting.significant(r.loss(), digits));
@@ -105,7 +142,40 @@ public final class GradientJson {
       g.writeEndObject();
     }
     g.writeEndObject();
+    if (extras.certificate() != null) {
+      writeCertificate(g, extras.certificate());
+    }
     g.writeEndObject();
+  }
+
+  private static void writeCertificate(JsonGenerator g, GradientExtras.Certificate c)
+      throws IOException {
+    g.writeFieldName("epsilon");
+    g.writeNumber(DecimalFormatting.roundTrip(c.epsilon()));
+    g.writeObjectFieldStart("bound");
+    for (Map.Entry<Adapter, GradientExtras.FactorBounds> e : c.bound().entrySet()) {
+      g.writeObjectFieldStart(e.getKey().name());
+      g.writeFieldName("A");
+      g.writeNumber(upper(e.getValue().a()));
+      g.writeFieldName("B");
+      g.writeNumber(upper(e.getValue().b()));
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+    g.writeFieldName("lossBound");
+    g.writeNumber(upper(c.lossBound()));
+    g.writeNumberField("degree", c.degree());
+    g.writeNumberField("rank", c.rank());
+    g.writeFieldName("radius");
+    g.writeNumber(upper(c.radius()));
+    g.writeStringField("polynomial", c.polynomial());
+    g.writeFieldName("kernelDelta");
+    g.writeNumber(upper(c.kernelDelta()));
+  }
+
+  /** A certified upper bound: its exact value rounded toward +infinity to {@value #BOUND_DIGITS} digits. */
+  private static String upper(double bound) {
+    return DecimalFormatting.significant(new BigDecimal(bound), BOUND_DIGITS, RoundingMode.CEILING);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -144,7 +214,8 @@ public final class GradientJson {
               d.gradients = readGradients(s, path);
               break;
             default:
-              // Other methods add fields (bound, degree, rank, radius, timing, ...): ignored.
+              // Other methods add fields (auto, epsilon, bound, lossBound, degree, rank, radius,
+              // polynomial, kernelDelta, ...): ignored.
               s.skip();
           }
         });

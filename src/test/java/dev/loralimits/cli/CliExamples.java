@@ -2,27 +2,44 @@ package dev.loralimits.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loralimits.io.DecimalFormatting;
+import dev.loralimits.io.GradientJson;
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.GradientResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The command line run in-process through {@link Main#run}: help, a gradient to a requested number
  * of digits, one refusal per kind of malformed input (exit 2, one line naming the field, no stack
- * trace), the coming methods, usage errors, and the demo.
+ * trace), the double methods (exact against the reference, fast within its printed bounds, the
+ * fast refusal and auto's fall-back), usage errors, and the demo.
  */
 class CliExamples {
   /** A valid instance: spec/FORMATS.md Section 1.1 (Q and V adapted with r = 1, K frozen). */
@@ -94,7 +111,11 @@ class CliExamples {
   void everyCommandHasHelp() {
     Run g = run("gradient", "--help");
     assertThat(g.code).isZero();
-    assertThat(g.out).contains("--method", "--digits", "--form", "--out", "E1", "FD", "fast", "issue #3");
+    assertThat(g.out)
+        .contains("--method", "--digits", "--form", "--epsilon", "--threads", "--out", "E1", "FD")
+        .contains("reference", "exact", "fast", "auto")
+        .contains("outside the efficient regime")
+        .doesNotContain("issue #3");
     Run d = run("demo", "--help");
     assertThat(d.code).isZero();
     assertThat(d.out).contains("--digits");
@@ -208,16 +229,250 @@ class CliExamples {
     assertThat(r.err).startsWith(missing + ": ").contains("not found");
   }
 
+  // -----------------------------------------------------------------------------------------------
+  // gradient: the double methods
+
+  /**
+   * Agreement of exact (doubles) with the reference on {@link #VALID}, relative to the largest
+   * magnitude of each matrix: the rounding bound of proofs-notes/EXACT-DOUBLE.md is about
+   * {@code u n} times the absolute-value program with {@code n < 100} here, so well below 1e-12.
+   */
+  private static final double EXACT_VS_REFERENCE = 1e-12;
+
+  /**
+   * Slack for the rounding of the exact double result when it stands in for the exact gradient
+   * in |fast - exact| <= bound, relative to the largest magnitude of the matrix: EXACT-DOUBLE.md
+   * gives about {@code u (8D + 4L + 31 + 3(L + 4))} times the absolute-value program, under 1e-12
+   * for L = 512, D = 2 (the entries here have no cancellation, so that program is of the order of
+   * the result).
+   */
+  private static final double EXACT_ROUNDING = 1e-12;
+
+  /** Length of the self-attention point of {@link #answering}: large enough for fast to answer. */
+  private static final int ANSWERING_LENGTH = 512;
+
+  /**
+   * A self-attention instance with d = 2, Q, K, V adapted with r = 1 and one point of length
+   * {@code length}; weights identity plus entries of size 0.05, data of size 0.05, so the score
+   * radius R is tiny and a low degree certifies 1e-6 with a rank far below the default budget
+   * (about L (h + o) / (2 h o + h + o) = L / 3). Seeded, so the file is the same on every run.
+   */
+  private static String answering(int length, long seed) {
+    Random rnd = new Random(seed);
+    StringBuilder s = new StringBuilder();
+    s.append("{ \"format\": \"lora-attention-instance/1\", \"alpha\": 1, \"beta\": 1,\n");
+    s.append("  \"weights\": {");
+    String sep = "";
+    for (String mu : new String[] {"Q", "K", "V"}) {
+      s.append(sep).append(" \"").append(mu).append("\": {\"W\": [[")
+          .append(small(rnd, 1)).append(", ").append(small(rnd, 0)).append("], [")
+          .append(small(rnd, 0)).append(", ").append(small(rnd, 1)).append("]], \"A\": [[")
+          .append(small(rnd, 0)).append(", ").append(small(rnd, 0)).append("]], \"B\": [[")
+          .append(small(rnd, 0)).append("], [").append(small(rnd, 0)).append("]]}");
+      sep = ",";
+    }
+    s.append(" },\n  \"data\": [ {\"X\": ").append(rows(rnd, length)).append(",\n    \"Y\": ")
+        .append(rows(rnd, length)).append("} ] }\n");
+    return s.toString();
+  }
+
+  /** {@code centre} plus a uniform number in [-0.05, 0.05], four decimals. */
+  private static String small(Random rnd, double centre) {
+    return String.format(Locale.ROOT, "%.4f", centre + 0.05 * (2 * rnd.nextDouble() - 1));
+  }
+
+  private static String rows(Random rnd, int length) {
+    StringJoiner j = new StringJoiner(", ", "[", "]");
+    for (int i = 0; i < length; i++) {
+      j.add("[" + small(rnd, 0) + ", " + small(rnd, 0) + "]");
+    }
+    return j.toString();
+  }
+
+  /** max_ij |x_ij - y_ij|. */
+  private static double maxDiff(DecimalMatrix x, DecimalMatrix y) {
+    assertThat(x.shape()).isEqualTo(y.shape());
+    return maxAbs(minus(x.toDoubles(), y.toDoubles()));
+  }
+
+  private static double[][] minus(double[][] x, double[][] y) {
+    double[][] d = new double[x.length][];
+    for (int i = 0; i < x.length; i++) {
+      d[i] = new double[x[i].length];
+      for (int j = 0; j < x[i].length; j++) {
+        d[i][j] = x[i][j] - y[i][j];
+      }
+    }
+    return d;
+  }
+
+  private static double maxAbs(double[][] m) {
+    double a = 0;
+    for (double[] row : m) {
+      for (double x : row) {
+        a = Math.max(a, Math.abs(x));
+      }
+    }
+    return a;
+  }
+
+  private static GradientResult parse(Run r) {
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.err).isEmpty();
+    return GradientJson.parse("stdout", r.out);
+  }
+
   @Test
-  void comingMethodsAreRefusedWithTheIssue() throws IOException {
+  void exactAgreesWithTheReferenceAndPrintsSeventeenDigits() throws IOException {
     Path inst = file("inst.json", VALID);
-    for (String m : new String[] {"exact", "fast", "auto"}) {
-      Run r = run("gradient", "--method", m, inst.toString());
-      assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    Run exactRun = run("gradient", "--method", "exact", "--threads", "2", inst.toString());
+    GradientResult exact = parse(exactRun);
+    GradientResult reference = parse(run("gradient", "--method", "reference", "--digits", "30", inst.toString()));
+    assertThat(exact.method()).isEqualTo("exact");
+    assertThat(exact.digits()).isEqualTo(17);
+    Matcher loss = LOSS.matcher(exactRun.out);
+    assertThat(loss.find()).isTrue();
+    assertThat(loss.group(1)).matches("-?[1-9]\\.[0-9]{16}e[+-](0|[1-9][0-9]*)");
+    assertThat(exact.loss().doubleValue())
+        .isCloseTo(reference.loss().doubleValue(), Percentage.withPercentage(100 * EXACT_VS_REFERENCE));
+    assertThat(exact.gradients().keySet()).isEqualTo(reference.gradients().keySet());
+    for (Adapter mu : reference.gradients().keySet()) {
+      AdapterGradient e = exact.gradients().get(mu);
+      AdapterGradient ref = reference.gradients().get(mu);
+      assertThat(maxDiff(e.a(), ref.a())).as("A_" + mu).isLessThanOrEqualTo(EXACT_VS_REFERENCE * maxAbs(ref.a().toDoubles()));
+      assertThat(maxDiff(e.b(), ref.b())).as("B_" + mu).isLessThanOrEqualTo(EXACT_VS_REFERENCE * maxAbs(ref.b().toDoubles()));
+    }
+  }
+
+  @Test
+  void exactPrintsEachDoubleSoThatItReadsBackUnchanged() throws IOException {
+    Path inst = file("inst.json", VALID);
+    Run r = run("gradient", "--method", "exact", inst.toString());
+    GradientResult printed = parse(r);
+    for (AdapterGradient g : printed.gradients().values()) {
+      for (double[] row : g.a().toDoubles()) {
+        for (double x : row) {
+          // 17 digits identify the double: printing it again gives the same text
+          assertThat(r.out).contains(DecimalFormatting.significant(new BigDecimal(x), 17));
+        }
+      }
+    }
+  }
+
+  @Test
+  void fastAnswersWithinItsPrintedBoundsOnALargeSmallNormInstance() throws IOException {
+    Path inst = file("answering.json", answering(ANSWERING_LENGTH, 20240603L));
+    Run fastRun = run("gradient", "--method", "fast", "--epsilon", "1e-6", inst.toString());
+    GradientResult fast = parse(fastRun);
+    GradientResult exact = parse(run("gradient", "--method", "exact", inst.toString()));
+    assertThat(fast.method()).isEqualTo("fast");
+    assertThat(fast.digits()).isEqualTo(17);
+    JsonNode doc = new ObjectMapper().readTree(fastRun.out);
+    assertThat(doc.get("epsilon").decimalValue()).isEqualByComparingTo("1e-6");
+    for (String field : new String[] {"lossBound", "degree", "rank", "radius", "kernelDelta"}) {
+      assertThat(doc.get(field)).as(field).isNotNull();
+      assertThat(doc.get(field).isNumber()).as(field).isTrue();
+    }
+    assertThat(doc.get("polynomial").asText()).isIn("TAYLOR", "CHEBYSHEV");
+    JsonNode bound = doc.get("bound");
+    assertThat(bound).isNotNull();
+    List<String> keys = new ArrayList<>();
+    bound.fieldNames().forEachRemaining(keys::add);
+    assertThat(keys).containsExactly("Q", "K", "V");
+    for (Adapter mu : fast.gradients().keySet()) {
+      double boundA = bound.get(mu.name()).get("A").doubleValue();
+      double boundB = bound.get(mu.name()).get("B").doubleValue();
+      assertThat(boundA).as("bound A_" + mu).isLessThanOrEqualTo(1e-6);
+      assertThat(boundB).as("bound B_" + mu).isLessThanOrEqualTo(1e-6);
+      AdapterGradient f = fast.gradients().get(mu);
+      AdapterGradient e = exact.gradients().get(mu);
+      assertThat(maxDiff(f.a(), e.a()))
+          .as("|fast - exact| of dLoss/dA_" + mu)
+          .isLessThanOrEqualTo(boundA + EXACT_ROUNDING * maxAbs(e.a().toDoubles()));
+      assertThat(maxDiff(f.b(), e.b()))
+          .as("|fast - exact| of dLoss/dB_" + mu)
+          .isLessThanOrEqualTo(boundB + EXACT_ROUNDING * maxAbs(e.b().toDoubles()));
+    }
+    assertThat(Math.abs(fast.loss().doubleValue() - exact.loss().doubleValue()))
+        .isLessThanOrEqualTo(doc.get("lossBound").doubleValue() + EXACT_ROUNDING * Math.abs(exact.loss().doubleValue()));
+  }
+
+  @Test
+  void autoChoosesFastWhereFastAnswers() throws IOException {
+    Path inst = file("answering.json", answering(ANSWERING_LENGTH, 20240603L));
+    Run r = run("gradient", "--method", "auto", inst.toString());
+    GradientResult auto = parse(r);
+    assertThat(auto.method()).isEqualTo("fast");
+    assertThat(r.out).contains("\"auto\": \"fast\"").contains("\"bound\"");
+    // the same bytes as --method fast, plus the "auto" line
+    Run fast = run("gradient", "--method", "fast", inst.toString());
+    assertThat(r.out.replace("  \"auto\": \"fast\",\n", "")).isEqualTo(fast.out);
+  }
+
+  @Test
+  void fastOnATinyInstanceIsRefusedWithOneLine() throws IOException {
+    Path inst = file("inst.json", VALID);
+    Run r = run("gradient", "--method", "fast", inst.toString());
+    assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
+    assertThat(r.out).isEmpty();
+    assertOneCleanLine(r);
+    assertThat(r.err).startsWith("lora-limits: outside the efficient regime");
+  }
+
+  @Test
+  void autoOnATinyInstanceFallsBackToExact() throws IOException {
+    Path inst = file("inst.json", VALID);
+    Run r = run("gradient", "--method", "auto", inst.toString());
+    GradientResult auto = parse(r);
+    assertThat(auto.method()).isEqualTo("exact");
+    JsonNode doc = new ObjectMapper().readTree(r.out);
+    assertThat(doc.get("auto").asText()).startsWith("exact (fast refused: outside the efficient regime");
+    assertThat(doc.get("bound")).isNull();
+    Run exact = run("gradient", "--method", "exact", inst.toString());
+    assertThat(auto).isEqualTo(parse(exact));
+  }
+
+  @ParameterizedTest(name = "--epsilon {0}")
+  @ValueSource(strings = {"0", "-1", "NaN", "Infinity"})
+  void badEpsilonExitsTwoWithOneLine(String epsilon) throws IOException {
+    Path inst = file("inst.json", VALID);
+    for (String m : new String[] {"fast", "auto"}) {
+      Run r = run("gradient", "--method", m, "--epsilon", epsilon, inst.toString());
+      assertThat(r.code).as(r.err).isEqualTo(Main.UNUSABLE_INPUT);
       assertThat(r.out).isEmpty();
       assertOneCleanLine(r);
-      assertThat(r.err).contains("method '" + m + "' is not available yet (issue #3)");
+      assertThat(r.err).startsWith("lora-limits: --epsilon (");
     }
+  }
+
+  @Test
+  void badThreadsExitTwoWithOneLine() throws IOException {
+    Run r = run("gradient", "--method", "exact", "--threads", "0", file("inst.json", VALID).toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertOneCleanLine(r);
+    assertThat(r.err).isEqualTo("lora-limits: --threads (0) must be > 0" + System.lineSeparator());
+  }
+
+  /** Options that mean nothing for the chosen method are refused, not ignored. */
+  static Stream<Arguments> misplacedOptions() {
+    return Stream.of(
+        Arguments.of("exact", "--digits", "20"),
+        Arguments.of("fast", "--digits", "20"),
+        Arguments.of("auto", "--digits", "50"),
+        Arguments.of("fast", "--form", "E1"),
+        Arguments.of("exact", "--epsilon", "1e-6"),
+        Arguments.of("reference", "--epsilon", "1e-6"),
+        Arguments.of("reference", "--threads", "2"));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("misplacedOptions")
+  void optionsOfOtherMethodsAreRefusedWithOneLine(String method, String option, String value) throws IOException {
+    Run r = run("gradient", "--method", method, option, value, file("inst.json", VALID).toString());
+    assertThat(r.code).as(r.err).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.out).isEmpty();
+    assertOneCleanLine(r);
+    assertThat(r.err).startsWith("lora-limits: " + option + " is only meaningful with --method ");
   }
 
   @Test

@@ -4,13 +4,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import org.junit.jupiter.api.Test;
 
-/** Examples of {@link DecimalFormatting#significant}: layout, rounding, zero, preconditions. */
+/**
+ * Examples of {@link DecimalFormatting#significant} (layout, rounding half to even and toward
+ * +infinity, zero, preconditions) and of {@link DecimalFormatting#roundTrip}.
+ */
 class DecimalFormattingExamples {
 
   private static String sig(String x, int digits) {
     return DecimalFormatting.significant(new BigDecimal(x), digits);
+  }
+
+  @Test
+  void ceilingRoundsTowardPlusInfinity() {
+    assertThat(DecimalFormatting.significant(new BigDecimal("1.2341"), 4, RoundingMode.CEILING)).isEqualTo("1.235e+0");
+    assertThat(DecimalFormatting.significant(new BigDecimal("-1.2349"), 4, RoundingMode.CEILING)).isEqualTo("-1.234e+0");
+    assertThat(DecimalFormatting.significant(new BigDecimal("1.234"), 4, RoundingMode.CEILING)).isEqualTo("1.234e+0");
+    // exact binary values: the double 1e-7 is 9.99999999999999954...e-8 (below 1e-7), the double
+    // 3.7251e-11 is 3.72510000000000027...e-11 (above): rounding up gives 1e-7 and 3.726e-11
+    assertThat(DecimalFormatting.significant(new BigDecimal(1e-7), 4, RoundingMode.CEILING)).isEqualTo("1.000e-7");
+    assertThat(DecimalFormatting.significant(new BigDecimal(3.7251e-11), 4, RoundingMode.CEILING)).isEqualTo("3.726e-11");
+  }
+
+  @Test
+  void roundTripWritesTheShortDecimalOfADouble() {
+    assertThat(DecimalFormatting.roundTrip(1e-6)).isEqualTo("1e-6");
+    assertThat(DecimalFormatting.roundTrip(0.25)).isEqualTo("2.5e-1");
+    assertThat(DecimalFormatting.roundTrip(-3.0)).isEqualTo("-3e+0");
+    assertThat(DecimalFormatting.roundTrip(0.0)).isEqualTo("0");
+    assertThat(Double.parseDouble(DecimalFormatting.roundTrip(0.1 + 0.2))).isEqualTo(0.1 + 0.2);
+    assertThatThrownBy(() -> DecimalFormatting.roundTrip(Double.NaN))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("x (NaN) must be finite");
   }
 
   @Test

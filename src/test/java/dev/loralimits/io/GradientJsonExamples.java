@@ -99,6 +99,73 @@ class GradientJsonExamples {
     assertThat(GradientJson.parse(SOURCE, json)).isEqualTo(GradientJson.parse(SOURCE, EXAMPLE_TEXT));
   }
 
+  /**
+   * A certificate for the adapters of {@link #example()}. The doubles 1e-7 and 6.38e-9 lie just
+   * below their decimals (written 1.000e-7, 6.380e-9); 3.7251e-11, 4.5691e-3, 1.6541e-7 and
+   * 1.6121e-8 are rounded up in the fourth digit.
+   */
+  private static GradientExtras fastExtras(String auto) {
+    Map<Adapter, GradientExtras.FactorBounds> bound = new EnumMap<>(Adapter.class);
+    bound.put(Adapter.V, new GradientExtras.FactorBounds(6.38e-9, 0));
+    bound.put(Adapter.Q, new GradientExtras.FactorBounds(3.7251e-11, 1e-7));
+    return new GradientExtras(
+        auto, new GradientExtras.Certificate(1e-6, bound, 1.6541e-7, 2, 6, 4.5691e-3, "TAYLOR", 1.6121e-8));
+  }
+
+  @Test
+  void writesTheFastFieldsAfterTheGradientsWithBoundsRoundedUp() {
+    String text = GradientJson.write(example(), fastExtras("fast"));
+    String expectedTail =
+        """
+            }
+          },
+          "epsilon": 1e-6,
+          "bound": {
+            "Q": {
+              "A": 3.726e-11,
+              "B": 1.000e-7
+            },
+            "V": {
+              "A": 6.380e-9,
+              "B": 0
+            }
+          },
+          "lossBound": 1.655e-7,
+          "degree": 2,
+          "rank": 6,
+          "radius": 4.570e-3,
+          "polynomial": "TAYLOR",
+          "kernelDelta": 1.613e-8
+        }
+        """;
+    assertThat(text)
+        .startsWith("{\n  \"format\": \"lora-attention-gradient/1\",\n  \"method\": \"reference\",\n"
+            + "  \"auto\": \"fast\",\n  \"digits\": 5,\n")
+        .endsWith(expectedTail);
+  }
+
+  @Test
+  void writesTheReferenceLayoutWithoutExtras() {
+    assertThat(GradientJson.write(example(), GradientExtras.NONE)).isEqualTo(EXAMPLE_TEXT);
+  }
+
+  @Test
+  void aFastFileReadsBackAsItsGradients() {
+    String text = GradientJson.write(example(), fastExtras("exact (fast refused: outside the efficient regime)"));
+    assertThat(GradientJson.parse(SOURCE, text)).isEqualTo(GradientJson.parse(SOURCE, EXAMPLE_TEXT));
+  }
+
+  @Test
+  void boundsMustCoverTheAdaptedProjections() {
+    Map<Adapter, GradientExtras.FactorBounds> onlyQ = new EnumMap<>(Adapter.class);
+    onlyQ.put(Adapter.Q, new GradientExtras.FactorBounds(1e-9, 1e-9));
+    GradientExtras extras =
+        new GradientExtras(null, new GradientExtras.Certificate(1e-6, onlyQ, 0, 1, 3, 0.1, "TAYLOR", 0));
+    assertThatThrownBy(() -> GradientJson.write(example(), extras))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the certificate bounds [Q] but the gradients are of [Q, V]");
+  }
+
   @Test
   void readsFromFile(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("grad.json");
