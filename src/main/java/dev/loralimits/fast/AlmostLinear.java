@@ -132,6 +132,45 @@ public final class AlmostLinear {
         cert.poly.degree(), fm.rank(), radius, cert.poly.kind(), cert.poly.relativeErrorBound(), cert.norms);
   }
 
+  /**
+   * What {@link #gradient} would use, without running it: the certified degree, rank, radius and
+   * bound for epsilon, or the refusal. Cost {@code O(L d^2)} plus the degree search.
+   *
+   * @param degree polynomial degree g
+   * @param rank feature rank k1
+   * @param radius score radius R
+   * @param kind polynomial kind
+   * @param kernelDelta certified relative error of the polynomial
+   * @param maxGradientBound the largest certified gradient bound ({@code <= epsilon})
+   * @param rankBudget the budget that was applied
+   */
+  public record Plan(
+      int degree, long rank, double radius, ExpPolynomial.Kind kind, double kernelDelta,
+      double maxGradientBound, long rankBudget) {}
+
+  /**
+   * The plan for an instance in doubles.
+   *
+   * @throws OutsideEfficientRegimeException exactly when {@link #gradient} would throw it
+   */
+  public static Plan plan(DoubleInstance inst, double epsilon, long rankBudget) {
+    Options opt = new Options(epsilon, 1, rankBudget);
+    DoubleData dd = new DoubleData(inst);
+    List<Prepared> pts = new ArrayList<>();
+    for (int i = 0; i < dd.points.size(); i++) {
+      pts.add(prepare(dd, i));
+    }
+    double radius = 0;
+    for (Prepared p : pts) {
+      radius = Math.max(radius, lemma33Radius(p));
+    }
+    long budget = opt.rankBudget() > 0 ? opt.rankBudget() : defaultRankBudget(pts);
+    Certificate c = lemma33Polynomial(dd, pts, radius, epsilon, budget, pts.get(0).h);
+    return new Plan(
+        c.poly.degree(), FeatureMap.rank(pts.get(0).h, c.poly.degree()), radius, c.poly.kind(),
+        c.poly.relativeErrorBound(), c.maxGradientBound(), budget);
+  }
+
   // ---------------------------------------------------------------- preparation and norms
 
   /** One data point in doubles, with the norms of FAST-BOUND.md §1. */
