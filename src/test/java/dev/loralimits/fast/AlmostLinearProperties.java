@@ -207,6 +207,28 @@ class AlmostLinearProperties {
     return Arbitraries.of(2.0, 4.0, 8.0);
   }
 
+  /** {@link AlmostLinear#plan} predicts exactly what {@link AlmostLinear#gradient} uses, or refuses with it. */
+  @Property(tries = 20)
+  void planMatchesGradient(@ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll("scales") double scale) {
+    DoubleInstance inst = DoubleInstance.of(Instances.random(withScale(spec, scale), seed));
+    AlmostLinear.Plan plan;
+    try {
+      plan = AlmostLinear.plan(inst, 1e-6, TEST_RANK_BUDGET);
+    } catch (OutsideEfficientRegimeException e) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> AlmostLinear.gradient(inst, new AlmostLinear.Options(1e-6, 1, TEST_RANK_BUDGET)))
+          .isInstanceOf(OutsideEfficientRegimeException.class)
+          .hasMessage(e.getMessage());
+      return;
+    }
+    FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(1e-6, 1, TEST_RANK_BUDGET));
+    assertThat(plan.degree()).isEqualTo(r.degree());
+    assertThat(plan.rank()).isEqualTo(r.rank());
+    assertThat(plan.radius()).isEqualTo(r.radius());
+    assertThat(plan.kind()).isEqualTo(r.kind());
+    assertThat(plan.maxGradientBound()).isEqualTo(r.maxGradientBound());
+  }
+
   /** With the default budget a small instance is never cheaper than exact: the answer is a refusal. */
   @Example
   void defaultBudgetRefusesWhereExactIsCheaper() {
