@@ -93,10 +93,11 @@ public final class FastBound {
     double rho = up(dt + ds + deltaF * tMaj + deltaF * sMaj);
     double pi = up((tMaj + sMaj) * (1 + deltaF));
     // (5.1) G_Q = beta X^Q^T (P Kc)
-    double gqMaj = up(n.beta() * n.xqColSum() * pi * (n.kMax() + n.eK()));
+    // majorant of |computed P Kc| rows: pi (kMax + eK) for P^ plus rho kMax for its own error
+    double gqMaj = up(n.beta() * n.xqColSum() * (pi * (n.kMax() + n.eK()) + rho * n.kMax()));
     double gq = up(n.beta() * n.xqColSum() * (n.kMax() * rho + pi * n.eK()) + gamma(n.lq() + 16.0) * gqMaj);
     // (5.2) G_K = X^K^T (P^T Qh)
-    double gkMaj = up(n.xkMax() * n.lq() * pi * (n.qMax() + n.eQ()));
+    double gkMaj = up(n.xkMax() * n.lq() * (pi * (n.qMax() + n.eQ()) + rho * n.qMax()));
     double gk = up(n.xkMax() * n.lq() * (rho * n.qMax() + pi * n.eQ()) + gamma(n.lk() + 16.0) * gkMaj);
     // (5.3) G_V = X^V^T (F^T c)
     double gvMaj = up(n.xvMax() * n.lq() * (1 + deltaF) * (gc + ec));
