@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "lora-limits",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {GradientCommand.class, DemoCommand.class},
+    subcommands = {GradientCommand.class, CheckCommand.class, DemoCommand.class},
     description = {
       "Arbitrary-precision reference for \"Computational Limits of Low-Rank Adaptation (LoRA)"
           + " Fine-Tuning for Transformer Models\" (Hu, Su, Kuo, Song, Liu; ICLR 2025,"
