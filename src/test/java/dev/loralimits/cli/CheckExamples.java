@@ -45,6 +45,12 @@ class CheckExamples {
     return p;
   }
 
+  /** README's example file is the built-in demo instance. */
+  @Test
+  void readmeExampleIsTheDemoInstance() throws Exception {
+    assertThat(Files.readString(Path.of("spec/examples/demo-instance.json"))).isEqualTo(Files.readString(instance));
+  }
+
   @Test
   void float64GradientPassesWithAbout15Digits() throws Exception {
     Run r = run("check", "--instance", instance.toString(), "--candidate", write("c.json", exactJson).toString());
