@@ -15,5 +15,16 @@
  * (with its direct gradient) and {@link dev.loralimits.hardness.LoraEmbedding}. H3 (loss from
  * gradients) maps H2 to AAttLGC by {@link dev.loralimits.hardness.AAttLGC#ofDetection}.
  * Constructions, proofs and constants: proofs-notes/HARDNESS-H1-H2-H4.md.
+ *
+ * <p>{@link dev.loralimits.hardness.LossFromGradients} computes
+ * {@code phi(1) = phi(0) + integral_0^1 trace(dl/dX (lambda I_m)) d lambda} from a
+ * {@link dev.loralimits.hardness.TraceGradientOracle} (any {@link
+ * dev.loralimits.hardness.GradientOracle}, e.g. a LoRA-gradient oracle through the H4 embedding,
+ * via {@code TraceGradientOracle.ofGradient}) with a composite
+ * {@link dev.loralimits.hardness.GaussLegendre} rule chosen from a proved error bound: phi' extends
+ * analytically to the strip {@code |Im lambda| < pi / R} (R the largest score-row range) and is
+ * bounded there, which bounds the Gauss error on every panel (proofs-notes/HARDNESS-H3.md).
+ * {@link dev.loralimits.hardness.AttentionLossGradient} is the direct double-precision loss and
+ * gradient, used as the reference oracle in tests.
  */
 package dev.loralimits.hardness;
