@@ -1,0 +1,89 @@
+package dev.loralimits.hardness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loralimits.fast.OutsideEfficientRegimeException;
+import java.util.Random;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Label;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * End to end (HARDNESS.md): H1-H4 around a LoRA-gradient oracle decide satisfiability exactly as
+ * brute force does; the fast oracle either answers correctly or refuses, never silently wrong.
+ */
+@Label("SatDecider: LoRA gradients decide 3-SAT")
+class SatDeciderProperties {
+
+  private static Cnf formula(int n, int clausesPerVariableTimes2, long seed) {
+    int m = Math.max(1, n * clausesPerVariableTimes2 / 2);
+    return Cnf.random3Cnf(n, m, new Random(seed));
+  }
+
+  @Property(tries = 15)
+  void exactOracleAgreesWithBruteForce(
+      @ForAll @IntRange(min = 2, max = 12) int n,
+      @ForAll @IntRange(min = 2, max = 14) int density,
+      @ForAll long seed) {
+    Cnf f = formula(n, density, seed);
+    boolean truth = f.bruteForceSatisfiable().isPresent();
+    SatDecider.Decision d = SatDecider.decide(f, SatDecider.exactDouble());
+    Statistics.label("formula").collect(truth ? "satisfiable" : "unsatisfiable");
+    Statistics.label("formula").coverage(c -> {
+      c.check("satisfiable").count(k -> k >= 3);
+      c.check("unsatisfiable").count(k -> k >= 3);
+    });
+    assertThat(d.satisfiable()).isEqualTo(truth);
+    assertThat(d.errorBound()).isLessThan(d.margin());
+    // the H2 gaps, seen through gradients only
+    if (truth) {
+      assertThat(d.lossWithoutRowZero()).isGreaterThanOrEqualTo(1.0 / 8 - d.errorBound());
+    } else {
+      assertThat(d.lossWithoutRowZero()).isLessThanOrEqualTo(1.0 / (128 * d.vectors()) + d.errorBound());
+    }
+    // end-to-end norms sit at the threshold scale: ||C2||_inf = sqrt(B) (when some key is non-zero)
+    double sqrtB = Math.sqrt(OvToAttention.scale(d.vectors()));
+    assertThat(d.loraNorms().output("C2")).isLessThanOrEqualTo(sqrtB * (1 + 1e-15));
+  }
+
+  @Property(tries = 10)
+  void fastOracleAnswersCorrectlyOrRefuses(
+      @ForAll @IntRange(min = 2, max = 8) int n,
+      @ForAll @IntRange(min = 2, max = 10) int density,
+      @ForAll long seed) {
+    Cnf f = formula(n, density, seed);
+    boolean truth = f.bruteForceSatisfiable().isPresent();
+    try {
+      SatDecider.Decision d = SatDecider.decide(f, SatDecider.fast(1e-3, 0));
+      Statistics.label("fast").collect("answered");
+      assertThat(d.satisfiable()).isEqualTo(truth);
+    } catch (OutsideEfficientRegimeException e) {
+      Statistics.label("fast").collect("refused");
+      assertThat(e.getMessage()).startsWith("outside the efficient regime");
+    }
+  }
+
+  /**
+   * With an unlimited rank budget the fast oracle certifies on tiny formulas, and is right: the
+   * certificate holds, but at a rank far above L (the phase transition, seen from the reduction).
+   */
+  @Example
+  void fastOracleWithUnlimitedBudgetCertifiesTinyFormulasCorrectly() {
+    Cnf sat = new Cnf(2, new int[][] {{1, 2}, {-1, 2}});
+    Cnf unsat = new Cnf(1, new int[][] {{1}, {-1}});
+    assertThat(SatDecider.decide(sat, SatDecider.fast(1e-3, 1_000_000)).satisfiable()).isTrue();
+    assertThat(SatDecider.decide(unsat, SatDecider.fast(1e-3, 1_000_000)).satisfiable()).isFalse();
+  }
+
+  /** The arbitrary-precision reference as the oracle, on formulas small enough for apfloat. */
+  @Example
+  void referenceOracleDecidesTinyFormulas() {
+    Cnf sat = new Cnf(2, new int[][] {{1, 2}, {-1, 2}});
+    Cnf unsat = new Cnf(1, new int[][] {{1}, {-1}});
+    assertThat(SatDecider.decide(sat, SatDecider.reference(20)).satisfiable()).isTrue();
+    assertThat(SatDecider.decide(unsat, SatDecider.reference(20)).satisfiable()).isFalse();
+  }
+}
