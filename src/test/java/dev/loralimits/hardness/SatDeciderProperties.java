@@ -18,23 +18,24 @@ import net.jqwik.api.statistics.Statistics;
 @Label("SatDecider: LoRA gradients decide 3-SAT")
 class SatDeciderProperties {
 
-  private static Cnf formula(int n, int clausesPerVariableTimes2, long seed) {
-    int m = Math.max(1, n * clausesPerVariableTimes2 / 2);
+  /** Sparse formulas (n/2 .. n clauses) are mostly satisfiable, dense ones (8n) mostly not. */
+  private static Cnf formula(int n, boolean dense, long seed) {
+    int m = dense ? 8 * n : Math.max(1, n / 2 + (int) Math.floorMod(seed, (long) n / 2 + 1));
     return Cnf.random3Cnf(n, m, new Random(seed));
   }
 
   @Property(tries = 15)
   void exactOracleAgreesWithBruteForce(
       @ForAll @IntRange(min = 2, max = 12) int n,
-      @ForAll @IntRange(min = 2, max = 14) int density,
+      @ForAll boolean dense,
       @ForAll long seed) {
-    Cnf f = formula(n, density, seed);
+    Cnf f = formula(n, dense, seed);
     boolean truth = f.bruteForceSatisfiable().isPresent();
     SatDecider.Decision d = SatDecider.decide(f, SatDecider.exactDouble());
     Statistics.label("formula").collect(truth ? "satisfiable" : "unsatisfiable");
     Statistics.label("formula").coverage(c -> {
-      c.check("satisfiable").count(k -> k >= 3);
-      c.check("unsatisfiable").count(k -> k >= 3);
+      c.check("satisfiable").count(k -> k >= 1);
+      c.check("unsatisfiable").count(k -> k >= 1);
     });
     assertThat(d.satisfiable()).isEqualTo(truth);
     assertThat(d.errorBound()).isLessThan(d.margin());
@@ -52,9 +53,9 @@ class SatDeciderProperties {
   @Property(tries = 10)
   void fastOracleAnswersCorrectlyOrRefuses(
       @ForAll @IntRange(min = 2, max = 8) int n,
-      @ForAll @IntRange(min = 2, max = 10) int density,
+      @ForAll boolean dense,
       @ForAll long seed) {
-    Cnf f = formula(n, density, seed);
+    Cnf f = formula(n, dense, seed);
     boolean truth = f.bruteForceSatisfiable().isPresent();
     try {
       SatDecider.Decision d = SatDecider.decide(f, SatDecider.fast(1e-3, 0));
