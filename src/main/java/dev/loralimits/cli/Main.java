@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code lora-limits} command: subcommands {@link GradientCommand gradient},
- * {@link DemoCommand demo} and {@link PhaseCommand phase}.
+ * {@link CheckCommand check}, {@link DemoCommand demo}, {@link PhaseCommand phase} and {@link VectorsCommand vectors}.
  *
  * <p>Exit codes: {@value #OK} success, {@value #COMPUTATION_FAILED} the computation failed or was
  * refused (the precision contract could not be certified, the fast method is outside its efficient
@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "lora-limits",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {GradientCommand.class, CheckCommand.class, DemoCommand.class, PhaseCommand.class},
+    subcommands = {GradientCommand.class, CheckCommand.class, DemoCommand.class, PhaseCommand.class, VectorsCommand.class},
     description = {
       "Arbitrary-precision reference for \"Computational Limits of Low-Rank Adaptation (LoRA)"
           + " Fine-Tuning for Transformer Models\" (Hu, Su, Kuo, Song, Liu; ICLR 2025,"
@@ -71,7 +71,7 @@ public final class Main implements Runnable {
   /** Without a subcommand: a usage error. */
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (gradient, check, demo or phase)");
+    throw new ParameterException(spec.commandLine(), "missing command (gradient, check, demo, phase or vectors)");
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The command-line tool {@code lora-limits} (picocli): {@link dev.loralimits.cli.Main} and its
- * subcommands {@code gradient} (an instance file in, the gradient JSON out; spec/FORMATS.md) and
- * {@code demo} (a built-in instance computed by every form of the reference, with agreement and
- * timing).
+ * subcommands {@code gradient} (an instance file in, the gradient JSON out; spec/FORMATS.md),
+ * {@code check} (a candidate gradient compared with the reference; spec/CHECK.md), {@code demo} (a
+ * built-in instance computed by every form of the reference, with agreement and timing) and
+ * {@code vectors} (regenerates the golden vectors of spec/vectors).
  *
  * <p>Design rules. The tool is a thin shell over {@code dev.loralimits.io},
  * {@code dev.loralimits.reference} and {@code dev.loralimits.fast}: it parses options, calls them,

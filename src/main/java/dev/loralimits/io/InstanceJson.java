@@ -119,6 +119,23 @@ public final class InstanceJson {
     return JsonOutput.write(g -> writeInstance(g, instance));
   }
 
+  /**
+   * Writes {@code instance} as one JSON object on {@code g}, as {@link #write(LoraInstance)} does
+   * for a whole document: for embedding an instance in a larger document (the golden vectors).
+   *
+   * @throws IllegalArgumentException when g or instance is null
+   * @throws IOException when the generator fails
+   */
+  public static void write(JsonGenerator g, LoraInstance instance) throws IOException {
+    if (g == null) {
+      throw new IllegalArgumentException("generator is missing");
+    }
+    if (instance == null) {
+      throw new IllegalArgumentException("instance is missing");
+    }
+    writeInstance(g, instance);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Reading
 

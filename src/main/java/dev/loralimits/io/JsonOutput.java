@@ -16,21 +16,26 @@ import java.util.function.Function;
  * Writing side shared by {@link InstanceJson} and {@link GradientJson}: a generator with a pretty
  * printer that indents objects and arrays by two spaces but keeps each matrix row (an array
  * inside an array) on one line, and numbers written from their decimal text, never through a
- * double.
+ * double. Public for the golden vectors ({@code dev.loralimits.vectors}), which embed instances in
+ * a larger document written with the same layout.
  */
-final class JsonOutput {
+public final class JsonOutput {
   private static final JsonFactory FACTORY = new JsonFactory();
 
   /** Writes one document. */
   @FunctionalInterface
-  interface Body {
+  public interface Body {
     void write(JsonGenerator g) throws IOException;
   }
 
   private JsonOutput() {}
 
-  /** Runs {@code body} on a fresh pretty-printing generator; returns the text plus a newline. */
-  static String write(Body body) {
+  /**
+   * Runs {@code body} on a fresh pretty-printing generator; returns the text plus a newline. The
+   * layout depends only on the calls {@code body} makes (no platform line separator, no
+   * configuration), so equal calls give equal text.
+   */
+  public static String write(Body body) {
     StringWriter out = new StringWriter();
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.setPrettyPrinter(new RowsPrettyPrinter());

@@ -1,0 +1,13 @@
+/**
+ * Golden vectors: a fixed, versioned set of LoRA attention instances with their reference loss
+ * and adapter gradients, for checking other implementations without running this one
+ * ({@code spec/vectors/README.md}).
+ *
+ * <p>{@link dev.loralimits.vectors.VectorCases} draws the cases from fixed seeds (random
+ * well-conditioned ones for every shape, then the edge cases named by
+ * {@link dev.loralimits.vectors.VectorFlag}); {@link dev.loralimits.vectors.GoldenVectors}
+ * computes each with the reference at 40 digits and writes one JSON file in the shape of Project
+ * Wycheproof's test vectors. Everything is deterministic, so {@code lora-limits vectors} rewrites
+ * the committed file byte for byte ({@code VectorsExamples} checks it).
+ */
+package dev.loralimits.vectors;
