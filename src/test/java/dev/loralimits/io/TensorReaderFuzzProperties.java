@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -156,6 +157,21 @@ class TensorReaderFuzzProperties {
       c.check("refused").count(n -> n > 0);
       c.check("read").count(n -> n > 0);
     });
+  }
+
+  /**
+   * Pinned from a 10^5-try run (seed -7407157428686138315): a flipped byte in a zip entry's name
+   * length left an entry with an empty name, and the refusal had an empty tensor path.
+   */
+  @Example
+  void emptyEntryNameIsRefusedWithANamedPath() {
+    Seed seed = SEEDS.get(0);
+    assertThat(read(seed, flip(seed.bytes(), new Random(7909), 1 + new Random(7909).nextInt(8)))).isIn("read", "refused");
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("", Npy.write(Tensor.scalar("x", 1)));
+    byte[] zip = storedZip(entries);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TensorFiles.readInstance("e.npz", zip, TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessage("e.npz: (unnamed): not an array entry (expected NAME.npy)");
   }
 
   /** Reads {@code b} as {@code seed}'s kind; "read" or "refused", or fails the property. */
