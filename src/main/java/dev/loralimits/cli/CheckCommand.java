@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loralimits.check.GradientCheck;
-import dev.loralimits.io.GradientJson;
-import dev.loralimits.io.InstanceJson;
+import dev.loralimits.io.GradientFile;
+import dev.loralimits.io.TensorFiles;
+import dev.loralimits.io.TensorLayout;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
@@ -29,9 +30,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
-      "Check another implementation: compare a candidate gradient file (format"
-          + " lora-attention-gradient/1) with the reference for an instance file, matrix by matrix:"
-          + " max absolute and normwise relative error, correct significant digits (LRE), verdict.",
+      "Check another implementation: compare a candidate gradient file with the reference for an"
+          + " instance file, matrix by matrix: max absolute and normwise relative error, correct"
+          + " significant digits (LRE), verdict.",
+      "Files are read by extension: .json (lora-attention-instance/1, lora-attention-gradient/1),"
+          + " .npz or .safetensors (float64/float32 tensors, spec/FORMATS.md Section 4).",
       "An entry passes when |candidate - reference| <= atol + rtol * M, M the largest |entry| of"
           + " its reference matrix (spec/CHECK.md)."
     },
@@ -43,11 +46,18 @@ final class CheckCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(names = "--instance", required = true, paramLabel = "FILE", description = "The instance (lora-attention-instance/1).")
+  @Option(names = "--instance", required = true, paramLabel = "FILE", description = "The instance (.json, .npz or .safetensors).")
   private Path instance;
 
-  @Option(names = "--candidate", required = true, paramLabel = "FILE", description = "The candidate gradient (lora-attention-gradient/1).")
+  @Option(names = "--candidate", required = true, paramLabel = "FILE", description = "The candidate gradient (.json, .npz or .safetensors).")
   private Path candidate;
+
+  @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "ours", description = {
+      "Names and orientation of the weights in tensor files (default: ${DEFAULT-VALUE}):",
+      "  ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
+      "  peft  PyTorch/PEFT: q_proj.weight, q_proj.lora_A.weight, q_proj.lora_B.weight, ...;"
+          + " q_proj.lora_A.weight.grad, ... (transposed; any common prefix)"})
+  private String layout;
 
   @Option(names = "--rtol", paramLabel = "X", defaultValue = "1e-9", description = "Relative tolerance (default: ${DEFAULT-VALUE}; suits float64 code).")
   private double rtol;
@@ -66,12 +76,16 @@ final class CheckCommand implements Callable<Integer> {
     Checks.argument(rtol >= 0 && Double.isFinite(rtol), "--rtol (" + rtol + ") must be finite and >= 0");
     Checks.argument(atol >= 0 && Double.isFinite(atol), "--atol (" + atol + ") must be finite and >= 0");
     Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
-    LoraInstance inst = InstanceJson.read(instance);
-    GradientResult cand = GradientJson.read(candidate);
+    TensorLayout l = TensorLayout.parse(layout);
+    Checks.argument(
+        l == TensorLayout.OURS || TensorFiles.Format.of(instance).isTensor() || TensorFiles.Format.of(candidate).isTensor(),
+        "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); both files are JSON");
+    LoraInstance inst = TensorFiles.readInstance(instance, l);
+    GradientFile cand = TensorFiles.readGradient(candidate, l);
     GradientResult ref = ReferenceGradient.compute(inst, digits);
     GradientCheck.Report report;
     try {
-      report = GradientCheck.compare(ref, cand, rtol, atol);
+      report = GradientCheck.compare(ref, cand.loss(), cand.gradients(), rtol, atol);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(candidate + ": " + e.getMessage(), e);
     }

@@ -6,7 +6,8 @@ import dev.loralimits.fast.FastResult;
 import dev.loralimits.fast.OutsideEfficientRegimeException;
 import dev.loralimits.io.GradientExtras;
 import dev.loralimits.io.GradientJson;
-import dev.loralimits.io.InstanceJson;
+import dev.loralimits.io.TensorFiles;
+import dev.loralimits.io.TensorLayout;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
@@ -43,6 +44,8 @@ import picocli.CommandLine.Spec;
       "Compute the loss and the gradients dLoss/dA, dLoss/dB of every adapted projection of an"
           + " instance file (format lora-attention-instance/1) and print them as JSON"
           + " (format lora-attention-gradient/1).",
+      "The instance may also be a .npz or .safetensors tensor file, and --out a .npz or"
+          + " .safetensors file (float64; spec/FORMATS.md Section 4).",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -139,34 +142,67 @@ final class GradientCommand implements Callable<Integer> {
   @Option(
       names = "--out",
       paramLabel = "FILE",
-      description = "Write the JSON to FILE instead of standard output (nothing is written on failure).")
+      description =
+          "Write the result to FILE instead of standard output (nothing is written on failure):"
+              + " JSON, or float64 tensors when FILE ends in .npz or .safetensors (loss and"
+              + " gradients only; the fast certificate is JSON-only).")
   private Path out;
+
+  @Option(
+      names = "--layout",
+      paramLabel = "LAYOUT",
+      defaultValue = "ours",
+      description = {
+        "Names and orientation of the weights in tensor files (default: ${DEFAULT-VALUE}):",
+        "  ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
+        "  peft  PyTorch/PEFT: q_proj.weight, q_proj.lora_A.weight,",
+        "        q_proj.lora_B.weight, ... (transposed; any common",
+        "        prefix); gradients q_proj.lora_A.weight.grad, ..."
+      })
+  private String layout;
 
   @Parameters(
       index = "0",
       paramLabel = "FILE",
-      description = "The instance file (format lora-attention-instance/1).")
+      description = "The instance file (.json, .npz or .safetensors).")
   private Path instance;
 
   @Override
   public Integer call() throws IOException {
     String m = checkMethod(method);
     checkOptions(m);
-    LoraInstance inst = InstanceJson.read(instance);
-    String json =
+    TensorLayout l = TensorLayout.parse(layout);
+    TensorFiles.Format outFormat = out == null ? TensorFiles.Format.JSON : outputFormat(out);
+    Checks.argument(
+        l == TensorLayout.OURS || TensorFiles.Format.of(instance).isTensor() || outFormat.isTensor(),
+        "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); input and output are JSON");
+    LoraInstance inst = TensorFiles.readInstance(instance, l);
+    Result r =
         switch (m) {
-          case EXACT -> GradientJson.write(exact(inst));
+          case EXACT -> new Result(exact(inst), GradientExtras.NONE);
           case FAST -> fast(inst, null);
           case AUTO -> auto(inst);
-          default -> GradientJson.write(ReferenceGradient.compute(inst, digits, form));
+          default -> new Result(ReferenceGradient.compute(inst, digits, form), GradientExtras.NONE);
         };
     if (out == null) {
-      spec.commandLine().getOut().print(json);
+      spec.commandLine().getOut().print(GradientJson.write(r.result(), r.extras()));
       spec.commandLine().getOut().flush();
+    } else if (outFormat.isTensor()) {
+      write(out, TensorFiles.gradientBytes(r.result(), outFormat, l));
     } else {
-      write(out, json);
+      write(out, GradientJson.write(r.result(), r.extras()).getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
+  }
+
+  /** A result and the extra fields of its JSON file. */
+  private record Result(GradientResult result, GradientExtras extras) {}
+
+  /** The format of {@code --out}: JSON unless it ends in .npz or .safetensors. */
+  private static TensorFiles.Format outputFormat(Path file) {
+    TensorFiles.Format f = TensorFiles.Format.of(file);
+    Checks.argument(f != TensorFiles.Format.NPY, "--out " + file + ": a .npy file holds one array; use .npz or .safetensors");
+    return f;
   }
 
   /**
@@ -240,9 +276,9 @@ final class GradientCommand implements Callable<Integer> {
    * @param auto the "auto" field, or null
    * @throws OutsideEfficientRegimeException when it cannot certify epsilon within the budget
    */
-  private String fast(LoraInstance inst, String auto) {
+  private Result fast(LoraInstance inst, String auto) {
     FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(epsilonValue(), threadCount(), 0));
-    return GradientJson.write(
+    return new Result(
         DoubleResults.of(FAST, r.gradients()), new GradientExtras(auto, DoubleResults.certificate(r)));
   }
 
@@ -253,22 +289,22 @@ final class GradientCommand implements Callable<Integer> {
    * certifies epsilon. The exact branch carries no per-answer certificate: its accuracy is the
    * rounding analysis of proofs-notes/EXACT-DOUBLE.md.
    */
-  private String auto(LoraInstance inst) {
+  private Result auto(LoraInstance inst) {
     try {
       return fast(inst, FAST);
     } catch (OutsideEfficientRegimeException e) {
-      return GradientJson.write(
+      return new Result(
           exact(inst), new GradientExtras(EXACT + " (fast refused: " + Main.oneLine(e.getMessage()) + ")", null));
     }
   }
 
-  /** Writes {@code text} to {@code file} through a temporary file, so a failure leaves no half file. */
-  private static void write(Path file, String text) {
+  /** Writes {@code bytes} to {@code file} through a temporary file, so a failure leaves no half file. */
+  private static void write(Path file, byte[] bytes) {
     Path target = file.toAbsolutePath();
     Path tmp = null;
     try {
       tmp = Files.createTempFile(target.getParent(), ".lora-limits-", ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.write(tmp, bytes);
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | SecurityException e) {
       deleteQuietly(tmp);

@@ -118,4 +118,31 @@ class CheckExamples {
     assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(bad.err).contains("--rtol (-1.0) must be finite and >= 0");
   }
+
+  /** A candidate as .npz (our layout) and as .safetensors (PEFT layout, instance too). */
+  @Test
+  void tensorCandidatesInBothLayouts() throws Exception {
+    Path npz = dir.resolve("cand.npz");
+    Run g = run("gradient", "--method", "exact", "--out", npz.toString(), instance.toString());
+    assertThat(g.code).as(g.err).isZero();
+    Run r = run("check", "--instance", instance.toString(), "--candidate", npz.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("verdict: PASS").contains("loss").contains("dLoss/dB_V");
+
+    dev.loralimits.model.LoraInstance inst = dev.loralimits.io.TensorFiles.readInstance(instance);
+    Path peftInstance = dir.resolve("inst-peft.safetensors");
+    dev.loralimits.io.TensorFiles.writeInstance(inst, peftInstance, dev.loralimits.io.TensorLayout.PEFT);
+    Path peftCand = dir.resolve("cand-peft.safetensors");
+    Run gp = run("gradient", "--method", "exact", "--layout", "peft", "--out", peftCand.toString(), peftInstance.toString());
+    assertThat(gp.code).as(gp.err).isZero();
+    Run rp = run("check", "--layout", "peft", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
+    assertThat(rp.code).as(rp.err).isZero();
+    assertThat(rp.out).contains("verdict: PASS");
+    // Read in the wrong layout: one line naming the file, exit 2.
+    Run wrong = run("check", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
+    assertThat(wrong.code).isEqualTo(2);
+    assertThat(wrong.err.strip()).isEqualTo(peftInstance + ": __metadata__.layout: the file says layout \"peft\", read as ours (give --layout peft)");
+    Run jsonOnly = run("check", "--layout", "peft", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
+    assertThat(jsonOnly.code).isEqualTo(2);
+  }
 }

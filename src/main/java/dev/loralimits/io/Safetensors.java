@@ -1,0 +1,250 @@
+package dev.loralimits.io;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format: an unsigned 64-bit little-endian header length N, N bytes of a UTF-8
+ * JSON object {@code {NAME: {"dtype": "F64", "shape": [2, 3], "data_offsets": [BEGIN, END]}, ...,
+ * "__metadata__": {STRING: STRING}}}, then the data buffer; each tensor's bytes are
+ * {@code buffer[BEGIN, END)}, little-endian, C order.
+ *
+ * <p>The reader accepts dtypes {@code F64} and {@code F32}; it requires, as the format's own
+ * validation does, that the tensors' byte ranges tile the buffer exactly (sorted by BEGIN, each
+ * starts where the previous ends, the last ends at the end of the file) and that
+ * {@code END - BEGIN = prod(shape) * itemsize}. Duplicate keys are refused (Jackson's strict
+ * duplicate detection); so are unknown fields of a tensor entry. {@code __metadata__}, when
+ * present, must map strings to strings; it is returned, not interpreted.
+ */
+final class Safetensors {
+  private Safetensors() {}
+
+  /** The metadata key of the header. */
+  static final String METADATA = "__metadata__";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper(
+          JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
+  /** Tensors and metadata of one file. */
+  record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+  /** One header entry before its data is read. */
+  private record Entry(String name, String dtype, int[] shape, long begin, long end) {}
+
+  /**
+   * Reads every tensor of a safetensors file, in header order.
+   *
+   * @throws InputException naming the file and the tensor for any problem
+   */
+  static Contents read(String source, byte[] b) {
+    if (b.length < 8) {
+      throw new InputException(source, InputException.FILE, "not a safetensors file: " + b.length + " bytes, shorter than the 8-byte header length");
+    }
+    ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    long n = bb.getLong(0);
+    if (n < 0 || n > TensorLimits.MAX_HEADER_BYTES) {
+      throw new InputException(source, "(header)", "header length " + Long.toUnsignedString(n) + " exceeds the limit of " + TensorLimits.MAX_HEADER_BYTES + " bytes (1 MiB)");
+    }
+    if (8 + n > b.length) {
+      throw new InputException(source, "(header)", "truncated: the header declares " + n + " bytes, the file has " + (b.length - 8) + " after the length");
+    }
+    JsonNode root;
+    try (JsonParser p = JSON.getFactory().createParser(b, 8, (int) n)) {
+      root = JSON.readTree(p);
+      if (p.nextToken() != null) {
+        throw new InputException(source, "(header)", "unexpected content after the JSON object");
+      }
+    } catch (JsonProcessingException e) {
+      throw new InputException(source, "(header)", "malformed JSON header: " + TensorFiles.describe(e), e);
+    } catch (IOException e) {
+      throw new InputException(source, "(header)", "cannot read the JSON header: " + TensorFiles.describe(e), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InputException(source, "(header)", "the header is not a JSON object");
+    }
+    long dataLength = b.length - 8 - n;
+    int dataStart = 8 + (int) n;
+    Map<String, String> metadata = new LinkedHashMap<>();
+    List<Entry> entries = new ArrayList<>();
+    TensorLimits.Budget budget = new TensorLimits.Budget();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      if (f.getKey().equals(METADATA)) {
+        metadata(source, f.getValue(), metadata);
+      } else {
+        if (entries.size() == TensorLimits.MAX_ENTRIES) {
+          throw new InputException(source, "(header)", "more than " + TensorLimits.MAX_ENTRIES + " tensors");
+        }
+        entries.add(entry(source, f.getKey(), f.getValue(), budget));
+      }
+    }
+    if (entries.isEmpty()) {
+      throw new InputException(source, "(header)", "no tensors in the file");
+    }
+    List<Entry> byOffset = new ArrayList<>(entries);
+    byOffset.sort(Comparator.comparingLong(Entry::begin));
+    long at = 0;
+    for (Entry e : byOffset) {
+      if (e.begin() != at) {
+        throw new InputException(source, TensorFiles.path(e.name()), "data_offsets [" + e.begin() + ", " + e.end() + "] "
+            + (e.begin() < at ? "overlap" : "leave a gap after") + " the previous tensor's bytes (which end at " + at + ")");
+      }
+      at = e.end();
+    }
+    if (at != dataLength) {
+      throw new InputException(source, InputException.FILE, "the tensors cover " + at + " data bytes, the file has " + dataLength
+          + (at > dataLength ? " (truncated)" : " (trailing bytes)"));
+    }
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Entry e : entries) {
+      tensors.put(e.name(), data(source, e, bb, dataStart));
+    }
+    return new Contents(tensors, metadata);
+  }
+
+  private static void metadata(String source, JsonNode m, Map<String, String> out) {
+    if (!m.isObject()) {
+      throw new InputException(source, METADATA, "expected an object of strings");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      if (!f.getValue().isTextual()) {
+        throw new InputException(source, METADATA + "." + Npy.shorten(f.getKey()), "expected a string");
+      }
+      out.put(f.getKey(), f.getValue().asText());
+    }
+  }
+
+  private static Entry entry(String source, String name, JsonNode e, TensorLimits.Budget budget) {
+    String at = TensorFiles.path(name);
+    if (!e.isObject()) {
+      throw new InputException(source, at, "expected an object with dtype, shape and data_offsets");
+    }
+    for (Iterator<String> it = e.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!f.equals("dtype") && !f.equals("shape") && !f.equals("data_offsets")) {
+        throw new InputException(source, at, "unknown field '" + Npy.shorten(f) + "' (expected dtype, shape and data_offsets)");
+      }
+    }
+    JsonNode dtype = e.get("dtype");
+    if (dtype == null || !dtype.isTextual()) {
+      throw new InputException(source, at, "dtype missing or not a string");
+    }
+    int itemSize;
+    switch (dtype.asText()) {
+      case "F64" -> itemSize = 8;
+      case "F32" -> itemSize = 4;
+      default -> throw new InputException(source, at, "dtype \"" + Npy.shorten(dtype.asText()) + "\" not supported (expected F64 or F32)");
+    }
+    JsonNode shape = e.get("shape");
+    if (shape == null || !shape.isArray()) {
+      throw new InputException(source, at, "shape missing or not an array");
+    }
+    if (shape.size() > TensorLimits.MAX_RANK) {
+      throw new InputException(source, at, "rank " + shape.size() + " > " + TensorLimits.MAX_RANK + " not supported (matrices are rank 2, scalars rank 0 or 1)");
+    }
+    int[] dims = new int[shape.size()];
+    for (int i = 0; i < dims.length; i++) {
+      long d = nonNegative(source, at, "shape[" + i + "]", shape.get(i));
+      if (d > TensorLimits.MAX_ELEMENTS) {
+        throw new InputException(source, at, "shape: dimension " + d + " exceeds the limit of " + TensorLimits.MAX_ELEMENTS + " elements (2^26)");
+      }
+      dims[i] = (int) d;
+    }
+    long count = TensorFiles.elementCount(source, at, dims);
+    budget.take(source, at, count);
+    JsonNode offsets = e.get("data_offsets");
+    if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
+      throw new InputException(source, at, "data_offsets missing or not [begin, end]");
+    }
+    long begin = nonNegative(source, at, "data_offsets[0]", offsets.get(0));
+    long end = nonNegative(source, at, "data_offsets[1]", offsets.get(1));
+    if (end < begin || end - begin != count * itemSize) {
+      throw new InputException(source, at, "data_offsets [" + begin + ", " + end + "] hold " + (end - begin) + " bytes, shape "
+          + Tensor.shapeText(dims) + " of " + dtype.asText() + " needs " + count * itemSize);
+    }
+    return new Entry(name, dtype.asText(), dims, begin, end);
+  }
+
+  /** A JSON integer in {@code [0, 2^62]}. */
+  private static long nonNegative(String source, String at, String what, JsonNode v) {
+    if (!v.isIntegralNumber()) {
+      throw new InputException(source, at, what + ": expected a non-negative integer, got " + Npy.shorten(v.toString()));
+    }
+    BigInteger x = v.bigIntegerValue();
+    if (x.signum() < 0 || x.bitLength() > 62) {
+      throw new InputException(source, at, what + ": " + Npy.shorten(x.toString()) + " is negative or too large");
+    }
+    return x.longValueExact();
+  }
+
+  private static Tensor data(String source, Entry e, ByteBuffer b, int dataStart) {
+    int count = (int) ((e.end() - e.begin()) / (e.dtype().equals("F64") ? 8 : 4));
+    double[] v = new double[count];
+    int off = dataStart + (int) e.begin();
+    for (int i = 0; i < count; i++) {
+      v[i] = e.dtype().equals("F64") ? b.getDouble(off + 8 * i) : b.getFloat(off + 4 * i);
+    }
+    return TensorFiles.checkedFinite(source, new Tensor(e.name(), e.shape(), v));
+  }
+
+  /**
+   * A safetensors file holding {@code tensors} as F64 in map order, with {@code metadata} (may be
+   * empty); the header is padded with spaces to a multiple of 8 bytes, as the reference writer does.
+   */
+  static byte[] write(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    ObjectNode header = JSON.createObjectNode();
+    if (!metadata.isEmpty()) {
+      ObjectNode m = header.putObject(METADATA);
+      metadata.forEach(m::put);
+    }
+    long at = 0;
+    for (Tensor t : tensors.values()) {
+      ObjectNode e = header.putObject(t.name());
+      e.put("dtype", "F64");
+      var shape = e.putArray("shape");
+      for (int d : t.shape()) {
+        shape.add(d);
+      }
+      long end = at + 8L * t.values().length;
+      e.putArray("data_offsets").add(at).add(end);
+      at = end;
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+    int pad = (8 - json.length % 8) % 8;
+    ByteBuffer out = ByteBuffer.allocate(8 + json.length + pad + (int) at).order(ByteOrder.LITTLE_ENDIAN);
+    out.putLong(json.length + pad).put(json);
+    for (int i = 0; i < pad; i++) {
+      out.put((byte) ' ');
+    }
+    for (Tensor t : tensors.values()) {
+      for (double x : t.values()) {
+        out.putDouble(x);
+      }
+    }
+    return out.array();
+  }
+}

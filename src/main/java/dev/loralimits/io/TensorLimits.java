@@ -1,0 +1,50 @@
+package dev.loralimits.io;
+
+/**
+ * The caps every tensor reader enforces before it allocates (spec/FORMATS.md Section 4.5). A file
+ * that breaks one is refused with an {@link InputException} naming the file, the tensor and the cap.
+ */
+final class TensorLimits {
+  private TensorLimits() {}
+
+  /** Largest tensor file read, in bytes: the cap of the JSON readers, 256 MiB. */
+  static final long MAX_FILE_BYTES = 256L << 20;
+
+  /**
+   * Largest header: the npy header dict and the safetensors JSON header, 1 MiB. numpy writes about
+   * 128 bytes; a safetensors header needs roughly 100 bytes per tensor, so 1 MiB allows some
+   * 10^4 tensors (5000 data points).
+   */
+  static final int MAX_HEADER_BYTES = 1 << 20;
+
+  /**
+   * Most array elements in one file, summed over its tensors: {@code 2^26}, the per-matrix cap of
+   * the JSON readers. Each element becomes a {@code BigDecimal} of about 100 bytes with its exact
+   * binary expansion, so this is also what bounds the memory of reading.
+   */
+  static final long MAX_ELEMENTS = 1L << 26;
+
+  /** Highest rank: matrices are rank 2; scalars may be rank 0 or 1 (one element). */
+  static final int MAX_RANK = 2;
+
+  /** Most entries in one .npz archive (two per data point suffices for 32768 points). */
+  static final int MAX_ENTRIES = 1 << 16;
+
+  /** The elements still allowed in one file; each reader of one file shares one. */
+  static final class Budget {
+    private long left = MAX_ELEMENTS;
+
+    /**
+     * Takes {@code n} elements for tensor {@code name}.
+     *
+     * @throws InputException when the file would hold more than {@link #MAX_ELEMENTS} elements
+     */
+    void take(String source, String name, long n) {
+      if (n > left) {
+        throw new InputException(
+            source, name, "too large: the file would hold more than " + MAX_ELEMENTS + " elements (limit 2^26)");
+      }
+      left -= n;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.loralimits.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.Projection;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tensor files (spec/FORMATS.md Section 4): exact conversion, numpy interop, round trips, refusals. */
+class TensorFilesExamples {
+  @TempDir Path dir;
+
+  static final String EXAMPLE =
+      "{ \"format\": \"lora-attention-instance/1\", \"alpha\": 4, \"beta\": 1,"
+          + " \"weights\": { \"Q\": {\"W\": [[1, 0], [0, 1]], \"A\": [[0.5, 0.25]], \"B\": [[1], [2]]},"
+          + " \"K\": {\"W\": [[1, 2], [3, 4]]},"
+          + " \"V\": {\"W\": [[1, 0], [0, 1]], \"A\": [[1, 1]], \"B\": [[0], [-0.1]]} },"
+          + " \"data\": [ {\"X\": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], \"Y\": [[0, 0], [0, 0], [0, 0]]},"
+          + " {\"XQ\": [[1, 1]], \"XK\": [[1, 0], [0, 1]], \"XV\": [[2, 3], [4, 5]], \"Y\": [[1, 2]]} ] }";
+
+  static LoraInstance example() {
+    return InstanceJson.parse("example.json", EXAMPLE);
+  }
+
+  static byte[] resource(String name) throws Exception {
+    try (InputStream in = TensorFilesExamples.class.getResourceAsStream("/dev/loralimits/io/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** {@code inst} with every number replaced by its nearest double, exactly. */
+
+  static LoraInstance roundAllForTests(LoraInstance inst) {
+    return roundAll(inst);
+  }
+
+  private static LoraInstance roundAll(LoraInstance inst) {
+    Map<Adapter, Projection> w = new EnumMap<>(Adapter.class);
+    for (Adapter mu : Adapter.values()) {
+      Projection p = inst.projection(mu);
+      w.put(mu, p.isAdapted() ? Projection.adapted(round(p.frozen()), round(p.a()), round(p.b())) : Projection.frozen(round(p.frozen())));
+    }
+    var data = inst.data().stream().map(d -> d.selfAttention()
+        ? dev.loralimits.model.DataPoint.self(round(d.xq()), round(d.y()))
+        : dev.loralimits.model.DataPoint.cross(round(d.xq()), round(d.xk()), round(d.xv()), round(d.y()))).toList();
+    return new LoraInstance(new BigDecimal(inst.alpha().doubleValue()), new BigDecimal(inst.beta().doubleValue()), w, data);
+  }
+
+  static DecimalMatrix round(DecimalMatrix m) {
+    return DecimalMatrix.ofDoubles("m", m.toDoubles());
+  }
+
+  static void assertSameInstance(LoraInstance a, LoraInstance b) {
+    assertThat(InstanceJson.write(a)).isEqualTo(InstanceJson.write(b));
+  }
+
+  @Test
+  void float64PointOneBecomesItsExactBinaryValue() throws Exception {
+    Path f = dir.resolve("x.npz");
+    TensorFiles.writeInstance(example(), f, TensorLayout.OURS);
+    LoraInstance back = TensorFiles.readInstance(f);
+    assertThat(back.data().get(0).xq().get(0, 0))
+        .isEqualByComparingTo("0.1000000000000000055511151231257827021181583404541015625");
+    assertThat(back.data().get(0).xq().get(0, 0).toPlainString())
+        .isEqualTo("0.1000000000000000055511151231257827021181583404541015625");
+    // The float32 weight of the numpy fixture widens exactly: 1 stays 1.
+    LoraInstance np = TensorFiles.readInstance("numpy-instance.npz", resource("numpy-instance.npz"), TensorFiles.Format.NPZ, TensorLayout.OURS);
+    assertThat(np.projection(Adapter.V).b().get(1, 0)).isEqualByComparingTo(new BigDecimal(-0.1));
+  }
+
+  @Test
+  void readsWhatNumpyWrites() throws Exception {
+    LoraInstance expected = roundAll(new LoraInstance(example().alpha(), example().beta(), example().weights(), example().data().subList(0, 1)));
+    for (String name : new String[] {"numpy-instance.npz", "numpy-instance-compressed.npz"}) {
+      LoraInstance got = TensorFiles.readInstance(name, resource(name), TensorFiles.Format.NPZ, TensorLayout.OURS);
+      assertSameInstance(got, expected);
+    }
+    Tensor be = Npy.read("big-endian.npy", "a", resource("big-endian.npy"), new TensorLimits.Budget());
+    assertThat(be.values()).containsExactly(1.5, -2.0);
+    assertThat(be.shape()).containsExactly(1, 2);
+    assertThatThrownBy(() -> Npy.read("fortran.npy", "a", resource("fortran.npy"), new TensorLimits.Budget()))
+        .isInstanceOf(InputException.class).hasMessage("fortran.npy: a: fortran_order True not supported (save a C-ordered array, e.g. np.ascontiguousarray)");
+    assertThatThrownBy(() -> Npy.read("int64.npy", "a", resource("int64.npy"), new TensorLimits.Budget()))
+        .isInstanceOf(InputException.class).hasMessageContaining("int64.npy: a: dtype '<i8' not supported");
+  }
+
+  @Test
+  void instanceRoundTripsInBothFormatsAndLayouts() throws Exception {
+    LoraInstance expected = roundAll(example());
+    for (TensorFiles.Format f : new TensorFiles.Format[] {TensorFiles.Format.NPZ, TensorFiles.Format.SAFETENSORS}) {
+      for (TensorLayout l : TensorLayout.values()) {
+        byte[] b = TensorFiles.instanceBytes(example(), f, l);
+        LoraInstance back = TensorFiles.readInstance("f", b, f, l);
+        assertSameInstance(back, expected);
+        assertThat(TensorFiles.instanceBytes(back, f, l)).isEqualTo(b);
+      }
+    }
+  }
+
+  @Test
+  void gradientRoundTripsWithAndWithoutLoss() throws Exception {
+    Map<Adapter, AdapterGradient> g = new EnumMap<>(Adapter.class);
+    g.put(Adapter.Q, new AdapterGradient(DecimalMatrix.ofDoubles("a", new double[][] {{0.1, -2}}), DecimalMatrix.ofDoubles("b", new double[][] {{3}, {1e-300}})));
+    g.put(Adapter.V, new AdapterGradient(DecimalMatrix.ofDoubles("a", new double[][] {{5, 6}}), DecimalMatrix.ofDoubles("b", new double[][] {{7}, {8}})));
+    GradientResult r = new GradientResult("exact", 17, new BigDecimal(0.75), g);
+    for (TensorFiles.Format f : new TensorFiles.Format[] {TensorFiles.Format.NPZ, TensorFiles.Format.SAFETENSORS}) {
+      for (TensorLayout l : TensorLayout.values()) {
+        Path p = dir.resolve("g-" + l + f.extension());
+        TensorFiles.writeGradient(r, p, l);
+        GradientFile back = TensorFiles.readGradient(p, l);
+        assertThat(back.loss()).contains(new BigDecimal(0.75));
+        assertThat(back.gradients()).isEqualTo(g);
+        assertThat(back.method()).isEqualTo(f == TensorFiles.Format.SAFETENSORS ? "exact" : GradientFile.UNNAMED);
+      }
+    }
+    // Without loss (written by hand, our layout).
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("grad_A_Q", Tensor.matrix("grad_A_Q", new double[][] {{1, 2}}));
+    t.put("grad_B_Q", Tensor.matrix("grad_B_Q", new double[][] {{3}, {4}}));
+    GradientFile noLoss = TensorFiles.readGradient("n.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS);
+    assertThat(noLoss.loss()).isEmpty();
+    assertThat(noLoss.gradients().keySet()).containsExactly(Adapter.Q);
+  }
+
+  @Test
+  void refusalsNameFileTensorAndRule() throws Exception {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("W_Q", Tensor.matrix("W_Q", new double[][] {{1, 0}, {0, 1}}));
+    t.put("W_K", Tensor.matrix("W_K", new double[][] {{1, 0}, {0, 1}}));
+    t.put("W_V", Tensor.matrix("W_V", new double[][] {{1, 0}, {0, 1}}));
+    t.put("X.0", Tensor.matrix("X.0", new double[][] {{1, 0}}));
+    t.put("Y.0", Tensor.matrix("Y.0", new double[][] {{1, 0, 0}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessage("i.npz: Y.0: has 3 columns, expected 2 (Y has the width of X^V W_V)");
+    t.put("Y.0", Tensor.matrix("Y.0", new double[][] {{1, Double.NaN}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.safetensors", Safetensors.write(t, Map.of()), TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+        .hasMessage("i.safetensors: Y.0: non-finite value (NaN) at [0][1]");
+    t.put("Y.0", Tensor.matrix("Y.0", new double[][] {{1, 0}}));
+    t.put("Y.2", Tensor.matrix("Y.2", new double[][] {{1, 0}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessage("i.npz: Y.1: missing tensor (data points are numbered 0..N-1 without gaps; found index 2)");
+    t.remove("Y.2");
+    t.put("W_K2", Tensor.matrix("W_K2", new double[][] {{1}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessageStartingWith("i.npz: W_K2: unknown tensor");
+    t.remove("W_K2");
+    t.put("A_Q", Tensor.matrix("A_Q", new double[][] {{1, 1}}));
+    t.put("B_Q", Tensor.matrix("B_Q", new double[][] {{1}, {1}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessage("i.npz: alpha: missing tensor (required when an adapter A, B is given)");
+    // A safetensors header that declares a shape of 2^40 elements.
+    String header = "{\"W_Q\":{\"dtype\":\"F64\",\"shape\":[1099511627776,1],\"data_offsets\":[0,8]}}";
+    byte[] h = header.getBytes(StandardCharsets.US_ASCII);
+    byte[] file = new byte[8 + h.length + 8];
+    file[0] = (byte) h.length;
+    System.arraycopy(h, 0, file, 8, h.length);
+    assertThatThrownBy(() -> TensorFiles.readInstance("h.safetensors", file, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+        .hasMessage("h.safetensors: W_Q: shape: dimension 1099511627776 exceeds the limit of 67108864 elements (2^26)");
+    // PEFT names read as ours, ours read as PEFT.
+    byte[] peft = TensorFiles.instanceBytes(example(), TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT);
+    assertThatThrownBy(() -> TensorFiles.readInstance("p.safetensors", peft, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+        .hasMessage("p.safetensors: __metadata__.layout: the file says layout \"peft\", read as ours (give --layout peft)");
+    byte[] ours = TensorFiles.instanceBytes(example(), TensorFiles.Format.NPZ, TensorLayout.OURS);
+    assertThatThrownBy(() -> TensorFiles.readInstance("o.npz", ours, TensorFiles.Format.NPZ, TensorLayout.PEFT))
+        .hasMessage("o.npz: W_Q: a weight name of layout ours in a file read as layout peft (give --layout ours)");
+    assertThatThrownBy(() -> TensorFiles.readInstance(dir.resolve("x.npy")))
+        .hasMessage(dir.resolve("x.npy") + ": (file): not found");
+    Files.write(dir.resolve("x.npy"), resource("big-endian.npy"));
+    assertThatThrownBy(() -> TensorFiles.readInstance(dir.resolve("x.npy")))
+        .hasMessageEndingWith("(file): a .npy file holds one array; an instance needs several: use .npz or .safetensors");
+  }
+}
