@@ -85,7 +85,10 @@ final class ExpSeries {
     Apint m = ApfloatMath.roundToInteger(x, RoundingMode.HALF_EVEN);
     if (m.compareTo(new Apint(MAX_FAST_INTEGER_PART)) > 0
         || m.compareTo(new Apint(-MAX_FAST_INTEGER_PART)) < 0) {
-      return hp.valueOf(ApfloatMath.exp(x.precision(Math.max(p, x.precision() == Apfloat.INFINITE ? p : x.precision()))));
+      // exp's condition number is |x|: carry log10|x| extra digits so that x itself (exact here,
+      // but read by apfloat as known to its precision) costs less than one unit in the p-th digit
+      long extra = (long) Math.ceil(Math.log10(Math.abs(m.doubleValue()) + 1)) + 10;
+      return hp.valueOf(ApfloatMath.exp(x.precision(p + extra)));
     }
     Apfloat y = hw.multiply(hw.subtract(x, m), twoToMinusK);
     Apfloat t = inverseFactorials[inverseFactorials.length - 1];

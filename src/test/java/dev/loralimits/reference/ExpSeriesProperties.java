@@ -47,6 +47,13 @@ class ExpSeriesProperties {
     return Arbitraries.of(20, 50, 70, 120, 300);
   }
 
+  /** Shrunk failure: the fallback beyond |m| > 10^6 lost log10|x| digits to exp's condition number. */
+  @Example
+  void largeArgumentPinnedSample() {
+    relativeErrorBelowOneUlp(new BigDecimal("-1000000.501"), 120);
+    relativeErrorBelowOneUlp(new BigDecimal("-2114102.658"), 120);
+  }
+
   @Example
   void zeroIsExactlyOne() {
     assertThat(new ExpSeries(50).exp(Apfloat.ZERO).compareTo(Apfloat.ONE)).isZero();
