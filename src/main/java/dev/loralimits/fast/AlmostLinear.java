@@ -45,6 +45,12 @@ import java.util.function.IntFunction;
 public final class AlmostLinear {
   /** Fixed number of index ranges per pass (independent of the thread count). */
   public static final int CHUNKS = 8;
+  /**
+   * Rows summed sequentially before a partial sum is added to its range's total: a sum over L rows
+   * then passes each term through at most {@code BLOCK + L/BLOCK + CHUNKS} additions instead of L
+   * ({@link FastBound#depth}), which keeps the certified rounding part small at large L.
+   */
+  public static final int BLOCK = 1024;
 
   private AlmostLinear() {}
 
@@ -616,12 +622,14 @@ public final class AlmostLinear {
   }
 
   private static PointResult runPoint(Prepared p, FeatureMap fm, boolean kv, ExecutorService pool) {
-    List<KeyAggregates> kParts = parallel(pool, p.lk, (from, to) -> lemma34KeyAggregates(p, fm, from, to));
+    List<KeyAggregates> kParts = parallel(pool, p.lk, (from, to) -> blocked(from, to,
+        (f, t) -> lemma34KeyAggregates(p, fm, f, t), (x, y) -> { x.add(y); return x; }));
     KeyAggregates ka = kParts.get(0);
     for (int i = 1; i < kParts.size(); i++) {
       ka.add(kParts.get(i));
     }
-    List<QueryPartial> qParts = parallel(pool, p.lq, (from, to) -> lemma34to37QueryRow(p, fm, ka, kv, from, to));
+    List<QueryPartial> qParts = parallel(pool, p.lq, (from, to) -> blocked(from, to,
+        (f, t) -> lemma34to37QueryRow(p, fm, ka, kv, f, t), (x, y) -> { x.add(y); return x; }));
     QueryPartial qa = qParts.get(0);
     for (int i = 1; i < qParts.size(); i++) {
       qa.add(qParts.get(i));
@@ -636,7 +644,9 @@ public final class AlmostLinear {
     }
     r.gq = reshape(gq, dq, p.h);
     if (kv) {
-      List<double[][]> cParts = parallel(pool, p.lk, (from, to) -> theoremA1KeyRow(p, fm, qa, from, to));
+      List<double[][]> cParts = parallel(pool, p.lk, (from, to) -> blocked(from, to,
+          (f, t) -> theoremA1KeyRow(p, fm, qa, f, t),
+          (x, y) -> { addInto(x[0], y[0]); addInto(x[1], y[1]); return x; }));
       double[] gk = cParts.get(0)[0];
       double[] gv = cParts.get(0)[1];
       for (int i = 1; i < cParts.size(); i++) {
@@ -651,6 +661,18 @@ public final class AlmostLinear {
 
   private interface RangeTask<T> {
     T run(int from, int to);
+  }
+
+  /**
+   * {@code task} over {@code from .. to-1} in blocks of {@link #BLOCK} rows, each block's partial
+   * result added into the running total in block order (deterministic).
+   */
+  private static <T> T blocked(int from, int to, RangeTask<T> task, java.util.function.BinaryOperator<T> add) {
+    T total = task.run(from, Math.min(to, from + BLOCK));
+    for (int s = from + BLOCK; s < to; s += BLOCK) {
+      total = add.apply(total, task.run(s, Math.min(to, s + BLOCK)));
+    }
+    return total;
   }
 
   /** Runs {@link #CHUNKS} fixed ranges of {@code 0 .. n-1} on the pool; results in range order. */

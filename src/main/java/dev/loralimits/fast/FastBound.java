@@ -22,6 +22,15 @@ public final class FastBound {
     return up(nu / (1 - nu));
   }
 
+  /**
+   * Additions a term passes through in a sum over n rows as {@link AlmostLinear} computes it:
+   * sequential within blocks of {@link AlmostLinear#BLOCK} rows, block totals added in order within
+   * each of the {@link AlmostLinear#CHUNKS} ranges, range totals added in order.
+   */
+  static double depth(int n) {
+    return Math.min(n, AlmostLinear.BLOCK) + Math.ceil(n / (double) AlmostLinear.BLOCK) + AlmostLinear.CHUNKS + 2;
+  }
+
   /** Rounds a non-negative bound up past the rounding of the formula that produced it. */
   static double up(double x) {
     return x * (1 + 256 * U);
@@ -71,7 +80,7 @@ public final class FastBound {
     double sigma = up(n.h() * (n.eQ() * n.kMax() + n.qMax() * n.eK() + n.eQ() * n.eK()));
     double deltaS = up(Math.expm1(sigma));
     // (3.2) rounding of every kernel aggregate, relative to the exact kernel terms
-    double nAgg = Math.max(n.lq(), n.lk()) + (double) rank * Math.max(n.o(), n.h()) + 2.0 * degree + 32;
+    double nAgg = Math.max(depth(n.lq()), depth(n.lk())) + (double) rank * Math.max(n.o(), n.h()) + 2.0 * degree + 32;
     double tau = up(gamma(nAgg) * absCoefficientSum * Math.exp(radius));
     // (3.3) all relative kernel errors together, and the attention error delta_F
     double deltaTot = up((1 + delta) * (1 + deltaS) * (1 + tau) * (1 + 3 * U) - 1);
@@ -95,16 +104,16 @@ public final class FastBound {
     // (5.1) G_Q = beta X^Q^T (P Kc)
     // majorant of |computed P Kc| rows: pi (kMax + eK) for P^ plus rho kMax for its own error
     double gqMaj = up(n.beta() * n.xqColSum() * (pi * (n.kMax() + n.eK()) + rho * n.kMax()));
-    double gq = up(n.beta() * n.xqColSum() * (n.kMax() * rho + pi * n.eK()) + gamma(n.lq() + 16.0) * gqMaj);
+    double gq = up(n.beta() * n.xqColSum() * (n.kMax() * rho + pi * n.eK()) + gamma(depth(n.lq()) + 16) * gqMaj);
     // (5.2) G_K = X^K^T (P^T Qh)
     double gkMaj = up(n.xkMax() * n.lq() * (pi * (n.qMax() + n.eQ()) + rho * n.qMax()));
-    double gk = up(n.xkMax() * n.lq() * (rho * n.qMax() + pi * n.eQ()) + gamma(n.lk() + 16.0) * gkMaj);
+    double gk = up(n.xkMax() * n.lq() * (rho * n.qMax() + pi * n.eQ()) + gamma(depth(n.lk()) + 16) * gkMaj);
     // (5.3) G_V = X^V^T (F^T c)
     double gvMaj = up(n.xvMax() * n.lq() * (1 + deltaF) * (gc + ec));
-    double gv = up(n.xvMax() * n.lq() * (deltaF * (gc + ec) + ec) + gamma(n.lk() + 16.0) * gvMaj);
+    double gv = up(n.xvMax() * n.lq() * (deltaF * (gc + ec) + ec) + gamma(depth(n.lk()) + 16) * gvMaj);
     // (5.4) loss = 1/2 sum c^2
     double cells = (double) n.lq() * o;
-    double loss = up(cells * (gc * ec + 0.5 * ec * ec) + gamma(cells + 8) * 0.5 * cells * (gc + ec) * (gc + ec));
+    double loss = up(cells * (gc * ec + 0.5 * ec * ec) + gamma(n.o() + depth(n.lq()) + 8) * 0.5 * cells * (gc + ec) * (gc + ec));
     return new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj);
   }
 

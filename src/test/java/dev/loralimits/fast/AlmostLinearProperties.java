@@ -160,6 +160,28 @@ class AlmostLinearProperties {
     }
   }
 
+  /**
+   * L above {@link AlmostLinear#BLOCK}: the blocked sums (and their smaller rounding term in the
+   * bound) against ExactDouble plus its rounding allowance, and thread-count invariance.
+   */
+  @Example
+  void blockedSumsBeyondOneBlock() {
+    DoubleInstance inst = DoubleInstance.of(Instances.random(new Instances.Spec(
+        2500, 2500, 2, 1, 1, false, Instances.all(), java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, 0.05), 42));
+    FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(1e-6, 2, 0));
+    FastResult r1 = AlmostLinear.gradient(inst, new AlmostLinear.Options(1e-6, 1, 0));
+    DoubleGradients exact = ExactDouble.gradient(inst, 2);
+    RoundingBound allowance = RoundingBound.of(inst);
+    for (Adapter mu : exact.gradA().keySet()) {
+      check(r.gradients().gradA().get(mu), exact.gradA().get(mu), r.boundA().get(mu),
+          allowance, allowance.aBar.get(mu), allowance.aBarOnes.get(mu));
+      check(r.gradients().gradB().get(mu), exact.gradB().get(mu), r.boundB().get(mu),
+          allowance, allowance.bBar.get(mu), allowance.bBarOnes.get(mu));
+      assertThat(Math.max(r.boundA().get(mu), r.boundB().get(mu))).isLessThanOrEqualTo(1e-6);
+      assertThat(r1.gradients().gradA().get(mu)).isDeepEqualTo(r.gradients().gradA().get(mu));
+    }
+  }
+
   @Provide
   Arbitrary<Double> largeEpsilons() {
     return Arbitraries.of(1e-4, 1e-6);
