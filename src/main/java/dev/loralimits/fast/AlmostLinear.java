@@ -97,19 +97,12 @@ public final class AlmostLinear {
   public static FastResult gradient(DoubleInstance inst, Options opt) {
     Checks.notNull("instance", inst);
     Checks.notNull("options", opt);
-    DoubleData dd = new DoubleData(inst);
-    List<Prepared> pts = new ArrayList<>();
-    for (int i = 0; i < dd.points.size(); i++) {
-      pts.add(prepare(dd, i));
-    }
-    double radius = 0;
-    for (Prepared p : pts) {
-      radius = Math.max(radius, lemma33Radius(p));
-    }
-    int h = pts.get(0).h;
-    long budget = opt.rankBudget() > 0 ? opt.rankBudget() : defaultRankBudget(pts);
-    Certificate cert = lemma33Polynomial(dd, pts, radius, opt.epsilon(), budget, h);
-    FeatureMap fm = new FeatureMap(h, cert.poly.coefficients());
+    Setup su = setup(inst, opt);
+    DoubleData dd = su.dd;
+    List<Prepared> pts = su.pts;
+    double radius = su.radius;
+    Certificate cert = su.cert;
+    FeatureMap fm = new FeatureMap(pts.get(0).h, cert.poly.coefficients());
 
     Map<Adapter, double[][]> g = new EnumMap<>(Adapter.class);
     boolean needKV = dd.a.containsKey(Adapter.K) || dd.a.containsKey(Adapter.V);
@@ -160,7 +153,18 @@ public final class AlmostLinear {
    * @throws OutsideEfficientRegimeException exactly when {@link #gradient} would throw it
    */
   public static Plan plan(DoubleInstance inst, double epsilon, long rankBudget) {
-    Options opt = new Options(epsilon, 1, rankBudget);
+    Checks.notNull("instance", inst);
+    Setup su = setup(inst, new Options(epsilon, 1, rankBudget));
+    Certificate c = su.cert;
+    return new Plan(
+        c.poly.degree(), FeatureMap.rank(su.pts.get(0).h, c.poly.degree()), su.radius, c.poly.kind(),
+        c.poly.relativeErrorBound(), c.maxGradientBound(), su.budget);
+  }
+
+  /** Everything before the passes: doubles, prepared points, radius, budget, certificate. */
+  private record Setup(DoubleData dd, List<Prepared> pts, double radius, long budget, Certificate cert) {}
+
+  private static Setup setup(DoubleInstance inst, Options opt) {
     DoubleData dd = new DoubleData(inst);
     List<Prepared> pts = new ArrayList<>();
     for (int i = 0; i < dd.points.size(); i++) {
@@ -171,10 +175,8 @@ public final class AlmostLinear {
       radius = Math.max(radius, lemma33Radius(p));
     }
     long budget = opt.rankBudget() > 0 ? opt.rankBudget() : defaultRankBudget(pts);
-    Certificate c = lemma33Polynomial(dd, pts, radius, epsilon, budget, pts.get(0).h);
-    return new Plan(
-        c.poly.degree(), FeatureMap.rank(pts.get(0).h, c.poly.degree()), radius, c.poly.kind(),
-        c.poly.relativeErrorBound(), c.maxGradientBound(), budget);
+    Certificate cert = lemma33Polynomial(dd, pts, radius, opt.epsilon(), budget, pts.get(0).h);
+    return new Setup(dd, pts, radius, budget, cert);
   }
 
   // ---------------------------------------------------------------- preparation and norms
