@@ -24,7 +24,9 @@ import java.util.function.IntFunction;
  *   <li>{@link #lemma33Radius}: certified {@code R >= |Qh_j . Kc_l|} (Cauchy-Schwarz);
  *       {@link #lemma33Polynomial}: the smallest degree g whose certified bound meets epsilon;
  *       {@link FeatureMap}: {@code P(S) = U1 V1^T} of rank {@code k1 = binom(g + h, h)}.
- *   <li>{@link #lemma34KeyAggregates} and {@link #lemma34to37QueryRow}: {@code Dtilde},
+ *   <li>{@link #lemma34KeyAggregates} and {@link #lemma34to37QueryRow}, one method per lemma per
+ *       row ({@link #lemma34Row}, {@link #lemma37Diagonal}, {@link #lemma36Row},
+ *       {@link #lemma37Row}, {@link #theorem31Accumulate}): {@code Dtilde},
  *       {@code ztilde = Ftilde Vm}, {@code ctilde = ztilde - Y} (Lemma 3.4), {@code q = Vm ctilde^T}
  *       in factored form (Lemma 3.5), {@code p1 = Ftilde (.) (ctilde Vm^T)} through the
  *       Kronecker aggregate {@code sum_l psi(Kc_l) (x) Vm_l (x) Kc_l} (Lemma 3.6), and
@@ -500,68 +502,132 @@ public final class AlmostLinear {
     double[] w = new double[h];
     for (int j = from; j < to; j++) {
       fm.queryFeatures(p.qh, j * h, phi);
-      double dj = 0;
-      for (int m = 0; m < k1; m++) {
-        dj += phi[m] * ka.a1[m];
-      }
-      java.util.Arrays.fill(z, 0);
-      for (int m = 0; m < k1; m++) {
-        for (int i = 0; i < o; i++) {
-          z[i] += phi[m] * ka.av[m * o + i];
-        }
-      }
-      double s = 0;
+      double dj = lemma34Row(phi, ka, p.y, j * o, z, c);
+      double s = lemma37Diagonal(c, z);
       double loss = 0;
       for (int i = 0; i < o; i++) {
-        z[i] /= dj;
-        c[i] = z[i] - p.y[j * o + i];
-        s += c[i] * z[i];
         loss += c[i] * c[i];
       }
       r.loss += 0.5 * loss;
       java.util.Arrays.fill(w, 0);
-      for (int m = 0; m < k1; m++) {
-        double pm = phi[m];
-        for (int i = 0; i < o; i++) {
-          double pc = pm * c[i];
-          int base = (m * o + i) * h;
-          for (int b = 0; b < h; b++) {
-            w[b] += pc * ka.t[base + b];
-          }
-        }
-        double ps = pm * s;
-        for (int b = 0; b < h; b++) {
-          w[b] -= ps * ka.ak[m * h + b];
-        }
-      }
+      lemma36Row(phi, c, ka, w);
+      lemma37Row(phi, s, ka, w);
       for (int b = 0; b < h; b++) {
         w[b] /= dj;
       }
-      for (int a = 0; a < dq; a++) {
-        double x = p.xq[j][a];
-        for (int b = 0; b < h; b++) {
-          r.gq[a * h + b] += x * w[b];
-        }
-      }
+      theorem31Accumulate(p.xq[j], w, r.gq);
       if (kv) {
-        for (int m = 0; m < k1; m++) {
-          double e = phi[m] / dj;
-          for (int i = 0; i < o; i++) {
-            double ec = e * c[i];
-            r.t4[m * o + i] += ec;
-            int base = (m * o + i) * h;
-            for (int b = 0; b < h; b++) {
-              r.t2[base + b] += ec * p.qh[j * h + b];
-            }
-          }
-          double es = e * s;
-          for (int b = 0; b < h; b++) {
-            r.t3[m * h + b] += es * p.qh[j * h + b];
-          }
-        }
+        theoremA1QuerySide(phi, dj, c, s, p.qh, j * h, r);
       }
     }
     return r;
+  }
+
+  /**
+   * Lemma 3.4 (approximate c), one query row: {@code Dtilde_j = phi_j . (V1^T 1)},
+   * {@code ztilde_j = phi_j (V1^T Vm) / Dtilde_j}, {@code ctilde_j = ztilde_j - Y_j}; fills z and c
+   * and returns {@code Dtilde_j}.
+   */
+  static double lemma34Row(double[] phi, KeyAggregates ka, double[] y, int yOffset, double[] z, double[] c) {
+    int k1 = phi.length;
+    int o = z.length;
+    double dj = 0;
+    for (int m = 0; m < k1; m++) {
+      dj += phi[m] * ka.a1[m];
+    }
+    java.util.Arrays.fill(z, 0);
+    for (int m = 0; m < k1; m++) {
+      for (int i = 0; i < o; i++) {
+        z[i] += phi[m] * ka.av[m * o + i];
+      }
+    }
+    for (int i = 0; i < o; i++) {
+      z[i] /= dj;
+      c[i] = z[i] - y[yOffset + i];
+    }
+    return dj;
+  }
+
+  /** Lemma 3.7 (the diagonal of p2): {@code s_j = <ctilde_j, ztilde_j>}, row j of {@code p1 1}. */
+  static double lemma37Diagonal(double[] c, double[] z) {
+    double s = 0;
+    for (int i = 0; i < c.length; i++) {
+      s += c[i] * z[i];
+    }
+    return s;
+  }
+
+  /**
+   * Lemma 3.6 (approximate p1), row j of {@code p1 Kc} times {@code Dtilde_j}: with Lemma 3.5's
+   * factors of {@code q = Vm ctilde^T} (rank o: {@code U2 = Vm}, {@code V2 = ctilde}), the Hadamard
+   * product {@code Ftilde (.) (ctilde Vm^T)} has the row-wise Kronecker factors
+   * {@code phi_j (x) ctilde_j} and {@code psi_l (x) Vm_l}, so row j of {@code p1 Kc} is
+   * {@code sum_{m,i} phi_jm ctilde_ji T[m,i,:]} with {@code T = sum_l psi_l (x) Vm_l (x) Kc_l}.
+   * Adds into w.
+   */
+  static void lemma36Row(double[] phi, double[] c, KeyAggregates ka, double[] w) {
+    int o = c.length;
+    int h = w.length;
+    for (int m = 0; m < phi.length; m++) {
+      double pm = phi[m];
+      for (int i = 0; i < o; i++) {
+        double pc = pm * c[i];
+        int base = (m * o + i) * h;
+        for (int b = 0; b < h; b++) {
+          w[b] += pc * ka.t[base + b];
+        }
+      }
+    }
+  }
+
+  /**
+   * Lemma 3.7 (approximate p2 = diag(s) Ftilde), row j of {@code p2 Kc} times {@code Dtilde_j}:
+   * {@code s_j phi_j (V1^T Kc)}; subtracts it from w.
+   */
+  static void lemma37Row(double[] phi, double s, KeyAggregates ka, double[] w) {
+    int h = w.length;
+    for (int m = 0; m < phi.length; m++) {
+      double ps = phi[m] * s;
+      for (int b = 0; b < h; b++) {
+        w[b] -= ps * ka.ak[m * h + b];
+      }
+    }
+  }
+
+  /** Theorem 3.1, one row: {@code X^Q_j^T} times row j of {@code p Kc}, added into {@code G_Q} (before beta). */
+  static void theorem31Accumulate(double[] xqRow, double[] w, double[] gq) {
+    int h = w.length;
+    for (int a = 0; a < xqRow.length; a++) {
+      double x = xqRow[a];
+      for (int b = 0; b < h; b++) {
+        gq[a * h + b] += x * w[b];
+      }
+    }
+  }
+
+  /**
+   * Theorem A.1 (and the V gradient), query side of row j: adds {@code (phi_jm / D_j) ctilde_ji Qh_j}
+   * to T2, {@code (phi_jm / D_j) s_j Qh_j} to T3 and {@code (phi_jm / D_j) ctilde_ji} to T4.
+   */
+  static void theoremA1QuerySide(
+      double[] phi, double dj, double[] c, double s, double[] qh, int qOffset, QueryPartial r) {
+    int o = c.length;
+    int h = r.t3.length / phi.length;
+    for (int m = 0; m < phi.length; m++) {
+      double e = phi[m] / dj;
+      for (int i = 0; i < o; i++) {
+        double ec = e * c[i];
+        r.t4[m * o + i] += ec;
+        int base = (m * o + i) * h;
+        for (int b = 0; b < h; b++) {
+          r.t2[base + b] += ec * qh[qOffset + b];
+        }
+      }
+      double es = e * s;
+      for (int b = 0; b < h; b++) {
+        r.t3[m * h + b] += es * qh[qOffset + b];
+      }
+    }
   }
 
   /**
