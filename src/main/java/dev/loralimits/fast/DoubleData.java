@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * A {@link DoubleInstance} (each decimal input rounded once to the nearest double) with the merged
- * weights {@code W = W* + (alpha/r) B A} and the absolute majorants
+ * weights {@code W = W* + (alpha/r) B A} (computed by {@link ExactDouble#merged}, shared with the
+ * exact algorithm) and the absolute majorants
  * {@code |W*| + |alpha/r| |B| |A|} that the rounding bounds use.
  */
 final class DoubleData {
@@ -34,7 +35,7 @@ final class DoubleData {
       DoubleInstance.Weight p = inst.weight(mu);
       double[][] w = p.frozen();
       frozen.put(mu, w);
-      double[][] m = copy(w);
+      double[][] m = ExactDouble.merged(inst, mu);
       double[][] maj = abs(w);
       int r = 0;
       if (p.isAdapted()) {
@@ -43,17 +44,14 @@ final class DoubleData {
         a.put(mu, aa);
         b.put(mu, bb);
         r = aa.length;
-        double s = alpha / r;
-        for (int i = 0; i < m.length; i++) {
-          for (int j = 0; j < m[0].length; j++) {
-            double ba = 0;
+        double s = Math.abs(alpha / r);
+        for (int i = 0; i < maj.length; i++) {
+          for (int j = 0; j < maj[0].length; j++) {
             double baAbs = 0;
             for (int k = 0; k < r; k++) {
-              ba += bb[i][k] * aa[k][j];
               baAbs += Math.abs(bb[i][k] * aa[k][j]);
             }
-            m[i][j] = w[i][j] + s * ba;
-            maj[i][j] = Math.abs(w[i][j]) + Math.abs(s) * baAbs;
+            maj[i][j] += s * baAbs;
           }
         }
       }
@@ -70,14 +68,6 @@ final class DoubleData {
     for (DoubleInstance.Point p : inst.points()) {
       points.add(new double[][][] {p.xq(), p.xk(), p.xv(), p.y()});
     }
-  }
-
-  static double[][] copy(double[][] m) {
-    double[][] c = new double[m.length][];
-    for (int i = 0; i < m.length; i++) {
-      c[i] = m[i].clone();
-    }
-    return c;
   }
 
   static double[][] abs(double[][] m) {
