@@ -1,0 +1,611 @@
+package dev.loralimits.check;
+
+import dev.loralimits.fast.DoubleInstance;
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.Checks;
+import dev.loralimits.model.LoraInstance;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The precision-aware tolerance of {@code check}: for every entry of the loss and of every adapter
+ * gradient, an instance-specific bound on the error that a correct implementation computing in a
+ * given {@link FloatFormat} makes (proofs-notes/CHECK-TOLERANCE.md).
+ *
+ * <p><b>What it bounds.</b> Each number x of the textbook forward and backward pass (inputs read
+ * and rounded to the format, merged or unmerged LoRA projections, scores, any-shift or log-sum-exp
+ * softmax, output, residual, loss, {@code G = c V^T}, the softmax backward in its uncentred,
+ * centred, pivoted or {@code p1 - p2} form, the products with X, K, Q, B, A in any association
+ * and summation order, with or without fused multiply-adds) carries two quantities computed here:
+ * a majorant {@code a(x) >= |x|}, the same program run on absolute values, and a first-order error
+ * bound {@code e(x) >= |fl(x) - x|}, propagated by the rules of CHECK-TOLERANCE.md Section 3:
+ *
+ * <pre>
+ *   input x:           e = u |x|
+ *   sum of products    y = sum_t prod_f a_tf (n roundings on the longest path):
+ *                      e(y) = sum_t sum_f e(a_tf) prod_{f' != f} a(a_tf') + n u sum_t prod_f a(a_tf)
+ *   softmax entry:     e(F_jl) = F_jl rho_jl + (Lk + 1) eta,
+ *                      rho_jl = eps_jl + sum_m F_jm eps_jm + (Lk + 1) u + u (|m_j| + 4 ln Lk + 2),
+ *                      eps_jl = e(S_jl) + u |S_jl - m_j| + 2 u
+ * </pre>
+ *
+ * The tolerance of an entry is {@code SAFETY (e + u a + floor)}: the output's own rounding
+ * {@code u a}, an underflow allowance {@code floor = n eta} and the factor {@link #SAFETY} for the
+ * terms of second order in u (valid while {@link Result#firstOrderSize()} {@code = max n u <= 0.1}).
+ *
+ * <p><b>Cost.</b> {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per data point, one pass over the
+ * query rows with {@code O(Lk)} scratch: no {@code Lq x Lk} matrix is held. The double values of
+ * the scores (hence F, {@code m_j}) are the only computed values the bound uses; every other
+ * quantity enters through its majorant, so cancellation in the data (a residual that vanishes, a
+ * gradient that is zero) cannot make the bound too small (CHECK-TOLERANCE.md Section 4).
+ */
+public final class PrecisionTolerance {
+  /**
+   * The factor on the first-order bound: it absorbs the second-order terms, at most a relative
+   * {@code (1 + nu)^2 - 1 <= 0.21} of the bound while {@code nu <= 0.1}, and the use of computed
+   * doubles for F (CHECK-TOLERANCE.md Section 5).
+   */
+  public static final double SAFETY = 2;
+  /** The largest {@code n u} for which the first-order model is stated to hold. */
+  public static final double FIRST_ORDER_LIMIT = 0.1;
+
+  private PrecisionTolerance() {}
+
+  /**
+   * The tolerance of every entry, in the order of a gradient file.
+   *
+   * @param format the format the tolerance is for
+   * @param loss the loss's tolerance
+   * @param a the tolerance of each entry of {@code dLoss/dA_mu}, per adapted mu
+   * @param b the tolerance of each entry of {@code dLoss/dB_mu}, per adapted mu
+   * @param firstOrderSize the largest {@code n u} over the sums of the pass, n the longest rounding
+   *     path: the first-order model holds while it is at most {@link #FIRST_ORDER_LIMIT}
+   */
+  public record Result(
+      FloatFormat format, double loss, Map<Adapter, double[][]> a, Map<Adapter, double[][]> b,
+      double firstOrderSize) {
+    public Result {
+      Checks.notNull("format", format);
+      a = deepCopy(a);
+      b = deepCopy(b);
+    }
+
+    /** A copy of the tolerance matrix of {@code dLoss/dA_mu}. */
+    public double[][] a(Adapter mu) {
+      return copy(Checks.notNull("a tolerance for " + mu, a.get(mu)));
+    }
+
+    /** A copy of the tolerance matrix of {@code dLoss/dB_mu}. */
+    public double[][] b(Adapter mu) {
+      return copy(Checks.notNull("b tolerance for " + mu, b.get(mu)));
+    }
+
+    @Override
+    public Map<Adapter, double[][]> a() {
+      return deepCopy(a);
+    }
+
+    @Override
+    public Map<Adapter, double[][]> b() {
+      return deepCopy(b);
+    }
+
+    /** Whether the first-order model is within its stated range. */
+    public boolean firstOrderValid() {
+      return firstOrderSize <= FIRST_ORDER_LIMIT;
+    }
+
+    private static Map<Adapter, double[][]> deepCopy(Map<Adapter, double[][]> m) {
+      Checks.notNull("tolerances", m);
+      EnumMap<Adapter, double[][]> out = new EnumMap<>(Adapter.class);
+      for (Map.Entry<Adapter, double[][]> e : m.entrySet()) {
+        out.put(e.getKey(), copy(e.getValue()));
+      }
+      return Collections.unmodifiableMap(out);
+    }
+
+    private static double[][] copy(double[][] m) {
+      double[][] c = new double[m.length][];
+      for (int i = 0; i < m.length; i++) {
+        c[i] = m[i].clone();
+      }
+      return c;
+    }
+  }
+
+  /**
+   * The tolerance of every entry of the loss and the adapter gradients of {@code inst} for an
+   * implementation computing in {@code format}.
+   *
+   * @throws IllegalArgumentException when an input, or an intermediate of the forward pass
+   *     (projection, score, output, residual), is outside the format's finite range: an
+   *     implementation in that format overflows, and the message names what and where
+   */
+  public static Result of(LoraInstance inst, FloatFormat format) {
+    Checks.notNull("instance", inst);
+    Checks.notNull("format", format);
+    DoubleInstance d;
+    try {
+      d = DoubleInstance.of(inst);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "the instance is outside the float64 range (" + e.getMessage() + "): no " + format.optionName()
+              + " implementation can read it",
+          e);
+    }
+    return new Run(d, format).result();
+  }
+
+  /** One evaluation of the bound over all data points. */
+  private static final class Run {
+    private final DoubleInstance inst;
+    private final FloatFormat format;
+    private final double u;
+    private final double eta;
+    private final double beta;
+    private final Map<Adapter, double[][]> merged = new EnumMap<>(Adapter.class);
+    private final Map<Adapter, double[][]> absFrozen = new EnumMap<>(Adapter.class);
+    private final Map<Adapter, double[][]> absLora = new EnumMap<>(Adapter.class);
+    private final Map<Adapter, Integer> loraCount = new EnumMap<>(Adapter.class);
+    /** dLoss/dW_mu as computed, its error bound, and the sum over points of |per-point value|. */
+    private final Map<Adapter, double[][]> vW = new EnumMap<>(Adapter.class);
+    private final Map<Adapter, double[][]> eW = new EnumMap<>(Adapter.class);
+    private final Map<Adapter, double[][]> pW = new EnumMap<>(Adapter.class);
+    private double eLoss;
+    private double aLoss;
+    private long lossTerms;
+    private long longestPath;
+    private long underflowOps;
+
+    Run(DoubleInstance inst, FloatFormat format) {
+      this.inst = inst;
+      this.format = format;
+      this.u = format.unitRoundoff();
+      this.eta = format.smallestSubnormal();
+      this.beta = inst.beta();
+      checkRange("beta", Math.abs(beta));
+      checkRange("alpha", Math.abs(inst.alpha()));
+      for (Adapter mu : Adapter.values()) {
+        DoubleInstance.Weight w = inst.weight(mu);
+        checkRange("weights." + mu + ".W", maxAbs(w.frozen()));
+        absFrozen.put(mu, abs(w.frozen()));
+        double[][] m = copy(w.frozen());
+        if (w.isAdapted()) {
+          checkRange("weights." + mu + ".A", maxAbs(w.a()));
+          checkRange("weights." + mu + ".B", maxAbs(w.b()));
+          double s = inst.alpha() / w.rank();
+          double[][] ba = product(w.b(), w.a());
+          for (int i = 0; i < m.length; i++) {
+            for (int k = 0; k < m[0].length; k++) {
+              m[i][k] += s * ba[i][k];
+            }
+          }
+          // |s| |B| |A|: the absolute LoRA term of the merged weight (T2 of Section 3.2)
+          double[][] t2 = product(abs(w.b()), abs(w.a()));
+          scale(t2, Math.abs(s));
+          absLora.put(mu, t2);
+          // roundings on a LoRA term's path, any association: 3 products, rows - 1 + r - 1 sums,
+          // one addition to the frozen part (Section 3.2)
+          loraCount.put(mu, w.frozen().length + w.rank() + 2);
+          vW.put(mu, new double[m.length][m[0].length]);
+          eW.put(mu, new double[m.length][m[0].length]);
+          pW.put(mu, new double[m.length][m[0].length]);
+        }
+        merged.put(mu, m);
+      }
+    }
+
+    Result result() {
+      int points = inst.points().size();
+      for (int i = 0; i < points; i++) {
+        point(inst.points().get(i), "data[" + i + "]");
+      }
+      Map<Adapter, double[][]> ta = new EnumMap<>(Adapter.class);
+      Map<Adapter, double[][]> tb = new EnumMap<>(Adapter.class);
+      for (Adapter mu : eW.keySet()) {
+        DoubleInstance.Weight w = inst.weight(mu);
+        double sc = inst.alpha() / w.rank();
+        double s = Math.abs(sc);
+        double[][] val = vW.get(mu);
+        double[][] e = eW.get(mu);
+        double[][] pa = pW.get(mu);
+        int rows = e.length;
+        int cols = e[0].length;
+        // the sum over points: N - 1 more additions on every path (Section 3.10); then the
+        // magnitude |G_W| + e(G_W) that the adapter products propagate
+        double[][] mag = new double[rows][cols];
+        double[][] ew = new double[rows][cols];
+        for (int i = 0; i < rows; i++) {
+          for (int k = 0; k < cols; k++) {
+            ew[i][k] = e[i][k] + points * u * pa[i][k];
+            mag[i][k] = Math.abs(val[i][k]) + ew[i][k];
+          }
+        }
+        // dLoss/dA = s B^T G_W: e(s) = 2u, e(B) = u, rows - 1 sums and 2 products (Section 3.10)
+        double[][] tA = new double[w.rank()][cols];
+        for (int t = 0; t < w.rank(); t++) {
+          for (int k = 0; k < cols; k++) {
+            double ee = 0;
+            double mm = 0;
+            double vv = 0;
+            for (int i = 0; i < rows; i++) {
+              double bb = w.b()[i][t];
+              ee += Math.abs(bb) * ew[i][k];
+              mm += Math.abs(bb) * mag[i][k];
+              vv += bb * val[i][k];
+            }
+            tA[t][k] = tolerance(s * ee + (rows + 4) * u * s * mm, Math.abs(sc * vv));
+          }
+        }
+        double[][] tB = new double[rows][w.rank()];
+        for (int i = 0; i < rows; i++) {
+          for (int t = 0; t < w.rank(); t++) {
+            double ee = 0;
+            double mm = 0;
+            double vv = 0;
+            for (int k = 0; k < cols; k++) {
+              double aa = w.a()[t][k];
+              ee += ew[i][k] * Math.abs(aa);
+              mm += mag[i][k] * Math.abs(aa);
+              vv += val[i][k] * aa;
+            }
+            tB[i][t] = tolerance(s * ee + (cols + 4) * u * s * mm, Math.abs(sc * vv));
+          }
+        }
+        longestPath = Math.max(longestPath, Math.max(rows, cols) + 4 + points);
+        ta.put(mu, tA);
+        tb.put(mu, tB);
+      }
+      // loss = sum 1/2 c^2: lossTerms - 1 additions, one product (the 1/2 is exact) (Section 3.6)
+      double lossE = eLoss + (lossTerms + 1) * u * aLoss;
+      longestPath = Math.max(longestPath, lossTerms + 1);
+      double loss = tolerance(lossE, aLoss);
+      return new Result(format, loss, ta, tb, longestPath * u);
+    }
+
+    private double floor() {
+      return underflowOps * eta;
+    }
+
+    /**
+     * {@code SAFETY (e + u |value| + floor)}: the first-order bound, the rounding of the result to
+     * the format, the underflow allowance (Section 5).
+     */
+    private double tolerance(double e, double absValue) {
+      return SAFETY * (e + u * absValue + floor());
+    }
+
+    /** Computed value, error bound and magnitude {@code |value| + e} of {@code X W_mu} (Section 3.2). */
+    private final class Projected {
+      final double[][] value;
+      final double[][] e;
+      final double[][] mag;
+
+      Projected(double[][] x, Adapter mu, String where) {
+        value = product(x, merged.get(mu));
+        checkRange(where + " X^" + mu + " W_" + mu, maxAbs(value));
+        double[][] ax = abs(x);
+        double[][] t1 = product(ax, absFrozen.get(mu));
+        int rows = absFrozen.get(mu).length;
+        e = new double[t1.length][t1[0].length];
+        mag = new double[t1.length][t1[0].length];
+        // frozen terms X W*: rows - 1 sums and 1 product, plus the input roundings of X and W*
+        double c1 = (rows + 2) * u;
+        double[][] t2 = absLora.containsKey(mu) ? product(ax, absLora.get(mu)) : null;
+        // LoRA terms s X B A: their path count, plus the roundings of X, B, A (u each) and s (2u)
+        double c2 = t2 == null ? 0 : (loraCount.get(mu) + 5) * u;
+        for (int j = 0; j < t1.length; j++) {
+          for (int k = 0; k < t1[0].length; k++) {
+            double lora = t2 == null ? 0 : t2[j][k];
+            e[j][k] = c1 * t1[j][k] + c2 * lora;
+            mag[j][k] = Math.abs(value[j][k]) + e[j][k];
+          }
+        }
+        longestPath = Math.max(longestPath, t2 == null ? rows : loraCount.get(mu));
+      }
+    }
+
+    private void point(DoubleInstance.Point p, String where) {
+      checkRange(where + ".XQ", maxAbs(p.xq()));
+      checkRange(where + ".XK", maxAbs(p.xk()));
+      checkRange(where + ".XV", maxAbs(p.xv()));
+      checkRange(where + ".Y", maxAbs(p.y()));
+      Projected q = new Projected(p.xq(), Adapter.Q, where);
+      Projected k = new Projected(p.xk(), Adapter.K, where);
+      Projected v = new Projected(p.xv(), Adapter.V, where);
+      int lq = p.xq().length;
+      int lk = p.xk().length;
+      int h = q.value[0].length;
+      int o = v.value[0].length;
+      double absBeta = Math.abs(beta);
+      boolean adaptQ = eW.containsKey(Adapter.Q);
+      boolean adaptK = eW.containsKey(Adapter.K);
+      boolean adaptV = eW.containsKey(Adapter.V);
+      // per query row (Q) or key row (K, V): the value of the right factor, its propagated
+      // error and the magnitude sum its rounding term needs (Section 3.9)
+      Side sq = adaptQ ? new Side(lq, h) : null;
+      Side sk = adaptK ? new Side(lk, h) : null;
+      Side sv = adaptV ? new Side(lk, o) : null;
+      double[] s = new double[lk];
+      double[] f = new double[lk];
+      double[] eps = new double[lk];
+      double[] ef = new double[lk];
+      double[] g = new double[lk];
+      double[] eg = new double[lk];
+      double[] dv = new double[lk];
+      double[] z = new double[o];
+      double[] ez = new double[o];
+      double[] zAbs = new double[o];
+      double[] c = new double[o];
+      double[] ec = new double[o];
+      double[] cMag = new double[o];
+      double lnLk = Math.log(lk);
+      double scoreMax = 0;
+      double residualMax = 0;
+      for (int j = 0; j < lq; j++) {
+        // Section 3.3: scores and their error bounds
+        double m = Double.NEGATIVE_INFINITY;
+        int star = 0;
+        for (int l = 0; l < lk; l++) {
+          s[l] = beta * dot(q.value[j], k.value[l]);
+          if (s[l] > m) {
+            m = s[l];
+            star = l;
+          }
+          double sAbs = absBeta * absDot(q.value[j], k.value[l]);
+          // beta q.k: h - 1 sums, 2 products, and the rounding of beta
+          eps[l] = absBeta * (dot(q.e[j], k.mag[l]) + dot(q.mag[j], k.e[l])) + (h + 2) * u * sAbs;
+          scoreMax = Math.max(scoreMax, Math.abs(s[l]));
+        }
+        // Section 3.4: the softmax row; eps_l bounds the relative error of E_l = exp(S_l - m)
+        double sum = 0;
+        for (int l = 0; l < lk; l++) {
+          f[l] = Math.exp(s[l] - m);
+          sum += f[l];
+        }
+        double epsBar = 0;
+        for (int l = 0; l < lk; l++) {
+          f[l] /= sum;
+          eps[l] += u * Math.abs(s[l] - m) + 2 * u;
+          epsBar += f[l] * eps[l];
+        }
+        // the row-common relative error: the sum and division (or log-sum-exp) roundings
+        double tau = (lk + 1) * u + u * (Math.abs(m) + 4 * lnLk + 2);
+        double efFloor = (lk + 1) * eta;
+        for (int l = 0; l < lk; l++) {
+          ef[l] = f[l] * (eps[l] + epsBar + tau) + efFloor;
+        }
+        // Section 3.5: output z = F V and residual c = z - Y
+        java.util.Arrays.fill(z, 0);
+        java.util.Arrays.fill(ez, 0);
+        java.util.Arrays.fill(zAbs, 0);
+        for (int l = 0; l < lk; l++) {
+          for (int i = 0; i < o; i++) {
+            z[i] += f[l] * v.value[l][i];
+            zAbs[i] += f[l] * Math.abs(v.value[l][i]);
+            ez[i] += ef[l] * v.mag[l][i] + f[l] * v.e[l][i];
+          }
+        }
+        for (int i = 0; i < o; i++) {
+          ez[i] += lk * u * zAbs[i];
+          double y = p.y()[j][i];
+          c[i] = z[i] - y;
+          ec[i] = ez[i] + u * Math.abs(y) + u * (Math.abs(z[i]) + Math.abs(y));
+          cMag[i] = Math.abs(c[i]) + ec[i];
+          residualMax = Math.max(residualMax, Math.abs(c[i]));
+          // Section 3.6: loss = sum 1/2 c^2
+          eLoss += cMag[i] * ec[i];
+          aLoss += 0.5 * cMag[i] * cMag[i];
+        }
+        lossTerms += o;
+        if (!(adaptQ || adaptK || adaptV)) {
+          continue;
+        }
+        // Section 3.7: G = c V^T, s = sum F G, D = G - s (every form of Section 3.8)
+        double srow = 0;
+        double a1 = 0;
+        double a2 = 0;
+        for (int l = 0; l < lk; l++) {
+          g[l] = dot(c, v.value[l]);
+          eg[l] = dot(ec, v.mag[l]) + dot(cMag, v.e[l]) + o * u * absDot(c, v.value[l]);
+          srow += f[l] * g[l];
+          a1 += f[l] * Math.abs(g[l]);
+          a2 += f[l] * eg[l];
+        }
+        double g0 = g[star];
+        double aD = 0;
+        double aEpsD = 0;
+        double aPiv = 0;
+        for (int l = 0; l < lk; l++) {
+          dv[l] = g[l] - srow;
+          aD += f[l] * Math.abs(dv[l]);
+          aEpsD += f[l] * eps[l] * Math.abs(dv[l]);
+          aPiv += f[l] * Math.abs(g[l] - g0);
+        }
+        double sPiv = Math.abs(srow - g0);
+        double absS = Math.abs(srow);
+        for (int l = 0; l < lk; l++) {
+          double d = Math.abs(dv[l]);
+          // errors propagated from G (all forms), from F (Section 3.8, the union over forms)
+          double fromG = eg[l] + a2;
+          double fromF = aEpsD + tau * Math.max(absS, Math.max(d, sPiv))
+              + 2 * u * Math.max(a1, Math.max(d + aD, aPiv));
+          // the roundings of each form: uncentred, centred, pivoted, p1 - p2
+          double uncentred = lk * u * a1 + u * d;
+          double centred = (lk + 1) * u * (d + aD);
+          double pivoted = (lk + 1) * u * aPiv + u * Math.abs(g[l] - g0) + u * d;
+          double p1p2 = lk * u * a1 + u * (Math.abs(g[l]) + absS);
+          double ed = fromG + fromF + Math.max(Math.max(uncentred, centred), Math.max(pivoted, p1p2));
+          double pv = f[l] * dv[l];
+          double ep = ef[l] * d + f[l] * ed + u * Math.abs(pv) + u * f[l] * (Math.abs(g[l]) + absS);
+          double pMag = Math.abs(pv) + ep;
+          if (adaptQ) {
+            sq.add(j, pv, ep, pMag, k.value[l], k.e[l], k.mag[l]);
+          }
+          if (adaptK) {
+            sk.add(l, pv, ep, pMag, q.value[j], q.e[j], q.mag[j]);
+          }
+          if (adaptV) {
+            double fMag = f[l] + ef[l];
+            for (int i = 0; i < o; i++) {
+              sv.value[l][i] += f[l] * c[i];
+              sv.err[l][i] += ef[l] * cMag[i] + f[l] * ec[i];
+              sv.abs[l][i] += fMag * cMag[i];
+            }
+          }
+        }
+      }
+      checkRange(where + " scores beta (X^Q W_Q)(X^K W_K)^T", scoreMax);
+      checkRange(where + " residual X^V-output - Y", residualMax);
+      // Section 3.9: dW_Q = beta XQ^T P K over Lq + Lk - 2 sums and 3 products, plus the
+      // roundings of beta and XQ; dW_K likewise; dW_V = XV^T F^T c: Lq + Lk - 2 sums, 2 products
+      int pathQk = lq + lk + 1;
+      if (adaptQ) {
+        accumulate(Adapter.Q, p.xq(), sq, beta, (pathQk + 2) * u);
+      }
+      if (adaptK) {
+        accumulate(Adapter.K, p.xk(), sk, beta, (pathQk + 2) * u);
+      }
+      if (adaptV) {
+        accumulate(Adapter.V, p.xv(), sv, 1, (lq + lk + 1) * u);
+      }
+      longestPath = Math.max(longestPath, pathQk + 2 + Math.max(lk, h + o));
+      underflowOps += 2L * (lq + lk) + h + o + 8;
+    }
+
+    /**
+     * {@code G_W += c X^T U} in value; {@code e(G_W) += |c| |X|^T (e(U) + k Uabs)} (Section 3.9):
+     * U the right factor ({@code P K}, {@code P^T Q} or {@code F^T c}), e(U) its propagated error,
+     * Uabs the magnitude sum of its terms, k the rounding allowance of the whole product.
+     */
+    private void accumulate(Adapter mu, double[][] x, Side side, double c, double k) {
+      double[][] val = vW.get(mu);
+      double[][] e = eW.get(mu);
+      double[][] pa = pW.get(mu);
+      double[][] point = new double[e.length][e[0].length];
+      double ac = Math.abs(c);
+      for (int j = 0; j < x.length; j++) {
+        for (int i = 0; i < e.length; i++) {
+          double xv = x[j][i];
+          double xa = Math.abs(xv) * ac;
+          if (xv == 0) {
+            continue;
+          }
+          for (int t = 0; t < e[0].length; t++) {
+            point[i][t] += c * xv * side.value[j][t];
+            e[i][t] += xa * (side.err[j][t] + k * side.abs[j][t]);
+          }
+        }
+      }
+      for (int i = 0; i < e.length; i++) {
+        for (int t = 0; t < e[0].length; t++) {
+          val[i][t] += point[i][t];
+          pa[i][t] += Math.abs(point[i][t]);
+        }
+      }
+    }
+
+    private void checkRange(String what, double maxAbs) {
+      if (!(maxAbs <= format.max())) {
+        throw new IllegalArgumentException(
+            what + " reaches " + maxAbs + ", beyond " + format.optionName() + "'s largest finite number "
+                + format.max() + ": a " + format.optionName() + " implementation overflows");
+      }
+    }
+  }
+
+  /**
+   * The right factor of a final product, row by row: its value, propagated error and the
+   * magnitude sum of its terms (Section 3.9).
+   */
+  private static final class Side {
+    final double[][] value;
+    final double[][] err;
+    final double[][] abs;
+
+    Side(int rows, int cols) {
+      value = new double[rows][cols];
+      err = new double[rows][cols];
+      abs = new double[rows][cols];
+    }
+
+    /** Row {@code row} += p x, with p's error ep and magnitude pMag, x's error ex and magnitude xMag. */
+    void add(int row, double p, double ep, double pMag, double[] x, double[] ex, double[] xMag) {
+      double[] vr = value[row];
+      double[] er = err[row];
+      double[] ar = abs[row];
+      for (int i = 0; i < vr.length; i++) {
+        vr[i] += p * x[i];
+        er[i] += ep * xMag[i] + pMag * ex[i];
+        ar[i] += pMag * xMag[i];
+      }
+    }
+  }
+
+  private static double absDot(double[] a, double[] b) {
+    double acc = 0;
+    for (int i = 0; i < a.length; i++) {
+      acc += Math.abs(a[i] * b[i]);
+    }
+    return acc;
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double acc = 0;
+    for (int i = 0; i < a.length; i++) {
+      acc += a[i] * b[i];
+    }
+    return acc;
+  }
+
+  private static double maxAbs(double[][] m) {
+    double x = 0;
+    for (double[] row : m) {
+      for (double v : row) {
+        x = Math.max(x, Math.abs(v));
+      }
+    }
+    return x;
+  }
+
+  private static double[][] abs(double[][] m) {
+    double[][] out = new double[m.length][];
+    for (int i = 0; i < m.length; i++) {
+      out[i] = new double[m[i].length];
+      for (int j = 0; j < m[i].length; j++) {
+        out[i][j] = Math.abs(m[i][j]);
+      }
+    }
+    return out;
+  }
+
+  private static double[][] copy(double[][] m) {
+    double[][] out = new double[m.length][];
+    for (int i = 0; i < m.length; i++) {
+      out[i] = m[i].clone();
+    }
+    return out;
+  }
+
+  private static void scale(double[][] m, double s) {
+    for (double[] row : m) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] *= s;
+      }
+    }
+  }
+
+  private static double[][] product(double[][] x, double[][] w) {
+    double[][] out = new double[x.length][w[0].length];
+    for (int i = 0; i < x.length; i++) {
+      for (int a = 0; a < w.length; a++) {
+        double xa = x[i][a];
+        for (int b = 0; b < w[0].length; b++) {
+          out[i][b] += xa * w[a][b];
+        }
+      }
+    }
+    return out;
+  }
+}
