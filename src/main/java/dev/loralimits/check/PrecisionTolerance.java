@@ -11,34 +11,32 @@ import java.util.Map;
 /**
  * The precision-aware tolerance of {@code check}: for every entry of the loss and of every adapter
  * gradient, an instance-specific bound on the error that a correct implementation computing in a
- * given {@link FloatFormat} makes (proofs-notes/CHECK-TOLERANCE.md).
+ * given {@link FloatFormat} makes (proofs-notes/CHECK-TOLERANCE.md, whose section numbers the
+ * comments below cite).
  *
- * <p><b>What it bounds.</b> Each number x of the textbook forward and backward pass (inputs read
- * and rounded to the format, merged or unmerged LoRA projections, scores, any-shift or log-sum-exp
- * softmax, output, residual, loss, {@code G = c V^T}, the softmax backward in its uncentred,
- * centred, pivoted or {@code p1 - p2} form, the products with X, K, Q, B, A in any association
- * and summation order, with or without fused multiply-adds) carries two quantities computed here:
- * a majorant {@code a(x) >= |x|}, the same program run on absolute values, and a first-order error
- * bound {@code e(x) >= |fl(x) - x|}, propagated by the rules of CHECK-TOLERANCE.md Section 3:
+ * <p><b>What it bounds.</b> The family of CHECK-TOLERANCE.md Section 1.1: inputs rounded to the
+ * format, merged or unmerged LoRA projections, scores, any-shift or log-sum-exp softmax, output,
+ * residual, loss, {@code G = c V^T}, the softmax backward in its uncentred, centred, pivoted or
+ * {@code p1 - p2} form, the products with X, K, Q, B, A in any association and summation order,
+ * with or without fused multiply-adds. For each quantity x of the pass this class computes its
+ * float64 value {@code x^} and a first-order error bound {@code e(x)}, valid for every member of
+ * the family (running error analysis made order-independent, Section 2):
  *
  * <pre>
- *   input x:           e = u |x|
- *   sum of products    y = sum_t prod_f a_tf (n roundings on the longest path):
- *                      e(y) = sum_t sum_f e(a_tf) prod_{f' != f} a(a_tf') + n u sum_t prod_f a(a_tf)
- *   softmax entry:     e(F_jl) = F_jl rho_jl + (Lk + 1) eta,
- *                      rho_jl = eps_jl + sum_m F_jm eps_jm + (Lk + 1) u + u (|m_j| + 4 ln Lk + 2),
- *                      eps_jl = e(S_jl) + u |S_jl - m_j| + 2 u
+ *   sum of products y = sum_t prod_f a_tf, at most N roundings on a term's path (Lemma A):
+ *       e(y) = sum_t sum_f e(a_tf) prod_{f' != f} mag(a_tf') + N u sum_t prod_f mag(a_tf),
+ *       mag(a) = |a^| + e(a)
+ *   softmax entry (3.4d):  e(F_l) = F_l (eps_l + sum_m F_m eps_m + tau) + (Lk + 1) eta,
+ *       eps_l = e(S_l) + u |S_l - m| + 2u,   tau = (Lk + 1) u + u (|m| + 4 ln Lk + 2)
  * </pre>
  *
- * The tolerance of an entry is {@code SAFETY (e + u a + floor)}: the output's own rounding
- * {@code u a}, an underflow allowance {@code floor = n eta} and the factor {@link #SAFETY} for the
- * terms of second order in u (valid while {@link Result#firstOrderSize()} {@code = max n u <= 0.1}).
+ * The tolerance of an entry is {@code SAFETY (e + u |value| + n eta)} (5.1): the result's own
+ * rounding, an underflow allowance and the factor {@link #SAFETY} for the second-order terms,
+ * valid while {@link Result#firstOrderSize()} {@code = N u <= 0.1}.
  *
  * <p><b>Cost.</b> {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per data point, one pass over the
- * query rows with {@code O(Lk)} scratch: no {@code Lq x Lk} matrix is held. The double values of
- * the scores (hence F, {@code m_j}) are the only computed values the bound uses; every other
- * quantity enters through its majorant, so cancellation in the data (a residual that vanishes, a
- * gradient that is zero) cannot make the bound too small (CHECK-TOLERANCE.md Section 4).
+ * query rows with {@code O(Lk)} scratch and {@code O((Lq + Lk) d)} accumulators: no
+ * {@code Lq x Lk} matrix is held.
  */
 public final class PrecisionTolerance {
   /**
