@@ -448,7 +448,7 @@ public final class PrecisionTolerance {
             double fMag = f[l] + ef[l];
             for (int i = 0; i < o; i++) {
               sv.value[l][i] += f[l] * c[i];
-              sv.err[l][i] += ef[l] * cMag[i] + f[l] * ec[i];
+              sv.err[l][i] += ef[l] * cMag[i] + fMag * ec[i];
               sv.abs[l][i] += fMag * cMag[i];
             }
           }
