@@ -4,6 +4,7 @@ import dev.loralimits.model.Adapter;
 import dev.loralimits.reference.ApInstance.ApPoint;
 import dev.loralimits.reference.ApInstance.ApProjection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.apfloat.Apfloat;
 
@@ -18,6 +19,11 @@ import org.apfloat.Apfloat;
  * </pre>
  *
  * with {@code G_W} from the chosen exact {@link Form} (E1, E2 or E3).
+ *
+ * <p><b>Equal keys.</b> A point whose key rows are all equal (in particular key length 1)
+ * contributes exactly 0 to {@code dLoss/dW_Q} and {@code dLoss/dW_K} ({@link #keysAllEqual}); the
+ * forms are not evaluated for it, because their rounding would turn that structural zero into
+ * noise that the precision contract, which asks an all-zero matrix for exact zeros, cannot accept.
  */
 public final class AdapterGradients {
   private AdapterGradients() {}
@@ -49,12 +55,41 @@ public final class AdapterGradients {
     return new ApGradients(LoraLoss.loss(inst, ar), ga, gb);
   }
 
+  /**
+   * Every row of {@code X^K} is the same (true for key length 1). Then the point's loss does not
+   * depend on {@code W_Q} or {@code W_K} at all, so its contributions to {@code dLoss/dW_Q} and
+   * {@code dLoss/dW_K} are exactly 0. Proof: with {@code X^K = 1 x^T}, {@code Km = X^K W_K = 1 k^T}
+   * ({@code k = W_K^T x}) for every {@code W_K}, so {@code S = beta Qm Km^T = beta (Qm k) 1^T}:
+   * each row of S is one number repeated, for every {@code W_Q} and {@code W_K}. Softmax ignores a
+   * constant added to a row (proofs-notes/LEMMAS.md 7.1), so {@code F = (1/Lk) 1 1^T} whatever the
+   * two weights are; Z and the loss are then constant in {@code W_Q} and {@code W_K}, and so in
+   * {@code A_Q, B_Q, A_K, B_K}.
+   */
+  static boolean keysAllEqual(ApPoint p) {
+    ApMatrix xk = p.xk();
+    for (int l = 1; l < xk.rows(); l++) {
+      for (int t = 0; t < xk.cols(); t++) {
+        if (xk.get(l, t).compareTo(xk.get(0, t)) != 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** {@code dLoss/dW_mu} for one data point and every adapted mu. */
   static Map<Adapter, ApMatrix> weightGradients(ApInstance inst, ApPoint p, Form form, Arithmetic ar) {
     Map<Adapter, ApMatrix> g = new EnumMap<>(Adapter.class);
-    boolean q = inst.projection(Adapter.Q).isAdapted();
-    boolean k = inst.projection(Adapter.K).isAdapted();
+    boolean equalKeys = keysAllEqual(p);
+    boolean q = inst.projection(Adapter.Q).isAdapted() && !equalKeys;
+    boolean k = inst.projection(Adapter.K).isAdapted() && !equalKeys;
     boolean v = inst.projection(Adapter.V).isAdapted();
+    for (Adapter mu : List.of(Adapter.Q, Adapter.K)) {
+      ApProjection proj = inst.projection(mu);
+      if (equalKeys && proj.isAdapted()) {
+        g.put(mu, ApMatrix.zeros(proj.frozen().rows(), proj.frozen().cols()));
+      }
+    }
     ReducedForm rq = ReducedForm.query(inst, p, ar);
     switch (form) {
       case LEMMA_3_1:

@@ -18,16 +18,21 @@ import org.apfloat.ApfloatMath;
  * The reference entry point and its precision contract (spec/FORMATS.md, "Precision contract").
  *
  * <p><b>Contract.</b> For {@code digits = N}, every returned number {@code xh} with exact value x
- * satisfies {@code |xh - x| <= 10^{1-N} max(|x|, 10^{-N} M)}, where M is the largest magnitude among
- * the loss and all gradient entries: N correct significant digits (the last one within one unit),
- * except numbers more than N orders of magnitude below M (such as gradients that vanish because
- * the key length is 1), which are correct to {@code 10^{1-2N} M} absolutely.
+ * satisfies {@code |xh - x| <= 10^{1-N} max(|x|, 10^{-N} M)}, where M is the largest exact
+ * magnitude in the matrix that holds x ({@link #magnitude(ApMatrix)}): the loss counts as a 1 x 1
+ * matrix, and each {@code dLoss/dA_mu} and {@code dLoss/dB_mu} is a matrix of its own. So every
+ * number has N correct significant digits (the last one within one unit), except entries more
+ * than N orders of magnitude below the largest entry of their own matrix, which are correct to
+ * {@code 10^{1-2N} M} absolutely. A huge loss does not loosen the gradients, and a matrix whose
+ * exact entries are all zero (M = 0: Q and K gradients when every key length is 1, dA when B = 0,
+ * everything at an exact fit) must be returned as exact zeros.
  *
  * <p><b>How it is met.</b> Inputs are exact decimals; each operation rounds to a working precision
  * of {@code p = N + GUARD_DIGITS} digits ({@link Arithmetic}). The whole computation is repeated at
  * {@code p' = p + GUARD_DIGITS}; the result is accepted only if every number of the two runs agrees
- * to {@code |x_p - x_p'| <= 10^{-(N+1)} max(|x_p'|, 10^{-N} M)}, and otherwise the precision grows
- * (doubling the step) up to {@link #maxPrecision}. Error of a fixed sequence of roundings scales as
+ * to {@code |x_p - x_p'| <= 10^{-(N+1)} max(|x_p'|, 10^{-N} M_p')}, with {@code M_p'} the largest
+ * magnitude of that number's matrix in the p' run, and otherwise the precision grows (doubling the
+ * step) up to {@link #maxPrecision}. Error of a fixed sequence of roundings scales as
  * {@code K 10^{-p}} with K independent of p (a condition number), so the observed difference
  * bounds the error at p, and the error at p' is {@code 10^{-20}} times smaller still; the accepted
  * p' result is rounded half-even to N digits, which adds at most half a unit of the last digit.
@@ -98,39 +103,37 @@ public final class ReferenceGradient {
 
   /**
    * Null when every number agrees under the acceptance test, else the name of the first that does
-   * not. M is the largest magnitude in the fine result (loss and every gradient entry).
+   * not. Each matrix (the loss as a 1 x 1 matrix, each {@code dLoss/dA_mu}, {@code dLoss/dB_mu})
+   * is tested against its own M, the largest magnitude of that matrix in the fine result.
    */
   static String disagreement(ApGradients coarse, ApGradients fine, int digits) {
-    Apfloat m = magnitude(fine);
-    if (!agrees(coarse.loss(), fine.loss(), m, digits)) {
+    if (!agrees(coarse.loss(), fine.loss(), magnitude(fine.loss()), digits)) {
       return "the loss";
     }
     for (Adapter mu : fine.gradA().keySet()) {
-      if (!agrees(coarse.gradA().get(mu), fine.gradA().get(mu), m, digits)) {
+      if (!agrees(coarse.gradA().get(mu), fine.gradA().get(mu), digits)) {
         return "dLoss/dA_" + mu;
       }
-      if (!agrees(coarse.gradB().get(mu), fine.gradB().get(mu), m, digits)) {
+      if (!agrees(coarse.gradB().get(mu), fine.gradB().get(mu), digits)) {
         return "dLoss/dB_" + mu;
       }
     }
     return null;
   }
 
-  /** M: the largest of |loss| and every gradient entry's magnitude. */
-  public static Apfloat magnitude(ApGradients g) {
-    Apfloat m = ApfloatMath.abs(g.loss());
-    for (Adapter mu : g.gradA().keySet()) {
-      m = max(m, g.gradA().get(mu).maxAbs());
-      m = max(m, g.gradB().get(mu).maxAbs());
-    }
-    return m;
+  /** M of one returned matrix: the largest magnitude among its entries (0 for an all-zero matrix). */
+  public static Apfloat magnitude(ApMatrix m) {
+    return m.maxAbs();
   }
 
-  private static Apfloat max(Apfloat a, Apfloat b) {
-    return a.compareTo(b) >= 0 ? a : b;
+  /** M of the loss, a 1 x 1 matrix: {@code |loss|}. */
+  public static Apfloat magnitude(Apfloat loss) {
+    return ApfloatMath.abs(loss);
   }
 
-  private static boolean agrees(ApMatrix coarse, ApMatrix fine, Apfloat m, int digits) {
+  /** Every entry agrees against {@code M = magnitude(fine)}, the fine matrix's own scale. */
+  private static boolean agrees(ApMatrix coarse, ApMatrix fine, int digits) {
+    Apfloat m = magnitude(fine);
     for (int i = 0; i < fine.rows(); i++) {
       for (int j = 0; j < fine.cols(); j++) {
         if (!agrees(coarse.get(i, j), fine.get(i, j), m, digits)) {
@@ -141,7 +144,10 @@ public final class ReferenceGradient {
     return true;
   }
 
-  /** {@code |a - b| <= 10^{-(N+1)} max(|b|, 10^{-N} M)}, decided in exact decimal arithmetic. */
+  /**
+   * {@code |a - b| <= 10^{-(N+1)} max(|b|, 10^{-N} M)}, decided in exact decimal arithmetic. With
+   * {@code M = 0} (an all-zero fine matrix) only {@code a = b = 0} agrees.
+   */
   private static boolean agrees(Apfloat a, Apfloat b, Apfloat m, int digits) {
     BigDecimal diff = ApMatrix.toBigDecimal(a).subtract(ApMatrix.toBigDecimal(b)).abs();
     BigDecimal floor = ApMatrix.toBigDecimal(m).scaleByPowerOfTen(-digits);

@@ -28,9 +28,10 @@ class ExactGradientsProperties {
    */
   static final double REQUIRED_DIGITS = 30;
   /**
-   * Gradients that vanish identically (key length 1: F = [1], so p = 0) come out exactly 0 from E1
-   * and as rounding noise of about 1e-50 M from E3; such matrices are measured absolutely against
-   * 1e-20 M (M = largest number in the result), so 30 digits still means an error below 1e-50 M.
+   * A matrix that vanishes, or nearly, is measured absolutely against 1e-20 M (M = largest number
+   * in the result), so 30 digits still means an error below 1e-50 M: rounding noise of a gradient
+   * that is zero in exact arithmetic is about 1e-50 M. (Key length 1 no longer gives such noise:
+   * every form returns its Q and K gradients as exact zeros, AdapterGradients.keysAllEqual.)
    */
   static final double ZERO_FLOOR = 1e-20;
 

@@ -76,7 +76,7 @@ class InvariantsProperties {
     LoraInstance moved = new LoraInstance(inst.alpha(), inst.beta(), inst.weights(), shifted);
     ApGradients g0 = ReferenceGradient.computeAt(ApInstance.of(inst), Form.THEOREM_F_1, PRECISION);
     ApGradients g1 = ReferenceGradient.computeAt(ApInstance.of(moved), Form.THEOREM_F_1, PRECISION);
-    BigDecimal floor = dec(ReferenceGradient.magnitude(g0)).multiply(BigDecimal.valueOf(ZERO_FLOOR));
+    BigDecimal floor = dec(Agreement.largestMagnitude(g0)).multiply(BigDecimal.valueOf(ZERO_FLOOR));
     assertThat(Agreement.digits(g1.loss(), g0.loss())).isGreaterThanOrEqualTo(REQUIRED_DIGITS);
     for (Adapter mu : EnumSet.of(Adapter.Q, Adapter.V)) {
       if (spec.adapters().contains(mu)) {
@@ -182,7 +182,7 @@ class InvariantsProperties {
     ApGradients g = ReferenceGradient.computeAt(ApInstance.of(both), Form.THEOREM_F_1, PRECISION);
     ApGradients g1 = ReferenceGradient.computeAt(ApInstance.of(first), Form.THEOREM_F_1, PRECISION);
     ApGradients g2 = ReferenceGradient.computeAt(ApInstance.of(second), Form.THEOREM_F_1, PRECISION);
-    BigDecimal floor = dec(ReferenceGradient.magnitude(g)).multiply(BigDecimal.valueOf(ZERO_FLOOR));
+    BigDecimal floor = dec(Agreement.largestMagnitude(g)).multiply(BigDecimal.valueOf(ZERO_FLOOR));
     assertThat(Agreement.digits(ar.add(g1.loss(), g2.loss()), g.loss())).isGreaterThanOrEqualTo(REQUIRED_DIGITS);
     for (Adapter mu : spec.adapters()) {
       assertThat(Agreement.digits(ar.add(g1.gradA().get(mu), g2.gradA().get(mu)), g.gradA().get(mu), floor))

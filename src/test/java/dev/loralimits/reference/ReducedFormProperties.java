@@ -72,7 +72,7 @@ class ReducedFormProperties {
     }
     ApGradients original = AdapterGradients.compute(inst, Form.THEOREM_F_1, ar);
     java.math.BigDecimal floor =
-        ApMatrix.toBigDecimal(ReferenceGradient.magnitude(original)).scaleByPowerOfTen(-20);
+        ApMatrix.toBigDecimal(Agreement.largestMagnitude(original)).scaleByPowerOfTen(-20);
     assertThat(Agreement.digits(ga, original.gradA().get(Adapter.Q), floor))
         .isGreaterThanOrEqualTo(REQUIRED_DIGITS);
     assertThat(Agreement.digits(gb, original.gradB().get(Adapter.Q), floor))
