@@ -32,6 +32,24 @@ public final class DecimalLog {
   }
 
   /**
+   * {@code log10(x / y)} for {@code x, y > 0}, without forming the quotient: with each rounded down
+   * to 17 significant digits as {@code u 10^(-s)}, {@code (log10 u_x - log10 u_y) + (s_y - s_x)},
+   * the integer part exact (a long), so the result is accurate to a few ulps of itself even when
+   * x and y are both near {@code 10^(-58000)}, where the difference of two such logarithms as
+   * doubles would lose 12 digits.
+   *
+   * @throws IllegalArgumentException when x or y is null or not positive
+   */
+  public static double log10Ratio(BigDecimal x, BigDecimal y) {
+    Checks.positive("x", x);
+    Checks.positive("y", y);
+    BigDecimal lx = x.round(LEADING);
+    BigDecimal ly = y.round(LEADING);
+    double mantissas = Math.log10(lx.unscaledValue().doubleValue()) - Math.log10(ly.unscaledValue().doubleValue());
+    return mantissas + ((long) ly.scale() - lx.scale());
+  }
+
+  /**
    * The largest integer {@code k} with {@code 10^k <= x}, for {@code x > 0}, decided exactly: with
    * x written as {@code u * 10^(-scale)}, u an integer of {@code precision} digits,
    * {@code 10^(precision - scale - 1) <= x < 10^(precision - scale)}.

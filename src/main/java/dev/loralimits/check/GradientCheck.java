@@ -311,12 +311,12 @@ public final class GradientCheck {
   }
 
   /**
-   * {@code -log10(err / M) = log10 M - log10 err} for {@code err, M > 0}, each logarithm from the
-   * exact decimal's exponent and leading digits ({@link DecimalLog#log10}), never through the
-   * quotient as a double (which underflows below {@code 1e-324}).
+   * {@code -log10(err / M) = log10(M / err)} for {@code err, M > 0}, from the exact decimals'
+   * exponents and leading digits ({@link DecimalLog#log10Ratio}), never through the quotient as a
+   * double (which underflows below {@code 1e-324}).
    */
   static double lre(BigDecimal err, BigDecimal scale) {
-    return DecimalLog.log10(scale) - DecimalLog.log10(err);
+    return DecimalLog.log10Ratio(scale, err);
   }
 
   /** The ratio {@code error / allowed} of one entry; infinite for a non-finite entry or x/0 with x > 0. */
