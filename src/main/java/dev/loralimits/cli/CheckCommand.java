@@ -110,7 +110,11 @@ final class CheckCommand implements Callable<Integer> {
     boolean withLoss = cand.loss().isPresent();
     GradientResult ref;
     if (digits == null) {
-      ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
+      try {
+        ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "; loosen --rtol or --atol", e);
+      }
     } else {
       ref = ReferenceGradient.compute(inst, digits);
       Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, withLoss, tolerance);
