@@ -52,6 +52,17 @@ class CheckExamples {
     assertThat(Files.readString(Path.of("spec/examples/demo-instance.json"))).isEqualTo(Files.readString(instance));
   }
 
+  /** README's candidate template is a valid candidate for the demo instance (all zeros: it fails, exit 1). */
+  @Test
+  void readmeCandidateTemplateIsAValidCandidate() throws Exception {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("```\\n(\\{\"format\": \"lora-attention-gradient/1\",\\n.*?)```",
+        java.util.regex.Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
+    assertThat(m.find()).as("a candidate template in README.md").isTrue();
+    Run r = run("check", "--instance", instance.toString(), "--candidate", write("template.json", m.group(1)).toString());
+    assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
+    assertThat(r.out).containsPattern("dLoss/dB_V +3x2 .* FAIL");
+  }
+
   @Test
   void float64GradientPassesWithAbout15Digits() throws Exception {
     Run r = run("check", "--instance", instance.toString(), "--candidate", write("c.json", exactJson).toString());
