@@ -34,6 +34,11 @@ import java.util.Optional;
  * {@link InstanceJson}, and ignores any other top-level field (such as the "auto", "epsilon",
  * "bound", "lossBound", "degree", "rank", "radius", "polynomial" and "kernelDelta" that
  * {@link #write(GradientResult, GradientExtras)} adds for the double methods).
+ *
+ * <p>Two readers: {@link #read(Path)} for complete results (every field, finite numbers, A and B
+ * of equal rank), and {@link #readCandidate(Path)} for another implementation's output read by
+ * {@code check} (spec/FORMATS.md Section 2.5: only "format" and "gradients" required, NaN and
+ * infinities kept as entries of a {@link GradientFile}).
  */
 public final class GradientJson {
   /** The value of the "format" field. */

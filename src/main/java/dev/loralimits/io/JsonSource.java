@@ -337,11 +337,11 @@ final class JsonSource {
       throw error(path, "expected a positive integer, got " + text);
     }
     BigDecimal stripped = v.stripTrailingZeros();
-    // Integer digits of v (precision - scale); checked before any conversion, which for 1e999999999
-    // would build a billion-digit integer.
     if (stripped.scale() > 0) {
       throw error(path, "expected a positive integer, got " + text + " (not an integer)");
     }
+    // The integer digits (precision - scale) are checked before any conversion, which for
+    // 1e999999999 would build a billion-digit integer.
     if ((long) stripped.precision() - stripped.scale() > 10 || stripped.toBigInteger().bitLength() > 31) {
       throw error(path, "expected a positive integer, got " + text + " (larger than " + Integer.MAX_VALUE + ")");
     }
