@@ -4,17 +4,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loralimits.check.FixedTolerance;
 import dev.loralimits.check.GradientCheck;
+import dev.loralimits.check.ReferenceDigits;
+import dev.loralimits.io.DecimalFormatting;
 import dev.loralimits.io.GradientFile;
 import dev.loralimits.io.TensorFiles;
 import dev.loralimits.io.TensorLayout;
+import dev.loralimits.model.CandidateMatrix.NonFiniteCount;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +31,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lora-limits check}: compares a candidate gradient file with the reference gradient of an
- * instance (spec/CHECK.md). Exit 0 when every matrix passes, 1 when one fails, 2 for unusable input.
+ * instance (spec/CHECK.md). Exit 0 when every matrix passes, 1 when one fails (a non-finite entry
+ * included), 2 for unusable input.
  */
 @Command(
     name = "check",
@@ -32,17 +41,28 @@ import picocli.CommandLine.Spec;
     description = {
       "Check another implementation: compare a candidate gradient file with the reference for an"
           + " instance file, matrix by matrix: max absolute and normwise relative error, correct"
-          + " significant digits (LRE), verdict.",
+          + " significant digits (LRE), tolerance, margin, verdict.",
       "Files are read by extension: .json (lora-attention-instance/1, lora-attention-gradient/1),"
-          + " .npz or .safetensors (float64/float32 tensors, spec/FORMATS.md Section 4).",
+          + " .npz or .safetensors (float64/float32 tensors, spec/FORMATS.md Section 4). A candidate"
+          + " needs \"format\" and \"gradients\"; \"loss\" is optional; NaN and infinities fail the check.",
       "An entry passes when |candidate - reference| <= atol + rtol * M, M the largest |entry| of"
           + " its reference matrix (spec/CHECK.md)."
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:every matrix passes", "1:some matrix fails", "2:unusable input or usage error"})
+    exitCodeList = {
+      "0:every matrix passes",
+      "1:some matrix fails (or has NaN or infinite entries)",
+      "2:unusable input or usage error"
+    })
 final class CheckCommand implements Callable<Integer> {
   /** Exit code when a matrix fails. */
   static final int FAIL = 1;
+
+  /** Significant digits of the errors, scales and tolerances in the table. */
+  static final int TABLE_DIGITS = 4;
+
+  /** Significant digits of the margin in the table (rounded up). */
+  static final int MARGIN_DIGITS = 3;
 
   @Spec private CommandSpec spec;
 
@@ -59,33 +79,59 @@ final class CheckCommand implements Callable<Integer> {
           + " q_proj.lora_A.weight.grad, ... (transposed; any common prefix)"})
   private String layout;
 
-  @Option(names = "--rtol", paramLabel = "X", defaultValue = "1e-9", description = "Relative tolerance (default: ${DEFAULT-VALUE}; suits float64 code).")
-  private double rtol;
+  @Option(names = "--rtol", paramLabel = "X", defaultValue = "1e-9", description = "Relative tolerance, exact as written (default: ${DEFAULT-VALUE}; suits float64 code).")
+  private BigDecimal rtol;
 
-  @Option(names = "--atol", paramLabel = "X", defaultValue = "0", description = "Absolute tolerance (default: ${DEFAULT-VALUE}).")
-  private double atol;
+  @Option(names = "--atol", paramLabel = "X", defaultValue = "0", description = "Absolute tolerance, exact as written (default: ${DEFAULT-VALUE}).")
+  private BigDecimal atol;
 
-  @Option(names = "--digits", paramLabel = "N", defaultValue = "40", description = "Digits of the reference (default: ${DEFAULT-VALUE}).")
-  private int digits;
+  @Option(names = "--digits", paramLabel = "N", description = {
+      "Digits of the reference. Default: chosen so that the reference's certified error at every"
+          + " entry is at most 1/100 of the error the tolerance allows there; a smaller N is refused."})
+  private Integer digits;
 
   @Option(names = "--json", description = "Print the report as JSON.")
   private boolean json;
 
   @Override
   public Integer call() throws Exception {
-    Checks.argument(rtol >= 0 && Double.isFinite(rtol), "--rtol (" + rtol + ") must be finite and >= 0");
-    Checks.argument(atol >= 0 && Double.isFinite(atol), "--atol (" + atol + ") must be finite and >= 0");
-    Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
+    Checks.argument(rtol.signum() >= 0, "--rtol (" + rtol + ") must be >= 0");
+    Checks.argument(atol.signum() >= 0, "--atol (" + atol + ") must be >= 0");
+    if (digits != null) {
+      Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
+    }
     TensorLayout l = TensorLayout.parse(layout);
     Checks.argument(
         l == TensorLayout.OURS || TensorFiles.Format.of(instance).isTensor() || TensorFiles.Format.of(candidate).isTensor(),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); both files are JSON");
     LoraInstance inst = TensorFiles.readInstance(instance, l);
     GradientFile cand = TensorFiles.readGradient(candidate, l);
-    GradientResult ref = ReferenceGradient.compute(inst, digits);
+    FixedTolerance tolerance = new FixedTolerance(rtol, atol);
+    boolean withLoss = cand.loss().isPresent();
+    GradientResult ref;
+    if (digits == null) {
+      try {
+        ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "; loosen --rtol or --atol", e);
+      }
+    } else {
+      ref = ReferenceGradient.compute(inst, digits);
+      Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, withLoss, tolerance);
+      if (s.isPresent()) {
+        ReferenceDigits.Shortfall f = s.get();
+        String advice = f.minimumDigits().isPresent()
+            ? "use >= " + f.minimumDigits().getAsInt() + " or omit --digits"
+            : "no number of digits certifies it; loosen --rtol or --atol";
+        throw new IllegalArgumentException("--digits " + digits + ": " + f.reason() + "; " + advice);
+      }
+    }
     GradientCheck.Report report;
     try {
-      report = GradientCheck.compare(ref, cand.loss(), cand.gradients(), rtol, atol);
+      report = GradientCheck.compare(ref, cand.loss(), cand.gradients(), tolerance);
+    } catch (GradientCheck.ShapeMismatchException e) {
+      String hint = e.linearOrientation() && l == TensorLayout.OURS ? " (or, for a PyTorch/PEFT tensor file, give --layout peft)" : "";
+      throw new IllegalArgumentException(candidate + ": " + e.getMessage() + hint, e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(candidate + ": " + e.getMessage(), e);
     }
@@ -95,16 +141,46 @@ final class CheckCommand implements Callable<Integer> {
     return report.pass() ? Main.OK : FAIL;
   }
 
+  private static final String ROW = "%-12s %-7s %11s %11s %11s %8s %11s %9s  %s%n";
+
   static String table(GradientCheck.Report r) {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "%-12s %-7s %12s %12s %7s  %s%n", "matrix", "shape", "max|err|", "rel. error", "LRE", "verdict"));
+    s.append(String.format(Locale.ROOT, ROW, "matrix", "shape", "max|err|", "M", "rel. error", "LRE", "tolerance", "margin", "verdict"));
     for (GradientCheck.MatrixReport m : r.matrices()) {
-      s.append(String.format(Locale.ROOT, "%-12s %-7s %12.3e %12.3e %7.2f  %s%n",
-          m.name(), m.rows() + "x" + m.cols(), m.maxAbsError(), m.relativeError(), m.lre(), m.pass() ? "pass" : "FAIL"));
+      String verdict = m.pass() ? "pass" : "FAIL";
+      if (m.nonFinite().total() > 0) {
+        verdict += ": " + m.nonFinite();
+      }
+      s.append(String.format(Locale.ROOT, ROW,
+          m.name(), m.rows() + "x" + m.cols(), m.maxAbsError().map(CheckCommand::number).orElse("-"),
+          number(m.scale()), m.relativeError().map(CheckCommand::number).orElse(m.maxAbsError().isPresent() ? "inf" : "-"),
+          lre(m.lre(), m.maxAbsError().isPresent()), number(m.tolerance()),
+          m.margin().map(x -> DecimalFormatting.significant(x, MARGIN_DIGITS, RoundingMode.CEILING)).orElse("inf"), verdict));
     }
-    s.append(String.format(Locale.ROOT, "verdict: %s (rtol %.3g, atol %.3g; reference to %d digits; LRE = correct digits, normwise)%n",
-        r.pass() ? "PASS" : "FAIL", r.rtol(), r.atol(), r.referenceDigits()));
+    for (GradientCheck.NotCompared n : r.notCompared()) {
+      s.append(String.format(Locale.ROOT, "%-12s %-7s %s%n", n.name(), n.rows() + "x" + n.cols(), "not compared (" + n.reason() + ")"));
+    }
+    s.append(String.format(Locale.ROOT, "verdict: %s (%s; reference to %d digits; LRE = correct digits, normwise;"
+        + " margin = max |c - r| / allowed, passes when <= 1)%n",
+        r.pass() ? "PASS" : "FAIL", r.tolerance().description(), r.referenceDigits()));
     return s.toString();
+  }
+
+  /** {@code x} with {@value #TABLE_DIGITS} significant digits and a decimal exponent; "0" for zero. */
+  static String number(BigDecimal x) {
+    return DecimalFormatting.significant(x, TABLE_DIGITS);
+  }
+
+  /**
+   * The LRE with two decimals, never "-0.00"; "-inf" when the relative error is infinite, "-"
+   * when it is undefined (non-finite entries).
+   */
+  static String lre(OptionalDouble lre, boolean finite) {
+    if (lre.isEmpty()) {
+      return finite ? "-inf" : "-";
+    }
+    BigDecimal v = BigDecimal.valueOf(lre.getAsDouble()).setScale(2, RoundingMode.HALF_EVEN);
+    return v.signum() == 0 ? "0.00" : v.toPlainString();
   }
 
   static String json(GradientCheck.Report r) throws Exception {
@@ -112,8 +188,11 @@ final class CheckCommand implements Callable<Integer> {
     ObjectNode root = om.createObjectNode();
     root.put("format", "lora-attention-check/1");
     root.put("verdict", r.pass() ? "pass" : "fail");
-    root.put("rtol", r.rtol());
-    root.put("atol", r.atol());
+    root.put("tolerance", r.tolerance().description());
+    if (r.tolerance() instanceof FixedTolerance f) {
+      root.put("rtol", f.rtol());
+      root.put("atol", f.atol());
+    }
     root.put("referenceDigits", r.referenceDigits());
     ArrayNode ms = root.putArray("matrices");
     for (GradientCheck.MatrixReport m : r.matrices()) {
@@ -121,11 +200,31 @@ final class CheckCommand implements Callable<Integer> {
       n.put("name", m.name());
       n.put("rows", m.rows());
       n.put("cols", m.cols());
-      n.put("maxAbsError", m.maxAbsError());
-      n.put("scale", m.scale());
-      n.put("relativeError", m.relativeError());
-      n.put("lre", m.lre());
       n.put("verdict", m.pass() ? "pass" : "fail");
+      n.put("maxAbsError", m.maxAbsError().orElse(null));
+      n.put("scale", m.scale());
+      n.put("relativeError", m.relativeError().orElse(null));
+      if (m.lre().isPresent()) {
+        n.put("lre", BigDecimal.valueOf(m.lre().getAsDouble()).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros());
+      } else {
+        n.putNull("lre");
+      }
+      n.put("tolerance", m.tolerance());
+      n.put("margin", m.margin().orElse(null));
+      NonFiniteCount c = m.nonFinite();
+      ObjectNode nf = n.putObject("nonFinite");
+      nf.put("total", c.total());
+      nf.put("nan", c.nan());
+      nf.put("posInf", c.positiveInfinity());
+      nf.put("negInf", c.negativeInfinity());
+    }
+    for (GradientCheck.NotCompared x : r.notCompared()) {
+      ObjectNode n = ms.addObject();
+      n.put("name", x.name());
+      n.put("rows", x.rows());
+      n.put("cols", x.cols());
+      n.put("verdict", "not compared");
+      n.put("reason", x.reason());
     }
     return om.writeValueAsString(root) + System.lineSeparator();
   }

@@ -2,6 +2,8 @@ package dev.loralimits.io;
 
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.CandidateGradient;
+import dev.loralimits.model.CandidateMatrix;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import java.math.BigDecimal;
@@ -12,39 +14,67 @@ import java.util.Optional;
 
 /**
  * A candidate gradient as read from a file of any format ({@link TensorFiles#readGradient}):
- * the gradients of the adapted projections and, when the file has one, the loss. A tensor file
- * may omit the loss (spec/FORMATS.md Section 4.2); a JSON gradient file always has it.
+ * the gradients the file holds and, when it has one, the loss, every number as written (NaN and
+ * infinities included, spec/CHECK.md). The loss is optional in every format; the gradients may
+ * name projections the instance freezes (the comparison reports them as not compared) and are
+ * not yet checked against the instance's shapes.
  *
  * @param method the method named in the file ("method" of a JSON file or of safetensors
  *     metadata), or {@value #UNNAMED}
- * @param loss the loss, when the file has one
- * @param gradients one entry per adapted projection, in Q, K, V order
+ * @param loss the loss as a 1 x 1 matrix, when the file has one
+ * @param gradients one entry per projection of the file, in Q, K, V order
  */
-public record GradientFile(String method, Optional<BigDecimal> loss, Map<Adapter, AdapterGradient> gradients) {
-  /** The method of a tensor file that names none. */
+public record GradientFile(String method, Optional<CandidateMatrix> loss, Map<Adapter, CandidateGradient> gradients) {
+  /** The method of a file that names none. */
   public static final String UNNAMED = "unnamed";
 
   public GradientFile {
     Checks.notNull("method", method);
     Checks.notNull("loss", loss);
     Checks.notNull("gradients", gradients);
-    EnumMap<Adapter, AdapterGradient> g = new EnumMap<>(Adapter.class);
+    loss.ifPresent(l -> Checks.argument(l.rows() == 1 && l.cols() == 1, "loss must be 1x1, got " + l.shape()));
+    EnumMap<Adapter, CandidateGradient> g = new EnumMap<>(Adapter.class);
     g.putAll(gradients);
     gradients = Collections.unmodifiableMap(g);
   }
 
-  /** The file of a {@link GradientResult} (loss present). */
+  /** The file of a {@link GradientResult} (loss present, every number finite). */
   public static GradientFile of(GradientResult r) {
-    return new GradientFile(r.method(), Optional.of(r.loss()), r.gradients());
+    Checks.notNull("result", r);
+    Map<Adapter, CandidateGradient> g = new EnumMap<>(Adapter.class);
+    r.gradients().forEach((mu, ag) -> g.put(mu, CandidateGradient.of(ag)));
+    return new GradientFile(r.method(), Optional.of(CandidateMatrix.scalar(r.loss())), g);
+  }
+
+  /**
+   * The loss, when the file has one.
+   *
+   * @throws IllegalStateException when the loss is not finite
+   */
+  public Optional<BigDecimal> finiteLoss() {
+    return loss.map(l -> l.get(0, 0));
+  }
+
+  /**
+   * The gradients as exact decimals.
+   *
+   * @throws IllegalStateException when some entry is not finite
+   */
+  public Map<Adapter, AdapterGradient> finiteGradients() {
+    Map<Adapter, AdapterGradient> g = new EnumMap<>(Adapter.class);
+    gradients.forEach((mu, cg) -> g.put(mu, new AdapterGradient(
+        cg.a().toDecimal("dLoss/dA_" + mu), cg.b().toDecimal("dLoss/dB_" + mu))));
+    return Collections.unmodifiableMap(g);
   }
 
   /**
    * As a {@link GradientResult} with {@code digits} significant digits.
    *
-   * @throws IllegalStateException when the file has no loss
+   * @throws IllegalStateException when the file has no loss or a number is not finite
    */
   public GradientResult toResult(int digits) {
     return new GradientResult(
-        method, digits, loss.orElseThrow(() -> new IllegalStateException("the gradient file has no loss")), gradients);
+        method, digits, finiteLoss().orElseThrow(() -> new IllegalStateException("the gradient file has no loss")),
+        finiteGradients());
   }
 }

@@ -3,7 +3,8 @@ package dev.loralimits.io;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.AdapterGradient;
-import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.CandidateGradient;
+import dev.loralimits.model.CandidateMatrix;
 import dev.loralimits.model.GradientResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads and writes a {@link GradientResult} in the JSON format {@value #FORMAT}:
@@ -31,6 +34,11 @@ import java.util.Map;
  * {@link InstanceJson}, and ignores any other top-level field (such as the "auto", "epsilon",
  * "bound", "lossBound", "degree", "rank", "radius", "polynomial" and "kernelDelta" that
  * {@link #write(GradientResult, GradientExtras)} adds for the double methods).
+ *
+ * <p>Two readers: {@link #read(Path)} for complete results (every field, finite numbers, A and B
+ * of equal rank), and {@link #readCandidate(Path)} for another implementation's output read by
+ * {@code check} (spec/FORMATS.md Section 2.5: only "format" and "gradients" required, NaN and
+ * infinities kept as entries of a {@link GradientFile}).
  */
 public final class GradientJson {
   /** The value of the "format" field. */
@@ -97,12 +105,43 @@ public final class GradientJson {
    *
    * @param sourceName the name used in messages
    * @throws InputException when the input cannot be read or is not a valid gradient document:
-   *     "format" missing or not {@value #FORMAT}; "method", "digits" (a positive integer), "loss"
-   *     or "gradients" missing or of the wrong type; an adapter entry other than Q, K, V; A or B
-   *     missing; a malformed matrix or number
+   *     "format" not {@value #FORMAT}; "format", "method", "digits" (a positive integer, any
+   *     integer-valued number), "loss" or "gradients" missing (all missing ones in one message)
+   *     or of the wrong type; an adapter entry other than Q, K, V; A or B missing; A and B of
+   *     different ranks; a malformed matrix or number, NaN or an infinity
    */
   public static GradientResult read(String sourceName, InputStream in) {
     return JsonSource.read(sourceName, in, JsonSource.Limits.DEFAULT, GradientJson::readResult);
+  }
+
+  /**
+   * Reads a candidate gradient file (another implementation's output, for {@code check}); messages
+   * name it by the path as given. More lenient than {@link #read(Path)}: only "format" and
+   * "gradients" are required (every missing one is named in one message); "loss", "method" and
+   * "digits" are optional ("digits", when present, any integer-valued number); NaN and infinities
+   * (the tokens {@code NaN}, {@code Infinity}, {@code -Infinity} of Python's json.dump, or such
+   * strings) are kept as non-finite entries; the shapes of A and B are not checked against each
+   * other (the comparison checks them against the instance).
+   *
+   * @throws InputException when the file is missing, unreadable, larger than 256 MiB, or not a
+   *     candidate gradient document
+   */
+  public static GradientFile readCandidate(Path file) {
+    return JsonSource.read(file, JsonSource.Limits.DEFAULT, GradientJson::readCandidate);
+  }
+
+  /**
+   * Parses a candidate gradient document ({@link #readCandidate(Path)}) from the text {@code json}.
+   *
+   * @throws InputException as {@link #readCandidate(Path)}
+   */
+  public static GradientFile parseCandidate(String sourceName, String json) {
+    if (json == null) {
+      throw new InputException(sourceName, InputException.FILE, "no input text");
+    }
+    return JsonSource.read(
+        sourceName, new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), JsonSource.Limits.DEFAULT,
+        GradientJson::readCandidate);
   }
 
   /**
@@ -181,24 +220,68 @@ public final class GradientJson {
   // ---------------------------------------------------------------------------------------------
   // Reading
 
+  /** The fields a gradient result needs, in the order they are reported when missing. */
+  private static final List<String> RESULT_FIELDS = List.of("method", "digits", "loss", "gradients");
+
+  /** The fields a candidate needs besides "format". */
+  private static final List<String> CANDIDATE_FIELDS = List.of("gradients");
+
   /** The top-level fields as read. */
   private static final class Draft {
     String method;
     Integer digits;
-    BigDecimal loss;
-    Map<Adapter, AdapterGradient> gradients;
+    CandidateMatrix loss;
+    Map<Adapter, CandidateGradient> gradients;
   }
 
   /** The factors of one adapter gradient as read. */
   private static final class FactorDraft {
-    DecimalMatrix a;
-    DecimalMatrix b;
+    CandidateMatrix a;
+    CandidateMatrix b;
   }
 
   private static GradientResult readResult(JsonSource s) throws IOException {
+    Draft d = readDraft(s, RESULT_FIELDS, false);
+    Map<Adapter, AdapterGradient> g = new EnumMap<>(Adapter.class);
+    for (Map.Entry<Adapter, CandidateGradient> e : d.gradients.entrySet()) {
+      String path = "gradients." + e.getKey();
+      CandidateMatrix a = e.getValue().a();
+      CandidateMatrix b = e.getValue().b();
+      if (a.rows() != b.cols()) {
+        throw s.error(
+            path + ".B",
+            "has "
+                + b.cols()
+                + " columns but "
+                + path
+                + ".A has "
+                + a.rows()
+                + " rows (r mismatch: dLoss/dA is r x cols(W), dLoss/dB is rows(W) x r)");
+      }
+      g.put(e.getKey(), new AdapterGradient(a.toDecimal(path + ".A"), b.toDecimal(path + ".B")));
+    }
+    try {
+      return new GradientResult(d.method, d.digits, d.loss.get(0, 0), g);
+    } catch (IllegalArgumentException e) {
+      throw s.translate("", e);
+    }
+  }
+
+  private static GradientFile readCandidate(JsonSource s) throws IOException {
+    Draft d = readDraft(s, CANDIDATE_FIELDS, true);
+    return new GradientFile(
+        d.method == null ? GradientFile.UNNAMED : d.method, Optional.ofNullable(d.loss), d.gradients);
+  }
+
+  /**
+   * The top-level fields, every field of {@code required} present (all missing ones reported in
+   * one message). A candidate keeps non-finite numbers; otherwise they are refused.
+   */
+  private static Draft readDraft(JsonSource s, List<String> required, boolean candidate) throws IOException {
     Draft d = new Draft();
     s.readTopLevel(
         FORMAT,
+        required,
         (name, path) -> {
           switch (name) {
             case "method":
@@ -208,10 +291,10 @@ public final class GradientJson {
               d.digits = s.positiveInt(path);
               break;
             case "loss":
-              d.loss = s.number(path);
+              d.loss = candidate ? s.candidateScalar(path) : CandidateMatrix.scalar(s.number(path));
               break;
             case "gradients":
-              d.gradients = readGradients(s, path);
+              d.gradients = readGradients(s, path, candidate);
               break;
             default:
               // Other methods add fields (auto, epsilon, bound, lossBound, degree, rank, radius,
@@ -219,40 +302,24 @@ public final class GradientJson {
               s.skip();
           }
         });
-    if (d.method == null) {
-      throw s.error("method", "missing field");
-    }
-    if (d.digits == null) {
-      throw s.error("digits", "missing field");
-    }
-    if (d.loss == null) {
-      throw s.error("loss", "missing field");
-    }
-    if (d.gradients == null) {
-      throw s.error("gradients", "missing field");
-    }
-    try {
-      return new GradientResult(d.method, d.digits, d.loss, d.gradients);
-    } catch (IllegalArgumentException e) {
-      throw s.translate("", e);
-    }
+    return d;
   }
 
-  private static Map<Adapter, AdapterGradient> readGradients(JsonSource s, String path)
+  private static Map<Adapter, CandidateGradient> readGradients(JsonSource s, String path, boolean candidate)
       throws IOException {
-    Map<Adapter, AdapterGradient> gradients = new EnumMap<>(Adapter.class);
+    Map<Adapter, CandidateGradient> gradients = new EnumMap<>(Adapter.class);
     s.readObject(
         path,
         "an object with an entry per adapted projection (Q, K, V)",
         (name, at) -> {
           Adapter mu = null;
-          for (Adapter candidate : Adapter.values()) {
-            if (candidate.name().equals(name)) {
-              mu = candidate;
+          for (Adapter a : Adapter.values()) {
+            if (a.name().equals(name)) {
+              mu = a;
             }
           }
           if (mu != null) {
-            gradients.put(mu, readFactors(s, at));
+            gradients.put(mu, readFactors(s, at, candidate));
           } else if (JsonSource.isExtension(name)) {
             s.skip();
           } else {
@@ -262,7 +329,7 @@ public final class GradientJson {
     return gradients;
   }
 
-  private static AdapterGradient readFactors(JsonSource s, String path) throws IOException {
+  private static CandidateGradient readFactors(JsonSource s, String path, boolean candidate) throws IOException {
     FactorDraft f = new FactorDraft();
     s.readObject(
         path,
@@ -270,10 +337,10 @@ public final class GradientJson {
         (name, at) -> {
           switch (name) {
             case "A":
-              f.a = s.matrix(at);
+              f.a = candidate ? s.candidateMatrix(at) : CandidateMatrix.of(s.matrix(at));
               break;
             case "B":
-              f.b = s.matrix(at);
+              f.b = candidate ? s.candidateMatrix(at) : CandidateMatrix.of(s.matrix(at));
               break;
             default:
               if (!JsonSource.isExtension(name)) {
@@ -282,23 +349,15 @@ public final class GradientJson {
               s.skip();
           }
         });
+    if (f.a == null && f.b == null) {
+      throw s.error(path, "missing fields A and B");
+    }
     if (f.a == null) {
       throw s.error(path + ".A", "missing field");
     }
     if (f.b == null) {
       throw s.error(path + ".B", "missing field");
     }
-    if (f.a.rows() != f.b.cols()) {
-      throw s.error(
-          path + ".B",
-          "has "
-              + f.b.cols()
-              + " columns but "
-              + path
-              + ".A has "
-              + f.a.rows()
-              + " rows (r mismatch: dLoss/dA is r x cols(W), dLoss/dB is rows(W) x r)");
-    }
-    return new AdapterGradient(f.a, f.b);
+    return new CandidateGradient(f.a, f.b);
   }
 }

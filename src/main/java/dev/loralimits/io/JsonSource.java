@@ -9,12 +9,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import dev.loralimits.model.CandidateMatrix;
 import dev.loralimits.model.DecimalMatrix;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -156,6 +156,20 @@ final class JsonSource {
    * @throws IOException on malformed JSON or a read failure
    */
   void readTopLevel(String format, FieldHandler handler) throws IOException {
+    readTopLevel(format, List.of(), handler);
+  }
+
+  /**
+   * As {@link #readTopLevel(String, FieldHandler)}, and every field of {@code required} must be
+   * present: all missing fields, "format" included, are reported in one message
+   * ({@code (document): missing fields format (expected "..."), gradients}); a single missing field
+   * as {@code <field>: missing field}. A missing "format" is reported before errors inside fields,
+   * other missing fields after them.
+   *
+   * @throws InputException on the first problem, as described
+   * @throws IOException on malformed JSON or a read failure
+   */
+  void readTopLevel(String format, List<String> required, FieldHandler handler) throws IOException {
     JsonToken t = p.nextToken();
     if (t == null) {
       throw error(InputException.DOCUMENT, "empty input, expected a JSON object");
@@ -188,8 +202,17 @@ final class JsonSource {
         skipTo(top);
       }
     }
-    if (!formatSeen) {
+    List<String> missing = new ArrayList<>();
+    for (String r : required) {
+      if (!seen.contains(r)) {
+        missing.add(r);
+      }
+    }
+    if (!formatSeen && missing.isEmpty()) {
       formatError = error("format", "missing field, expected \"" + format + "\"");
+    } else if (!formatSeen) {
+      missing.add(0, "format (expected \"" + format + "\")");
+      formatError = missingFields(missing);
     }
     if (formatError != null) {
       throw formatError;
@@ -197,9 +220,20 @@ final class JsonSource {
     if (firstError != null) {
       throw firstError;
     }
+    if (!missing.isEmpty()) {
+      throw missingFields(missing);
+    }
     if (p.nextToken() != null) {
       throw error(InputException.DOCUMENT, "unexpected content after the top-level object");
     }
+  }
+
+  /** "f: missing field" for one field, "(document): missing fields f, g" for several. */
+  private InputException missingFields(List<String> missing) {
+    if (missing.size() == 1) {
+      return error(missing.get(0), "missing field");
+    }
+    return error(InputException.DOCUMENT, "missing fields " + String.join(", ", missing));
   }
 
   private InputException checkFormat(String format) throws IOException {
@@ -283,14 +317,35 @@ final class JsonSource {
     return p.getText();
   }
 
-  /** The current value as a JSON integer in {@code [1, Integer.MAX_VALUE]}. */
+  /**
+   * The current value as an integer in {@code [1, Integer.MAX_VALUE]}: any JSON number with an
+   * integer value ({@code 17}, {@code 17.0}, {@code 1.7e1}).
+   *
+   * @throws InputException "expected a positive integer, got ..." naming the value otherwise
+   */
   int positiveInt(String path) throws IOException {
-    expect(JsonToken.VALUE_NUMBER_INT, path, "a positive integer");
-    BigInteger v = new BigInteger(p.getText());
-    if (v.signum() <= 0 || v.bitLength() > 31) {
-      throw error(path, "expected a positive integer, got " + v);
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw error(path, "expected a positive integer, got " + describe(t));
     }
-    return v.intValueExact();
+    String text = p.getText();
+    if (p.isNaN()) {
+      throw error(path, "expected a positive integer, got " + text);
+    }
+    BigDecimal v = decimal(path, text);
+    if (v.signum() <= 0) {
+      throw error(path, "expected a positive integer, got " + text);
+    }
+    BigDecimal stripped = v.stripTrailingZeros();
+    if (stripped.scale() > 0) {
+      throw error(path, "expected a positive integer, got " + text + " (not an integer)");
+    }
+    // The integer digits (precision - scale) are checked before any conversion, which for
+    // 1e999999999 would build a billion-digit integer.
+    if ((long) stripped.precision() - stripped.scale() > 10 || stripped.toBigInteger().bitLength() > 31) {
+      throw error(path, "expected a positive integer, got " + text + " (larger than " + Integer.MAX_VALUE + ")");
+    }
+    return stripped.intValueExact();
   }
 
   /**
@@ -318,6 +373,36 @@ final class JsonSource {
     throw error(path, "expected a number, got " + describe(t));
   }
 
+  /**
+   * The current value of a candidate: as {@link #number}, except that NaN and the infinities (the
+   * tokens {@code NaN}, {@code Infinity}, {@code -Infinity} that Python's json.dump writes, or such
+   * strings) are returned as their kind instead of refused.
+   *
+   * @return a {@link BigDecimal} or a {@link CandidateMatrix.NonFinite}
+   */
+  private Object candidateValue(String path) throws IOException {
+    JsonToken t = p.currentToken();
+    if ((t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) && p.isNaN()) {
+      return CandidateMatrix.NonFinite.of(p.getDoubleValue());
+    }
+    if (t == JsonToken.VALUE_STRING) {
+      String s = p.getText().strip();
+      if (NON_FINITE.matcher(s).matches()) {
+        if (s.toLowerCase(java.util.Locale.ROOT).contains("nan")) {
+          return CandidateMatrix.NonFinite.NAN;
+        }
+        return s.startsWith("-") ? CandidateMatrix.NonFinite.NEGATIVE_INFINITY : CandidateMatrix.NonFinite.POSITIVE_INFINITY;
+      }
+    }
+    return number(path);
+  }
+
+  /** A candidate scalar ({@link #candidateValue}) as a 1 x 1 matrix. */
+  CandidateMatrix candidateScalar(String path) throws IOException {
+    Object v = candidateValue(path);
+    return v instanceof BigDecimal x ? CandidateMatrix.scalar(x) : CandidateMatrix.scalar((CandidateMatrix.NonFinite) v);
+  }
+
   private BigDecimal decimal(String path, String text) {
     try {
       return new BigDecimal(text);
@@ -338,20 +423,51 @@ final class JsonSource {
    *     "too large", or a type or number problem, each at its path
    */
   DecimalMatrix matrix(String path) throws IOException {
+    return DecimalMatrix.of(path, rows(path, false).values());
+  }
+
+  /**
+   * The current value as a candidate matrix: as {@link #matrix}, each entry read by
+   * {@link #candidateValue}, so that NaN and infinities are kept (and counted) rather than refused.
+   *
+   * @throws InputException as {@link #matrix}, except for non-finite entries
+   */
+  CandidateMatrix candidateMatrix(String path) throws IOException {
+    Rows r = rows(path, true);
+    return CandidateMatrix.of(path, r.values(), r.nonFinite());
+  }
+
+  /** The entries of a matrix as read: numbers, and (null when there are none) the non-finite kinds. */
+  private record Rows(BigDecimal[][] values, CandidateMatrix.NonFinite[][] nonFinite) {}
+
+  private Rows rows(String path, boolean candidate) throws IOException {
     expect(JsonToken.START_ARRAY, path, "a matrix (an array of rows)");
     List<BigDecimal[]> rows = new ArrayList<>();
+    List<CandidateMatrix.NonFinite[]> kinds = new ArrayList<>();
+    boolean anyNonFinite = false;
     List<BigDecimal> row = new ArrayList<>();
+    List<CandidateMatrix.NonFinite> rowKinds = new ArrayList<>();
     long entries = 0;
     int cols = -1;
     while (p.nextToken() != JsonToken.END_ARRAY) {
       String rowPath = path + "[" + rows.size() + "]";
       expect(JsonToken.START_ARRAY, rowPath, "a row (an array of numbers)");
       row.clear();
+      rowKinds.clear();
       while (p.nextToken() != JsonToken.END_ARRAY) {
         if (++entries > limits.maxEntries()) {
           throw error(path, "too large: more than " + limits.maxEntries() + " entries");
         }
-        row.add(number(rowPath + "[" + row.size() + "]"));
+        String at = rowPath + "[" + row.size() + "]";
+        Object v = candidate ? candidateValue(at) : number(at);
+        if (v instanceof BigDecimal x) {
+          row.add(x);
+          rowKinds.add(null);
+        } else {
+          row.add(null);
+          rowKinds.add((CandidateMatrix.NonFinite) v);
+          anyNonFinite = true;
+        }
       }
       if (row.isEmpty()) {
         throw error(rowPath, "empty row");
@@ -363,11 +479,12 @@ final class JsonSource {
             rowPath, "row has " + row.size() + " entries, expected " + cols + " (ragged)");
       }
       rows.add(row.toArray(new BigDecimal[0]));
+      kinds.add(rowKinds.toArray(new CandidateMatrix.NonFinite[0]));
     }
     if (rows.isEmpty()) {
       throw error(path, "empty matrix");
     }
-    return DecimalMatrix.of(path, rows.toArray(new BigDecimal[0][]));
+    return new Rows(rows.toArray(new BigDecimal[0][]), anyNonFinite ? kinds.toArray(new CandidateMatrix.NonFinite[0][]) : null);
   }
 
   // ---------------------------------------------------------------------------------------------

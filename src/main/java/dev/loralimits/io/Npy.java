@@ -94,7 +94,7 @@ final class Npy {
     for (int i = 0; i < v.length; i++) {
       v[i] = itemSize == 8 ? data.getDouble(dataStart + 8 * i) : data.getFloat(dataStart + 4 * i);
     }
-    return TensorFiles.checkedFinite(source, new Tensor(name, h.shape, v));
+    return new Tensor(name, h.shape, v);
   }
 
   /** The bytes of {@code t} as a version 1.0 {@code '<f8'} C-order array, data aligned to 64. */

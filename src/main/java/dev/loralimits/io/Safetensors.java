@@ -115,7 +115,7 @@ final class Safetensors {
     }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Entry e : entries) {
-      tensors.put(e.name(), data(source, e, bb, dataStart));
+      tensors.put(e.name(), data(e, bb, dataStart));
     }
     return new Contents(tensors, metadata);
   }
@@ -196,14 +196,14 @@ final class Safetensors {
     return x.longValueExact();
   }
 
-  private static Tensor data(String source, Entry e, ByteBuffer b, int dataStart) {
+  private static Tensor data(Entry e, ByteBuffer b, int dataStart) {
     int count = (int) ((e.end() - e.begin()) / (e.dtype().equals("F64") ? 8 : 4));
     double[] v = new double[count];
     int off = dataStart + (int) e.begin();
     for (int i = 0; i < count; i++) {
       v[i] = e.dtype().equals("F64") ? b.getDouble(off + 8 * i) : b.getFloat(off + 4 * i);
     }
-    return TensorFiles.checkedFinite(source, new Tensor(e.name(), e.shape(), v));
+    return new Tensor(e.name(), e.shape(), v);
   }
 
   /**

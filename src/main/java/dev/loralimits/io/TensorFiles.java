@@ -3,6 +3,8 @@ package dev.loralimits.io;
 import dev.loralimits.fast.DoubleGradients;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.CandidateGradient;
+import dev.loralimits.model.CandidateMatrix;
 import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.GradientResult;
@@ -133,6 +135,9 @@ public final class TensorFiles {
       return InstanceJson.parse(source, new String(bytes, StandardCharsets.UTF_8));
     }
     Safetensors.Contents c = contents(source, bytes, format, "an instance");
+    for (Tensor t : c.tensors().values()) {
+      checkedFinite(source, t);
+    }
     checkMetadata(source, c.metadata(), InstanceJson.FORMAT, layout);
     Renamed r = layout == TensorLayout.PEFT ? PeftNames.instance(source, c.tensors()) : Renamed.identity(c.tensors());
     return new InstanceBuilder(source, r).build();
@@ -145,14 +150,17 @@ public final class TensorFiles {
 
   /**
    * Reads a gradient (a candidate for {@code check}) from {@code file} in the format of its
-   * extension; {@code layout} applies to tensor files.
+   * extension; {@code layout} applies to tensor files. A JSON file is read by
+   * {@link GradientJson#readCandidate}; in a tensor file {@code loss} is optional, and NaN and
+   * infinities are kept as non-finite entries (an instance refuses them). The shapes are checked
+   * against the instance by the comparison, not here.
    *
    * @throws InputException naming the file, the tensor (or field) and the rule
    */
   public static GradientFile readGradient(Path file, TensorLayout layout) {
     Format f = Format.of(file);
     if (f == Format.JSON) {
-      return GradientFile.of(GradientJson.read(file));
+      return GradientJson.readCandidate(file);
     }
     return readGradient(file.toString(), bytes(file), f, layout);
   }
@@ -164,7 +172,7 @@ public final class TensorFiles {
    */
   public static GradientFile readGradient(String source, byte[] bytes, Format format, TensorLayout layout) {
     if (format == Format.JSON) {
-      return GradientFile.of(GradientJson.parse(source, new String(bytes, StandardCharsets.UTF_8)));
+      return GradientJson.parseCandidate(source, new String(bytes, StandardCharsets.UTF_8));
     }
     Safetensors.Contents c = contents(source, bytes, format, "a gradient");
     checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
@@ -240,7 +248,7 @@ public final class TensorFiles {
     return n;
   }
 
-  /** {@code t}, after checking that every value is finite. */
+  /** {@code t}, after checking that every value is finite (instances; candidates keep non-finite values). */
   static Tensor checkedFinite(String source, Tensor t) {
     double[] v = t.values();
     for (int i = 0; i < v.length; i++) {
@@ -476,15 +484,15 @@ public final class TensorFiles {
 
   private static GradientFile gradient(String source, Renamed r, String method) {
     Map<String, Tensor> left = new LinkedHashMap<>(r.tensors());
-    Optional<BigDecimal> loss = Optional.empty();
+    Optional<CandidateMatrix> loss = Optional.empty();
     Tensor l = left.remove("loss");
     if (l != null) {
       if (l.values().length != 1) {
         throw r.error(source, "loss", "expected a scalar (shape () or (1,)), got shape " + l.shapeText());
       }
-      loss = Optional.of(new BigDecimal(l.values()[0]));
+      loss = Optional.of(CandidateMatrix.ofDoubles(1, 1, l.values()));
     }
-    Map<Adapter, AdapterGradient> g = new EnumMap<>(Adapter.class);
+    Map<Adapter, CandidateGradient> g = new EnumMap<>(Adapter.class);
     for (Adapter mu : Adapter.values()) {
       Tensor a = left.remove("grad_A_" + mu);
       Tensor b = left.remove("grad_B_" + mu);
@@ -494,13 +502,7 @@ public final class TensorFiles {
         throw r.error(source, given, "given without " + r.shown(missing) + " (an adapter's gradient has both factors)");
       }
       if (a != null) {
-        DecimalMatrix ga = matrix(source, r, "grad_A_" + mu, a);
-        DecimalMatrix gb = matrix(source, r, "grad_B_" + mu, b);
-        if (ga.rows() != gb.cols()) {
-          throw r.error(source, "grad_B_" + mu, "has " + gb.cols() + " columns but " + r.shown("grad_A_" + mu) + " has "
-              + ga.rows() + " rows (r mismatch: dLoss/dA is r x cols(W), dLoss/dB is rows(W) x r)");
-        }
-        g.put(mu, new AdapterGradient(ga, gb));
+        g.put(mu, new CandidateGradient(candidateMatrix(source, r, "grad_A_" + mu, a), candidateMatrix(source, r, "grad_B_" + mu, b)));
       }
     }
     if (!left.isEmpty()) {
@@ -508,6 +510,14 @@ public final class TensorFiles {
           "unknown tensor (expected loss and grad_A_mu, grad_B_mu for each adapted mu in Q, K, V)");
     }
     return new GradientFile(method, loss, g);
+  }
+
+  /** {@code t} as a candidate matrix (non-finite values kept); it must have rank 2. */
+  private static CandidateMatrix candidateMatrix(String source, Renamed r, String name, Tensor t) {
+    if (t.rank() != 2) {
+      throw r.error(source, name, "expected a matrix (rank 2), got shape " + t.shapeText());
+    }
+    return CandidateMatrix.ofDoubles(t.shape()[0], t.shape()[1], t.values());
   }
 
   // ---------------------------------------------------------------------------------------------

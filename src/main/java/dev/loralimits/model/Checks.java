@@ -55,6 +55,15 @@ public final class Checks {
     return x;
   }
 
+  /** @throws IllegalArgumentException "{@code name} (x) must be >= 0" when x is null or negative */
+  public static BigDecimal nonNegative(String name, BigDecimal x) {
+    notNull(name, x);
+    if (x.signum() < 0) {
+      throw new IllegalArgumentException(name + " (" + x.toString() + ") must be >= 0");
+    }
+    return x;
+  }
+
   /** @throws IllegalArgumentException when x is null */
   public static <T> T notNull(String name, T x) {
     if (x == null) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,17 @@ class CheckExamples {
   @Test
   void readmeExampleIsTheDemoInstance() throws Exception {
     assertThat(Files.readString(Path.of("spec/examples/demo-instance.json"))).isEqualTo(Files.readString(instance));
+  }
+
+  /** README's candidate template is a valid candidate for the demo instance (all zeros: it fails, exit 1). */
+  @Test
+  void readmeCandidateTemplateIsAValidCandidate() throws Exception {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("```\\n(\\{\"format\": \"lora-attention-gradient/1\",\\n.*?)```",
+        java.util.regex.Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
+    assertThat(m.find()).as("a candidate template in README.md").isTrue();
+    Run r = run("check", "--instance", instance.toString(), "--candidate", write("template.json", m.group(1)).toString());
+    assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
+    assertThat(r.out).containsPattern("dLoss/dB_V +3x2 .* FAIL");
   }
 
   @Test
@@ -112,11 +124,15 @@ class CheckExamples {
     Run r = run("check", "--instance", instance.toString(), "--candidate", write("noK.json", om.writeValueAsString(tree)).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.err.strip().lines().count()).isEqualTo(1);
-    assertThat(r.err).contains("noK.json").contains("the instance adapts [Q, K, V]");
+    assertThat(r.err.strip()).isEqualTo(
+        "lora-limits: " + dir.resolve("noK.json") + ": candidate has no gradients for K, which the instance adapts (it adapts Q, K, V)");
     assertThat(j).isNotNull();
     Run bad = run("check", "--rtol", "-1", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
     assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
-    assertThat(bad.err).contains("--rtol (-1.0) must be finite and >= 0");
+    assertThat(bad.err.strip()).isEqualTo("lora-limits: --rtol (-1) must be >= 0");
+    Run nan = run("check", "--atol", "NaN", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
+    assertThat(nan.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(nan.err).startsWith("lora-limits: Invalid value for option '--atol'");
   }
 
   /** A candidate as .npz (our layout) and as .safetensors (PEFT layout, instance too). */
@@ -144,5 +160,243 @@ class CheckExamples {
     assertThat(wrong.err.strip()).isEqualTo(peftInstance + ": __metadata__.layout: the file says layout \"peft\", read as ours (give --layout peft)");
     Run jsonOnly = run("check", "--layout", "peft", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
     assertThat(jsonOnly.code).isEqualTo(2);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Candidates as users write them, broken candidates, exact reports, the reference's digits
+
+  /** The exact gradient with the entries {@code [mu, factor, row, col]} replaced by the JSON tokens given. */
+  static String withTokens(String[][] at, String... tokens) throws Exception {
+    ObjectMapper om = new ObjectMapper();
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(exactJson);
+    for (int k = 0; k < at.length; k++) {
+      var row = (com.fasterxml.jackson.databind.node.ArrayNode) tree.get("gradients").get(at[k][0]).get(at[k][1]).get(Integer.parseInt(at[k][2]));
+      row.set(Integer.parseInt(at[k][3]), om.getNodeFactory().textNode("@" + k + "@"));
+    }
+    String text = om.writeValueAsString(tree);
+    for (int k = 0; k < at.length; k++) {
+      text = text.replace("\"@" + k + "@\"", tokens[k]);
+    }
+    return text;
+  }
+
+  @Test
+  void nanAndInfinityTokensAsPythonWritesThemFailWithExitOne() throws Exception {
+    String text = withTokens(new String[][] {{"Q", "A", "0", "0"}, {"Q", "A", "1", "2"}, {"Q", "A", "1", "1"}, {"V", "B", "2", "0"}},
+        "NaN", "Infinity", "NaN", "-Infinity");
+    Path p = write("nan.json", text);
+    Run r = run("check", "--instance", instance.toString(), "--candidate", p.toString());
+    assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
+    assertThat(r.out).containsPattern("dLoss/dA_Q .* FAIL: 3 non-finite \\(2 NaN, 1 \\+Inf\\)\\R");
+    assertThat(r.out).containsPattern("dLoss/dB_V .* FAIL: 1 non-finite \\(1 -Inf\\)\\R");
+    assertThat(r.out).containsPattern("dLoss/dB_Q .* pass\\R").contains("verdict: FAIL");
+    JsonNode j = new ObjectMapper().readTree(run("check", "--json", "--instance", instance.toString(), "--candidate", p.toString()).out);
+    JsonNode aq = j.get("matrices").get(1);
+    assertThat(aq.get("name").asText()).isEqualTo("dLoss/dA_Q");
+    assertThat(aq.get("maxAbsError").isNull()).isTrue();
+    assertThat(aq.get("margin").isNull()).isTrue();
+    assertThat(aq.get("lre").isNull()).isTrue();
+    assertThat(aq.get("nonFinite").get("total").asInt()).isEqualTo(3);
+    assertThat(aq.get("nonFinite").get("nan").asInt()).isEqualTo(2);
+    assertThat(aq.get("nonFinite").get("posInf").asInt()).isEqualTo(1);
+  }
+
+  /** A {@code .npy} array of doubles ({@code '<f8'}, version 1.0), written by hand as numpy does. */
+  static byte[] npy(double[][] m) {
+    String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + m.length + ", " + m[0].length + "), }";
+    int unpadded = 10 + dict.length() + 1;
+    String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + 8 * m.length * m[0].length)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length());
+    b.put(header.getBytes(StandardCharsets.ISO_8859_1));
+    for (double[] row : m) {
+      for (double x : row) {
+        b.putDouble(x);
+      }
+    }
+    return b.array();
+  }
+
+  @Test
+  void nonFiniteValuesInATensorCandidateFailWithExitOne() throws Exception {
+    JsonNode g = new ObjectMapper().readTree(exactJson).get("gradients");
+    Path p = dir.resolve("nan.npz");
+    try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(p))) {
+      for (String mu : new String[] {"Q", "K", "V"}) {
+        for (String f : new String[] {"A", "B"}) {
+          JsonNode m = g.get(mu).get(f);
+          double[][] v = new double[m.size()][m.get(0).size()];
+          for (int i = 0; i < v.length; i++) {
+            for (int k = 0; k < v[i].length; k++) {
+              v[i][k] = m.get(i).get(k).asDouble();
+            }
+          }
+          if (mu.equals("K") && f.equals("B")) {
+            v[0][0] = Double.NaN;
+          }
+          z.putNextEntry(new java.util.zip.ZipEntry("grad_" + f + "_" + mu + ".npy"));
+          z.write(npy(v));
+          z.closeEntry();
+        }
+      }
+    }
+    Run r = run("check", "--instance", instance.toString(), "--candidate", p.toString());
+    assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
+    assertThat(r.out).containsPattern("dLoss/dB_K .* FAIL: 1 non-finite \\(1 NaN\\)").doesNotContain("loss ");
+  }
+
+  @Test
+  void aMinimalCandidateWithFormatAndGradientsOnlyIsCheckedWithoutALossRow() throws Exception {
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(exactJson);
+    var min = new ObjectMapper().createObjectNode();
+    min.put("format", "lora-attention-gradient/1");
+    min.set("gradients", tree.get("gradients"));
+    Run r = run("check", "--instance", instance.toString(), "--candidate", write("min.json", min.toString()).toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).startsWith("matrix ").doesNotContain("\nloss ").contains("dLoss/dA_Q").contains("verdict: PASS");
+    // Missing the gradients as well as the format: one message naming both.
+    Run bad = run("check", "--instance", instance.toString(), "--candidate", write("bad.json", "{\"loss\": 1}").toString());
+    assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(bad.err.strip()).isEqualTo(dir.resolve("bad.json")
+        + ": (document): missing fields format (expected \"lora-attention-gradient/1\"), gradients");
+  }
+
+  /** spec/FORMATS.md Section 1.1: Q and V adapted (r = 1), K frozen. */
+  static final String K_FROZEN =
+      """
+      { "format": "lora-attention-instance/1", "alpha": 4.0, "beta": 1.0,
+        "weights": { "Q": {"W": [[1, 0], [0, 1]], "A": [[0.5, "0.25"]], "B": [[1], [2]]},
+                     "K": {"W": [[1, 2], [3, 4]]},
+                     "V": {"W": [[1, 0], [0, 1]], "A": [[1, 1]], "B": [[0], ["-0.1"]]} },
+        "data": [ {"X": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], "Y": [[0, 0], [0, 0], [0, 0]]},
+                  {"XQ": [[1, 1]], "XK": [[1, 0], [0, 1]], "XV": [[2, 3], [4, 5]], "Y": [[1, 2]]} ] }
+      """;
+
+  @Test
+  void gradientsOfAFrozenProjectionAreARowNotComparedNotAnError() throws Exception {
+    Path inst = write("kfrozen.json", K_FROZEN);
+    Run g = run("gradient", "--method", "exact", inst.toString());
+    assertThat(g.code).as(g.err).isZero();
+    ObjectMapper om = new ObjectMapper();
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(g.out);
+    // A candidate that computed every projection's gradient (K's need not even be finite).
+    var k = ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("gradients")).putObject("K");
+    k.set("A", om.readTree("[[0.1, 0.2]]"));
+    k.set("B", om.readTree("[[0.3], [0.4]]"));
+    Path cand = write("withK.json", om.writeValueAsString(tree));
+    Run r = run("check", "--instance", inst.toString(), "--candidate", cand.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).containsPattern("dLoss/dA_K +1x2 +not compared \\(frozen\\)\\R")
+        .containsPattern("dLoss/dB_K +2x1 +not compared \\(frozen\\)\\R").contains("verdict: PASS");
+    JsonNode j = om.readTree(run("check", "--json", "--instance", inst.toString(), "--candidate", cand.toString()).out);
+    JsonNode last = j.get("matrices").get(j.get("matrices").size() - 1);
+    assertThat(last.get("name").asText()).isEqualTo("dLoss/dB_K");
+    assertThat(last.get("verdict").asText()).isEqualTo("not compared");
+    assertThat(last.get("reason").asText()).isEqualTo("frozen");
+    // The other way round, an adapted projection the candidate lacks stays an error naming it.
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("gradients")).remove("V");
+    Run noV = run("check", "--instance", inst.toString(), "--candidate", write("noV.json", om.writeValueAsString(tree)).toString());
+    assertThat(noV.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(noV.err).contains("candidate has no gradients for V, which the instance adapts (it adapts Q, V)");
+  }
+
+  /** The exact gradient with the factors {@code which} ("Q.A", ...) transposed. */
+  static String transposed(String... which) throws Exception {
+    ObjectMapper om = new ObjectMapper();
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(exactJson);
+    for (String w : which) {
+      String[] mf = w.split("\\.");
+      var g = (com.fasterxml.jackson.databind.node.ObjectNode) tree.get("gradients").get(mf[0]);
+      JsonNode m = g.get(mf[1]);
+      var t = om.createArrayNode();
+      for (int j = 0; j < m.get(0).size(); j++) {
+        var row = t.addArray();
+        for (JsonNode r : m) {
+          row.add(r.get(j));
+        }
+      }
+      g.set(mf[1], t);
+    }
+    return om.writeValueAsString(tree);
+  }
+
+  @Test
+  void aTransposedCandidateIsUnusableInputAndTheMessageSaysTranspose() throws Exception {
+    Run one = run("check", "--instance", instance.toString(), "--candidate", write("t1.json", transposed("Q.A")).toString());
+    assertThat(one.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(one.err.strip()).isEqualTo("lora-limits: " + dir.resolve("t1.json")
+        + ": dLoss/dA_Q: candidate is 3x2, expected 2x3 (the transpose)");
+    Run all = run("check", "--instance", instance.toString(), "--candidate",
+        write("tall.json", transposed("Q.A", "Q.B", "K.A", "K.B", "V.A", "V.B")).toString());
+    assertThat(all.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(all.err.strip().lines().count()).isEqualTo(1);
+    assertThat(all.err).contains("dLoss/dB_V: candidate is 2x3, expected 3x2 (the transpose); every gradient has the shape of"
+        + " nn.Linear orientation (x W^T").contains("transpose to ours").contains("give --layout peft");
+    assertThat(all.err.split("nn.Linear", -1)).hasSize(2);
+  }
+
+  @Test
+  void theJsonReportHasNumbersAndNullsAndParsesExactly() throws Exception {
+    Run r = run("check", "--json", "--instance", instance.toString(), "--candidate", write("c2.json", exactJson).toString());
+    assertThat(r.code).isZero();
+    assertThat(r.out).doesNotContain("Infinity").doesNotContain("NaN");
+    JsonNode j = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(r.out);
+    assertThat(j.get("rtol").decimalValue()).isEqualByComparingTo("1e-9");
+    assertThat(j.get("atol").isNumber()).isTrue();
+    assertThat(j.get("tolerance").asText()).contains("atol + rtol * M");
+    assertThat(j.get("referenceDigits").asInt()).isEqualTo(20);
+    for (JsonNode m : j.get("matrices")) {
+      for (String f : new String[] {"maxAbsError", "scale", "relativeError", "lre", "tolerance", "margin"}) {
+        assertThat(m.get(f).isNumber()).as(m.get("name") + "." + f).isTrue();
+      }
+      BigDecimal err = m.get("maxAbsError").decimalValue();
+      BigDecimal scale = m.get("scale").decimalValue();
+      // The JSON relative error is max|err| / M to 16 digits, the margin max|err| / (rtol M) rounded up.
+      assertThat(m.get("relativeError").decimalValue()).isEqualByComparingTo(err.divide(scale, new java.math.MathContext(16)));
+      assertThat(m.get("margin").decimalValue()).isEqualByComparingTo(
+          err.divide(scale.multiply(new BigDecimal("1e-9")), new java.math.MathContext(16, java.math.RoundingMode.CEILING)));
+      assertThat(m.get("tolerance").decimalValue()).isEqualByComparingTo(scale.multiply(new BigDecimal("1e-9")));
+    }
+  }
+
+  @Test
+  void tooFewDigitsForTheToleranceAreRefusedWithTheReason() throws Exception {
+    Path c = write("c3.json", exactJson);
+    Run r = run("check", "--digits", "8", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.out).isEmpty();
+    assertThat(r.err.strip()).isEqualTo("lora-limits: --digits 8: the reference is certified to 1e-7 relative, but the tolerance"
+        + " of loss needs 8.9e-12; use >= 13 or omit --digits");
+    Run ok = run("check", "--digits", "13", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(ok.code).as(ok.err).isZero();
+    assertThat(ok.out).contains("reference to 13 digits");
+    // A tolerance of exactly 0 can be certified by no reference that is not exactly 0.
+    Run zero = run("check", "--rtol", "0", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(zero.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(zero.err.strip()).isEqualTo("lora-limits: the tolerance of loss allows no error at [0][0], where the reference is"
+        + " not exactly 0: no number of digits of the reference certifies it; loosen --rtol or --atol");
+  }
+
+  @Test
+  void tinyErrorsPrintWithTheirDecimalExponentNeverAsZero() {
+    var tiny = new dev.loralimits.check.GradientCheck.MatrixReport("dLoss/dA_Q", 2, 3, true,
+        java.util.Optional.of(new BigDecimal("1e-58946")), new BigDecimal("0.5"), java.util.Optional.of(new BigDecimal("2e-58946")),
+        java.util.OptionalDouble.of(58945.69897000434), new BigDecimal("5e-10"), java.util.Optional.of(new BigDecimal("2e-58937")),
+        dev.loralimits.model.CandidateMatrix.NonFiniteCount.NONE);
+    var report = new dev.loralimits.check.GradientCheck.Report(java.util.List.of(tiny), java.util.List.of(), true,
+        dev.loralimits.check.FixedTolerance.defaults(), 100_000);
+    String t = CheckCommand.table(report);
+    assertThat(t).containsPattern("dLoss/dA_Q +2x3 +1\\.000e-58946 +5\\.000e-1 +2\\.000e-58946 +58945\\.70 +5\\.000e-10 +2\\.00e-58937  pass");
+  }
+
+  @Test
+  void theLreColumnNeverShowsMinusZero() {
+    assertThat(CheckCommand.lre(java.util.OptionalDouble.of(-0.001), true)).isEqualTo("0.00");
+    assertThat(CheckCommand.lre(java.util.OptionalDouble.of(-0.004999), true)).isEqualTo("0.00");
+    assertThat(CheckCommand.lre(java.util.OptionalDouble.of(-0.006), true)).isEqualTo("-0.01");
+    assertThat(CheckCommand.lre(java.util.OptionalDouble.of(15.864), true)).isEqualTo("15.86");
+    assertThat(CheckCommand.lre(java.util.OptionalDouble.empty(), true)).isEqualTo("-inf");
+    assertThat(CheckCommand.lre(java.util.OptionalDouble.empty(), false)).isEqualTo("-");
   }
 }

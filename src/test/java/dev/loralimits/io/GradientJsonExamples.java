@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.CandidateMatrix;
 import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.GradientResult;
 import java.io.IOException;
@@ -199,7 +200,7 @@ class GradientJsonExamples {
         "grad.json: digits: expected a positive integer, got 0");
     assertRefused(
         EXAMPLE_TEXT.replace("\"digits\": 5", "\"digits\": 5.5"),
-        "grad.json: digits: expected a positive integer, got a number");
+        "grad.json: digits: expected a positive integer, got 5.5 (not an integer)");
   }
 
   @Test
@@ -228,5 +229,142 @@ class GradientJsonExamples {
     assertRefused(
         EXAMPLE_TEXT.replace("[1.0000e-30]", "[\"-inf\"]"),
         "grad.json: gradients.V.B[0][0]: non-finite number (\"-inf\")");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Candidate files (check): what users write
+
+  /** The smallest candidate: format and gradients only. */
+  private static final String MINIMAL =
+      """
+      {"format": "lora-attention-gradient/1",
+       "gradients": {"Q": {"A": [[1, 2, 3]], "B": [[4], [5]]}}}
+      """;
+
+  private static void assertCandidateRefused(String json, String message) {
+    assertThatThrownBy(() -> GradientJson.parseCandidate(SOURCE, json))
+        .isInstanceOf(InputException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void aCandidateNeedsOnlyFormatAndGradients() {
+    GradientFile f = GradientJson.parseCandidate(SOURCE, MINIMAL);
+    assertThat(f.method()).isEqualTo(GradientFile.UNNAMED);
+    assertThat(f.loss()).isEmpty();
+    assertThat(f.gradients().keySet()).containsExactly(Adapter.Q);
+    assertThat(f.gradients().get(Adapter.Q).a().get(0, 2)).isEqualTo(new BigDecimal("3"));
+    assertThat(f.gradients().get(Adapter.Q).b().shape()).isEqualTo("2x1");
+  }
+
+  @Test
+  void aCandidateWithEveryFieldReadsAsTheStrictReaderDoes() {
+    GradientFile f = GradientJson.parseCandidate(SOURCE, EXAMPLE_TEXT);
+    assertThat(f).isEqualTo(GradientFile.of(GradientJson.parse(SOURCE, EXAMPLE_TEXT)));
+    assertThat(f.finiteLoss()).contains(new BigDecimal("5.0000e-1"));
+    assertThat(f.method()).isEqualTo("reference");
+  }
+
+  @Test
+  void everyMissingRequiredFieldIsNamedInOneMessage() {
+    assertCandidateRefused(
+        "{\"method\": \"mine\", \"loss\": 1}",
+        "grad.json: (document): missing fields format (expected \"lora-attention-gradient/1\"), gradients");
+    assertCandidateRefused("{\"format\": \"lora-attention-gradient/1\"}", "grad.json: gradients: missing field");
+    assertCandidateRefused(
+        MINIMAL.replace("\"format\": \"lora-attention-gradient/1\",", ""),
+        "grad.json: format: missing field, expected \"lora-attention-gradient/1\"");
+    // The strict reader (our own files) needs method, digits and loss too: all named at once.
+    assertRefused(MINIMAL, "grad.json: (document): missing fields method, digits, loss");
+    assertRefused("{}", "grad.json: (document): missing fields format (expected \"lora-attention-gradient/1\"),"
+        + " method, digits, loss, gradients");
+  }
+
+  @Test
+  void aFactorWithNeitherAnorBIsNamedOnce() {
+    assertCandidateRefused(
+        MINIMAL.replace("{\"A\": [[1, 2, 3]], \"B\": [[4], [5]]}", "{}"),
+        "grad.json: gradients.Q: missing fields A and B");
+  }
+
+  @Test
+  void digitsMayBeAnyIntegerValuedNumber() {
+    for (String d : new String[] {"17", "17.0", "1.7e1", "170e-1", "1.70E+1"}) {
+      String json = MINIMAL.replace("\"gradients\"", "\"digits\": " + d + ", \"gradients\"");
+      assertThat(GradientJson.parseCandidate(SOURCE, json).gradients()).as(d).hasSize(1);
+      assertThat(GradientJson.parse(SOURCE, EXAMPLE_TEXT.replace("\"digits\": 5", "\"digits\": " + d)).digits())
+          .as(d).isEqualTo(17);
+    }
+  }
+
+  @Test
+  void digitsThatAreNotAPositiveIntegerAreRefusedNamingTheValue() {
+    String[][] cases = {
+      {"17.5", "expected a positive integer, got 17.5 (not an integer)"},
+      {"1.75e1", "expected a positive integer, got 1.75e1 (not an integer)"},
+      {"0", "expected a positive integer, got 0"},
+      {"-3", "expected a positive integer, got -3"},
+      {"0.0", "expected a positive integer, got 0.0"},
+      {"3e9", "expected a positive integer, got 3e9 (larger than 2147483647)"},
+      {"1e999999999", "expected a positive integer, got 1e999999999 (larger than 2147483647)"},
+      {"\"17\"", "expected a positive integer, got a string"},
+      {"NaN", "expected a positive integer, got NaN"},
+    };
+    for (String[] c : cases) {
+      String json = MINIMAL.replace("\"gradients\"", "\"digits\": " + c[0] + ", \"gradients\"");
+      assertCandidateRefused(json, "grad.json: digits: " + c[1]);
+    }
+  }
+
+  @Test
+  void nonFiniteTokensAsPythonWritesThemAreKeptAndCounted() {
+    // json.dump writes NaN, Infinity and -Infinity as bare tokens, inside arrays as well.
+    String json =
+        """
+        {"format": "lora-attention-gradient/1", "loss": NaN,
+         "gradients": {"Q": {"A": [[NaN, Infinity, 1.5]], "B": [[-Infinity], [NaN]]}}}
+        """;
+    GradientFile f = GradientJson.parseCandidate(SOURCE, json);
+    CandidateMatrix a = f.gradients().get(Adapter.Q).a();
+    assertThat(a.nonFiniteCount()).isEqualTo(new CandidateMatrix.NonFiniteCount(1, 1, 0));
+    assertThat(a.nonFinite(0, 0)).contains(CandidateMatrix.NonFinite.NAN);
+    assertThat(a.nonFinite(0, 1)).contains(CandidateMatrix.NonFinite.POSITIVE_INFINITY);
+    assertThat(a.get(0, 2)).isEqualTo(new BigDecimal("1.5"));
+    assertThat(f.gradients().get(Adapter.Q).b().nonFiniteCount()).isEqualTo(new CandidateMatrix.NonFiniteCount(1, 0, 1));
+    assertThat(f.gradients().get(Adapter.Q).b().nonFiniteCount().toString()).isEqualTo("2 non-finite (1 NaN, 1 -Inf)");
+    assertThat(f.loss().orElseThrow().nonFinite(0, 0)).contains(CandidateMatrix.NonFinite.NAN);
+  }
+
+  @Test
+  void nonFiniteStringsAreKeptToo() {
+    String json = MINIMAL.replace("[[1, 2, 3]]", "[[\"nan\", \"-inf\", \"+Infinity\"]]");
+    CandidateMatrix a = GradientJson.parseCandidate(SOURCE, json).gradients().get(Adapter.Q).a();
+    assertThat(a.nonFiniteCount()).isEqualTo(new CandidateMatrix.NonFiniteCount(1, 1, 1));
+  }
+
+  @Test
+  void theStrictReaderStillRefusesNonFiniteTokens() {
+    assertRefused(
+        EXAMPLE_TEXT.replace("[1.0000e-30]", "[NaN]"), "grad.json: gradients.V.B[0][0]: non-finite number (NaN)");
+    assertRefused(
+        EXAMPLE_TEXT.replace("\"loss\": 5.0000e-1", "\"loss\": -Infinity"), "grad.json: loss: non-finite number (-Infinity)");
+  }
+
+  @Test
+  void aCandidateIsNotCheckedForRankHereTheComparisonChecksShapesAgainstTheInstance() {
+    // A 1x3 and B 3x1: the transpose of ours for W of shape 2x3 would give A 3x1, B 1x2 and so on;
+    // the reader keeps whatever shapes it finds, and check names each mismatch.
+    String json = MINIMAL.replace("[[4], [5]]", "[[4, 5]]");
+    GradientFile f = GradientJson.parseCandidate(SOURCE, json);
+    assertThat(f.gradients().get(Adapter.Q).b().shape()).isEqualTo("1x2");
+  }
+
+  @Test
+  void otherProblemsOfACandidateAreStillRefused() {
+    assertCandidateRefused(MINIMAL.replace("[[4], [5]]", "[[4], [5, 6]]"), "grad.json: gradients.Q.B[1]: row has 2 entries, expected 1 (ragged)");
+    assertCandidateRefused(MINIMAL.replace("[[4], [5]]", "[[4], [null]]"), "grad.json: gradients.Q.B[1][0]: expected a number, got null");
+    assertCandidateRefused(MINIMAL.replace("\"Q\"", "\"q\""), "grad.json: gradients.q: unknown field (expected Q, K or V)");
+    assertCandidateRefused(MINIMAL.replace("lora-attention-gradient/1", "lora-attention-instance/1"),
+        "grad.json: format: expected \"lora-attention-gradient/1\", got \"lora-attention-instance/1\"");
   }
 }

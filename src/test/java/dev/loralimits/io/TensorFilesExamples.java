@@ -122,8 +122,8 @@ class TensorFilesExamples {
         Path p = dir.resolve("g-" + l + f.extension());
         TensorFiles.writeGradient(r, p, l);
         GradientFile back = TensorFiles.readGradient(p, l);
-        assertThat(back.loss()).contains(new BigDecimal(0.75));
-        assertThat(back.gradients()).isEqualTo(g);
+        assertThat(back.finiteLoss()).contains(new BigDecimal(0.75));
+        assertThat(back.finiteGradients()).isEqualTo(g);
         assertThat(back.method()).isEqualTo(f == TensorFiles.Format.SAFETENSORS ? "exact" : GradientFile.UNNAMED);
       }
     }
@@ -134,6 +134,49 @@ class TensorFilesExamples {
     GradientFile noLoss = TensorFiles.readGradient("n.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS);
     assertThat(noLoss.loss()).isEmpty();
     assertThat(noLoss.gradients().keySet()).containsExactly(Adapter.Q);
+  }
+
+  /**
+   * A broken implementation's NaN and infinities in a candidate tensor file are kept and counted
+   * (check fails the candidate, exit 1), in .npz and .safetensors, in both layouts, the loss too;
+   * an instance file with the same payloads stays refused (below).
+   */
+  @Test
+  void nonFiniteCandidatePayloadsAreKeptAndCounted() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("loss", Tensor.scalar("loss", Double.NaN));
+    t.put("grad_A_Q", Tensor.matrix("grad_A_Q", new double[][] {{Double.NaN, 0.5, Double.POSITIVE_INFINITY}}));
+    t.put("grad_B_Q", Tensor.matrix("grad_B_Q", new double[][] {{Double.NEGATIVE_INFINITY}, {Double.longBitsToDouble(0x7ff0000000000001L)}}));
+    for (TensorFiles.Format f : new TensorFiles.Format[] {TensorFiles.Format.NPZ, TensorFiles.Format.SAFETENSORS}) {
+      byte[] b = f == TensorFiles.Format.NPZ ? Npz.write(t) : Safetensors.write(t, Map.of());
+      GradientFile g = TensorFiles.readGradient("c" + f.extension(), b, f, TensorLayout.OURS);
+      var a = g.gradients().get(Adapter.Q).a();
+      assertThat(a.nonFiniteCount().toString()).as("%s", f).isEqualTo("2 non-finite (1 NaN, 1 +Inf)");
+      assertThat(a.get(0, 1)).isEqualTo(new BigDecimal("0.5"));
+      // A signalling NaN payload is a NaN as well.
+      assertThat(g.gradients().get(Adapter.Q).b().nonFiniteCount()).isEqualTo(new dev.loralimits.model.CandidateMatrix.NonFiniteCount(1, 0, 1));
+      assertThat(g.loss().orElseThrow().nonFiniteCount().nan()).isEqualTo(1);
+    }
+    // PEFT layout: lora_B.weight.grad is our grad_A transposed; the kinds follow their entries.
+    Map<String, Tensor> p = new LinkedHashMap<>();
+    p.put("q_proj.lora_A.weight.grad", Tensor.matrix("q_proj.lora_A.weight.grad", new double[][] {{1, 2}}));
+    p.put("q_proj.lora_B.weight.grad", Tensor.matrix("q_proj.lora_B.weight.grad", new double[][] {{3}, {Double.NEGATIVE_INFINITY}, {5}}));
+    GradientFile g = TensorFiles.readGradient("p.safetensors", Safetensors.write(p, Map.of()), TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT);
+    var a = g.gradients().get(Adapter.Q).a();
+    assertThat(a.shape()).isEqualTo("1x3");
+    assertThat(a.nonFinite(0, 1)).contains(dev.loralimits.model.CandidateMatrix.NonFinite.NEGATIVE_INFINITY);
+    assertThat(a.get(0, 2)).isEqualTo(new BigDecimal(5));
+    assertThat(g.loss()).isEmpty();
+  }
+
+  @Test
+  void candidateFactorsOfDifferentRanksAreLeftToTheComparison() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("grad_A_Q", Tensor.matrix("grad_A_Q", new double[][] {{1, 2}, {3, 4}}));
+    t.put("grad_B_Q", Tensor.matrix("grad_B_Q", new double[][] {{3}, {4}}));
+    GradientFile g = TensorFiles.readGradient("r.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS);
+    assertThat(g.gradients().get(Adapter.Q).a().shape()).isEqualTo("2x2");
+    assertThat(g.gradients().get(Adapter.Q).b().shape()).isEqualTo("2x1");
   }
 
   @Test
