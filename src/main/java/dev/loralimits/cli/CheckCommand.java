@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loralimits.check.EntryTolerance;
 import dev.loralimits.check.FixedTolerance;
+import dev.loralimits.check.FloatFormat;
+import dev.loralimits.check.PrecisionEntryTolerance;
 import dev.loralimits.check.GradientCheck;
 import dev.loralimits.check.ReferenceDigits;
 import dev.loralimits.io.DecimalFormatting;
@@ -45,8 +48,10 @@ import picocli.CommandLine.Spec;
       "Files are read by extension: .json (lora-attention-instance/1, lora-attention-gradient/1),"
           + " .npz or .safetensors (float64/float32 tensors, spec/FORMATS.md Section 4). A candidate"
           + " needs \"format\" and \"gradients\"; \"loss\" is optional; NaN and infinities fail the check.",
-      "An entry passes when |candidate - reference| <= atol + rtol * M, M the largest |entry| of"
-          + " its reference matrix (spec/CHECK.md)."
+      "An entry passes when |candidate - reference| <= its tolerance: by default a bound, computed"
+          + " for this instance, on the error a correct implementation in the --precision format makes"
+          + " (proofs-notes/CHECK-TOLERANCE.md); with --rtol/--atol the fixed rule atol + rtol * M,"
+          + " M the largest |entry| of its reference matrix (spec/CHECK.md)."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -79,10 +84,15 @@ final class CheckCommand implements Callable<Integer> {
           + " q_proj.lora_A.weight.grad, ... (transposed; any common prefix)"})
   private String layout;
 
-  @Option(names = "--rtol", paramLabel = "X", defaultValue = "1e-9", description = "Relative tolerance, exact as written (default: ${DEFAULT-VALUE}; suits float64 code).")
+  @Option(names = "--precision", paramLabel = "FORMAT", description = {
+      "The format the candidate computed in: float64 (default), float32, bfloat16, float16. Each"
+          + " entry's tolerance is the bound on a correct implementation's error in that format."})
+  private String precision;
+
+  @Option(names = "--rtol", paramLabel = "X", description = "Fixed relative tolerance, exact as written, instead of --precision (atol + rtol * M; atol 0 unless given).")
   private BigDecimal rtol;
 
-  @Option(names = "--atol", paramLabel = "X", defaultValue = "0", description = "Absolute tolerance, exact as written (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--atol", paramLabel = "X", description = "Fixed absolute tolerance, exact as written, instead of --precision (rtol 0 unless given).")
   private BigDecimal atol;
 
   @Option(names = "--digits", paramLabel = "N", description = {
@@ -95,8 +105,13 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Checks.argument(rtol.signum() >= 0, "--rtol (" + rtol + ") must be >= 0");
-    Checks.argument(atol.signum() >= 0, "--atol (" + atol + ") must be >= 0");
+    boolean fixed = rtol != null || atol != null;
+    Checks.argument(rtol == null || rtol.signum() >= 0, "--rtol (" + rtol + ") must be >= 0");
+    Checks.argument(atol == null || atol.signum() >= 0, "--atol (" + atol + ") must be >= 0");
+    Checks.argument(
+        !(fixed && precision != null),
+        "--precision and --rtol/--atol exclude each other: --precision derives the tolerance, --rtol/--atol fix it");
+    FloatFormat format = FloatFormat.parse(precision == null ? FloatFormat.FLOAT64.optionName() : precision);
     if (digits != null) {
       Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
     }
@@ -106,14 +121,25 @@ final class CheckCommand implements Callable<Integer> {
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); both files are JSON");
     LoraInstance inst = TensorFiles.readInstance(instance, l);
     GradientFile cand = TensorFiles.readGradient(candidate, l);
-    FixedTolerance tolerance = new FixedTolerance(rtol, atol);
+    EntryTolerance tolerance;
+    if (fixed) {
+      tolerance = new FixedTolerance(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);
+    } else {
+      try {
+        tolerance = PrecisionEntryTolerance.of(inst, format);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            instance + ": " + e.getMessage() + "; give --rtol/--atol for a fixed tolerance", e);
+      }
+    }
+    String loosen = fixed ? "loosen --rtol or --atol" : "give --rtol/--atol for a fixed tolerance";
     boolean withLoss = cand.loss().isPresent();
     GradientResult ref;
     if (digits == null) {
       try {
         ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(e.getMessage() + "; loosen --rtol or --atol", e);
+        throw new IllegalArgumentException(e.getMessage() + "; " + loosen, e);
       }
     } else {
       ref = ReferenceGradient.compute(inst, digits);
@@ -122,7 +148,7 @@ final class CheckCommand implements Callable<Integer> {
         ReferenceDigits.Shortfall f = s.get();
         String advice = f.minimumDigits().isPresent()
             ? "use >= " + f.minimumDigits().getAsInt() + " or omit --digits"
-            : "no number of digits certifies it; loosen --rtol or --atol";
+            : "no number of digits certifies it; " + loosen;
         throw new IllegalArgumentException("--digits " + digits + ": " + f.reason() + "; " + advice);
       }
     }
@@ -192,6 +218,11 @@ final class CheckCommand implements Callable<Integer> {
     if (r.tolerance() instanceof FixedTolerance f) {
       root.put("rtol", f.rtol());
       root.put("atol", f.atol());
+    }
+    if (r.tolerance() instanceof PrecisionEntryTolerance p) {
+      root.put("precision", p.bounds().format().optionName());
+      root.put("firstOrderSize", p.bounds().firstOrderSize());
+      root.put("firstOrderValid", p.bounds().firstOrderValid());
     }
     root.put("referenceDigits", r.referenceDigits());
     ArrayNode ms = root.putArray("matrices");
