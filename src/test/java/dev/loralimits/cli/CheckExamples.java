@@ -338,7 +338,7 @@ class CheckExamples {
 
   @Test
   void theJsonReportHasNumbersAndNullsAndParsesExactly() throws Exception {
-    Run r = run("check", "--json", "--instance", instance.toString(), "--candidate", write("c2.json", exactJson).toString());
+    Run r = run("check", "--json", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", write("c2.json", exactJson).toString());
     assertThat(r.code).isZero();
     assertThat(r.out).doesNotContain("Infinity").doesNotContain("NaN");
     JsonNode j = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(r.out);
@@ -363,12 +363,12 @@ class CheckExamples {
   @Test
   void tooFewDigitsForTheToleranceAreRefusedWithTheReason() throws Exception {
     Path c = write("c3.json", exactJson);
-    Run r = run("check", "--digits", "8", "--instance", instance.toString(), "--candidate", c.toString());
+    Run r = run("check", "--digits", "8", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.out).isEmpty();
     assertThat(r.err.strip()).isEqualTo("lora-limits: --digits 8: the reference is certified to 1e-7 relative, but the tolerance"
         + " of loss needs 8.9e-12; use >= 13 or omit --digits");
-    Run ok = run("check", "--digits", "13", "--instance", instance.toString(), "--candidate", c.toString());
+    Run ok = run("check", "--digits", "13", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(ok.code).as(ok.err).isZero();
     assertThat(ok.out).contains("reference to 13 digits");
     // A tolerance of exactly 0 can be certified by no reference that is not exactly 0.
@@ -398,5 +398,95 @@ class CheckExamples {
     assertThat(CheckCommand.lre(java.util.OptionalDouble.of(15.864), true)).isEqualTo("15.86");
     assertThat(CheckCommand.lre(java.util.OptionalDouble.empty(), true)).isEqualTo("-inf");
     assertThat(CheckCommand.lre(java.util.OptionalDouble.empty(), false)).isEqualTo("-");
+  }
+
+  /** The exact candidate with every number rounded to float32, as a float32 implementation writes it. */
+  static String roundedToFloat32(String json) throws Exception {
+    ObjectMapper om = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(json);
+    root.put("loss", (double) (float) root.get("loss").asDouble());
+    for (JsonNode adapter : root.get("gradients")) {
+      for (JsonNode m : adapter) {
+        for (JsonNode row : m) {
+          com.fasterxml.jackson.databind.node.ArrayNode a = (com.fasterxml.jackson.databind.node.ArrayNode) row;
+          for (int i = 0; i < a.size(); i++) {
+            a.set(i, om.getNodeFactory().numberNode((double) (float) a.get(i).asDouble()));
+          }
+        }
+      }
+    }
+    return om.writeValueAsString(root);
+  }
+
+  @Test
+  void theDefaultIsPrecisionAwareFloat64AndReportsItsTolerancePerEntry() throws Exception {
+    Run r = run("check", "--json", "--instance", instance.toString(), "--candidate", write("p1.json", exactJson).toString());
+    assertThat(r.code).as(r.err).isZero();
+    JsonNode j = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(r.out);
+    assertThat(j.get("precision").asText()).isEqualTo("float64");
+    assertThat(j.get("firstOrderValid").asBoolean()).isTrue();
+    assertThat(j.get("tolerance").asText()).contains("precision float64").contains("CHECK-TOLERANCE");
+    assertThat(j.has("rtol")).isFalse();
+    for (JsonNode m : j.get("matrices")) {
+      BigDecimal tol = m.get("tolerance").decimalValue();
+      BigDecimal scale = m.get("scale").decimalValue();
+      // the demo instance is well-conditioned: every tolerance is a positive 1e-15..1e-12 of its M
+      assertThat(tol.signum()).isPositive();
+      assertThat(tol).isLessThan(scale.multiply(new BigDecimal("1e-12")));
+      assertThat(tol).isGreaterThan(scale.multiply(new BigDecimal("1e-15")));
+      assertThat(m.get("margin").decimalValue()).isLessThan(BigDecimal.ONE);
+    }
+  }
+
+  @Test
+  void aFloat32CandidateFailsTheDefaultAndPassesPrecisionFloat32() throws Exception {
+    Path c = write("p2.json", roundedToFloat32(exactJson));
+    Run def = run("check", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(def.code).as(def.err).isEqualTo(CheckCommand.FAIL);
+    assertThat(def.out).contains("verdict: FAIL (precision float64");
+    Run f32 = run("check", "--precision", "float32", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(f32.code).as(f32.out + f32.err).isZero();
+    assertThat(f32.out).contains("verdict: PASS (precision float32");
+    Run bf16 = run("check", "--precision", "bf16", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(bf16.code).as(bf16.out + bf16.err).isZero();
+  }
+
+  @Test
+  void precisionAndFixedTolerancesExcludeEachOtherAndBadNamesAreRefused() throws Exception {
+    Path c = write("p3.json", exactJson);
+    Run both = run("check", "--precision", "float32", "--rtol", "1e-5", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(both.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(both.err.strip()).isEqualTo("lora-limits: --precision and --rtol/--atol exclude each other: --precision derives"
+        + " the tolerance, --rtol/--atol fix it");
+    Run bad = run("check", "--precision", "float8", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(bad.err.strip()).isEqualTo("lora-limits: precision (float8) must be one of float64, float32, bfloat16, float16");
+    Run atolOnly = run("check", "--atol", "1e-12", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(atolOnly.code).as(atolOnly.err).isZero();
+    assertThat(atolOnly.out).contains("rtol 0, atol 1e-12");
+  }
+
+  @Test
+  void tooFewDigitsForThePrecisionAwareToleranceAreRefused() throws Exception {
+    Path c = write("p4.json", exactJson);
+    Run r = run("check", "--digits", "8", "--instance", instance.toString(), "--candidate", c.toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err.strip()).startsWith("lora-limits: --digits 8: the reference is certified to 1e-7 relative, but the tolerance of")
+        .endsWith("or omit --digits");
+  }
+
+  @Test
+  void anInstanceOutsideTheFormatsRangeIsRefusedWithTheAdvice() throws Exception {
+    String big = Files.readString(instance).replaceFirst("\\[\\[0\\.5,", "[[1e400,");
+    assertThat(big).contains("1e400");
+    Path i = write("big.json", big);
+    Run r = run("check", "--instance", i.toString(), "--candidate", write("p5.json", exactJson).toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err.strip().lines().count()).isEqualTo(1);
+    assertThat(r.err).contains("outside the float64 range").contains("give --rtol/--atol for a fixed tolerance");
+    Path half = write("half.json", Files.readString(instance).replaceFirst("\\[\\[0\\.5,", "[[70000,"));
+    Run h = run("check", "--precision", "float16", "--instance", half.toString(), "--candidate", write("p6.json", exactJson).toString());
+    assertThat(h.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(h.err).contains("weights.Q.W reaches 70000.0, beyond float16's largest finite number 65504.0");
   }
 }
