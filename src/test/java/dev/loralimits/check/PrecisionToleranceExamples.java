@@ -1,0 +1,113 @@
+package dev.loralimits.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.loralimits.check.ToleranceCases.Kind;
+import dev.loralimits.check.ToleranceCases.Shape;
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.DataPoint;
+import dev.loralimits.model.DecimalMatrix;
+import java.math.BigDecimal;
+import java.util.List;
+import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.reference.ReferenceGradient;
+import org.junit.jupiter.api.Test;
+
+/** Examples of {@link PrecisionTolerance} whose values follow from CHECK-TOLERANCE.md by hand. */
+class PrecisionToleranceExamples {
+  static final Shape SHAPE = new Shape(4, 3, 3, 2, 4, new int[] {2, 1, 3}, true);
+
+  @Test
+  void anExactlyZeroGradientGetsOnlyTheUnderflowFloor() {
+    // B_Q = 0: dA_Q = s B^T G_W has no term at all, so e = 0 and |value| = 0 (Section 3.10);
+    // the tolerance is SAFETY times the floor n_ops eta, n_ops = sum over points of
+    // 2 (Lq + Lk) + h + o + 8 (Section 5)
+    LoraInstance inst = ToleranceCases.build(Kind.ZERO_MATRIX, SHAPE, 3);
+    PrecisionTolerance.Result t = PrecisionTolerance.of(inst, FloatFormat.FLOAT32);
+    long ops = (2L * (4 + 4) + 2 + 4 + 8) + (2L * (4 + 3) + 2 + 4 + 8);
+    double floor = PrecisionTolerance.SAFETY * ops * FloatFormat.FLOAT32.smallestSubnormal();
+    for (double[] row : t.a(Adapter.Q)) {
+      for (double x : row) {
+        assertThat(x).isEqualTo(floor);
+      }
+    }
+    // A_V = 0: dB_V = s G_W A^T likewise
+    for (double[] row : t.b(Adapter.V)) {
+      for (double x : row) {
+        assertThat(x).isEqualTo(floor);
+      }
+    }
+    // and the others are far above it
+    assertThat(t.a(Adapter.V)[0][0]).isGreaterThan(1e20 * floor);
+  }
+
+  @Test
+  void coarserFormatsGetProportionallyLargerTolerances() {
+    LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 5);
+    PrecisionTolerance.Result t64 = PrecisionTolerance.of(inst, FloatFormat.FLOAT64);
+    PrecisionTolerance.Result t32 = PrecisionTolerance.of(inst, FloatFormat.FLOAT32);
+    // first order in u: the ratio is u32 / u64 = 2^29 up to the O(u) parts of the magnitudes
+    double ratio = t32.loss() / t64.loss();
+    assertThat(ratio / Math.scalb(1.0, 29)).isBetween(0.999, 1.001);
+    for (Adapter mu : Adapter.values()) {
+      double r = t32.a(mu)[0][0] / t64.a(mu)[0][0];
+      assertThat(r / Math.scalb(1.0, 29)).as("A_" + mu).isBetween(0.99, 1.01);
+    }
+    assertThat(t64.firstOrderSize()).isLessThan(t32.firstOrderSize());
+  }
+
+  @Test
+  void theFirstOrderSizeIsTheLongestPathTimesU() {
+    LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 5);
+    PrecisionTolerance.Result t = PrecisionTolerance.of(inst, FloatFormat.BFLOAT16);
+    // longest path: the Q/K products of the self point, Lq + Lk + 1 + 2 + max(Lk, h + o)
+    // = 4 + 4 + 3 + max(4, 6) = 17, against adapters max(rows, cols) + 4 + N = 3 + 4 + 2 and the
+    // loss's Lq o + Lq o + 1 = 33 terms: 33 u
+    assertThat(t.firstOrderSize()).isEqualTo(33 * FloatFormat.BFLOAT16.unitRoundoff());
+    assertThat(t.firstOrderValid()).isFalse();
+    assertThat(PrecisionTolerance.of(inst, FloatFormat.FLOAT64).firstOrderValid()).isTrue();
+  }
+
+  @Test
+  void aSingleKeyMakesTheQAndKGradientsExactZerosWithinTheirTolerance() {
+    // every key length 1 (the self point has L = 1, the cross point Lk = 1): softmax rows are [1]
+    Shape one = new Shape(1, 1, 2, 2, 2, new int[] {1, 1, 1}, true);
+    LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, one, 9);
+    GradientResult ref = ReferenceGradient.compute(inst, 20);
+    assertThat(ref.gradients().get(Adapter.Q).a().maxAbs().signum()).isZero();
+    PrecisionTolerance.Result t = PrecisionTolerance.of(inst, FloatFormat.FLOAT64);
+    EmulatedAttention.Output out = EmulatedAttention.run(inst, FloatFormat.FLOAT64, EmulatedAttention.Variant.textbook());
+    PrecisionToleranceProperties.assertWithin("A_Q", out.a().get(Adapter.Q), ref.gradients().get(Adapter.Q).a(), t.a(Adapter.Q));
+  }
+
+  @Test
+  void resultsAreCopies() {
+    LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 5);
+    PrecisionTolerance.Result t = PrecisionTolerance.of(inst, FloatFormat.FLOAT64);
+    double before = t.a(Adapter.Q)[0][0];
+    t.a(Adapter.Q)[0][0] = -1;
+    t.a().get(Adapter.Q)[0][0] = -1;
+    assertThat(t.a(Adapter.Q)[0][0]).isEqualTo(before);
+  }
+
+  @Test
+  void inputsAndIntermediatesBeyondTheFormatAreRefusedByName() {
+    LoraInstance base = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 2);
+    DataPoint p0 = base.data().get(0);
+    BigDecimal[][] y = new BigDecimal[p0.y().rows()][p0.y().cols()];
+    for (BigDecimal[] row : y) {
+      java.util.Arrays.fill(row, new BigDecimal("1e5"));
+    }
+    LoraInstance bigY = new LoraInstance(base.alpha(), base.beta(), base.weights(),
+        List.of(DataPoint.self(p0.xq(), DecimalMatrix.of("Y", y)), base.data().get(1)));
+    assertThatThrownBy(() -> PrecisionTolerance.of(bigY, FloatFormat.FLOAT16))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("data[0].Y reaches 100000.0, beyond float16's largest finite number 65504.0: a float16"
+            + " implementation overflows");
+    assertThat(PrecisionTolerance.of(bigY, FloatFormat.BFLOAT16).loss()).isPositive();
+    assertThatThrownBy(() -> PrecisionTolerance.of(null, FloatFormat.FLOAT64))
+        .hasMessage("instance is missing");
+  }
+}
