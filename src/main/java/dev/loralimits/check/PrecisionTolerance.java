@@ -153,7 +153,12 @@ public final class PrecisionTolerance {
     private double eLoss;
     private double aLoss;
     private long lossTerms;
-    private long longestPath;
+    /** The longest chain of roundings from the inputs to a gradient entry, before the adapters. */
+    private long chainToGradient;
+    /** The same for the loss, but for its final sum. */
+    private long chainToLoss;
+    /** The longest rounding path of one projection (Section 3.2), this point. */
+    private long projectionPath;
     private long underflowOps;
 
     Run(DoubleInstance inst, FloatFormat format) {
@@ -201,6 +206,7 @@ public final class PrecisionTolerance {
       }
       Map<Adapter, double[][]> ta = new EnumMap<>(Adapter.class);
       Map<Adapter, double[][]> tb = new EnumMap<>(Adapter.class);
+      long adapterPath = 0;
       for (Adapter mu : eW.keySet()) {
         DoubleInstance.Weight w = inst.weight(mu);
         double sc = inst.alpha() / w.rank();
@@ -251,13 +257,14 @@ public final class PrecisionTolerance {
             tB[i][t] = tolerance(s * ee + (cols + 4) * u * s * mm, Math.abs(sc * vv));
           }
         }
-        longestPath = Math.max(longestPath, Math.max(rows, cols) + 4 + points);
+        adapterPath = Math.max(adapterPath, Math.max(rows, cols) + 4 + points);
         ta.put(mu, tA);
         tb.put(mu, tB);
       }
       // loss = sum 1/2 c^2: lossTerms - 1 additions, one product (the 1/2 is exact) (Section 3.6)
       double lossE = eLoss + (lossTerms + 1) * u * aLoss;
-      longestPath = Math.max(longestPath, lossTerms + 1);
+      // Section 5: N, the longest chain of roundings any term passes through
+      long longestPath = Math.max(chainToGradient + adapterPath, chainToLoss + lossTerms + 1);
       double loss = tolerance(lossE, aLoss);
       return new Result(format, loss, ta, tb, longestPath * u);
     }
@@ -300,7 +307,7 @@ public final class PrecisionTolerance {
             mag[j][k] = Math.abs(value[j][k]) + e[j][k];
           }
         }
-        longestPath = Math.max(longestPath, t2 == null ? rows : loraCount.get(mu));
+        projectionPath = Math.max(projectionPath, (t2 == null ? rows : loraCount.get(mu)) + 5);
       }
     }
 
@@ -309,6 +316,7 @@ public final class PrecisionTolerance {
       checkRange(where + ".XK", maxAbs(p.xk()));
       checkRange(where + ".XV", maxAbs(p.xv()));
       checkRange(where + ".Y", maxAbs(p.y()));
+      projectionPath = 0;
       Projected q = new Projected(p.xq(), Adapter.Q, where);
       Projected k = new Projected(p.xk(), Adapter.K, where);
       Projected v = new Projected(p.xv(), Adapter.V, where);
@@ -429,12 +437,12 @@ public final class PrecisionTolerance {
           double fromG = eg[l] + a2;
           double fromF = aEpsD + tau * Math.max(absS, Math.max(d, sPiv))
               + 2 * u * Math.max(a1, Math.max(d + aD, aPiv));
-          // the roundings of each form: uncentred, centred, pivoted, p1 - p2
-          double uncentred = lk * u * a1 + u * d;
+          // the roundings of each form: centred, pivoted, p1 - p2; the uncentred form's
+          // lk u a1 + u |D_l| is below p1 - p2's, as |D_l| <= |G_l| + |s| (Section 3.8)
           double centred = (lk + 1) * u * (d + aD);
           double pivoted = (lk + 1) * u * aPiv + u * Math.abs(g[l] - g0) + u * d;
           double p1p2 = lk * u * a1 + u * (Math.abs(g[l]) + absS);
-          double ed = fromG + fromF + Math.max(Math.max(uncentred, centred), Math.max(pivoted, p1p2));
+          double ed = fromG + fromF + Math.max(centred, Math.max(pivoted, p1p2));
           double pv = f[l] * dv[l];
           double ep = ef[l] * d + f[l] * ed + u * Math.abs(pv) + u * f[l] * (Math.abs(g[l]) + absS);
           double pMag = Math.abs(pv) + ep;
@@ -468,7 +476,11 @@ public final class PrecisionTolerance {
       if (adaptV) {
         accumulate(Adapter.V, p.xv(), sv, 1, (lq + lk + 1) * u);
       }
-      longestPath = Math.max(longestPath, pathQk + 2 + Math.max(lk, h + o));
+      // Section 5: the stages' counts added: projection, scores h + 2, softmax lk + 4, z lk, c 2,
+      // G o, D lk + 2, P 2, the final products lq + lk + 3
+      chainToGradient = Math.max(chainToGradient, projectionPath + h + o + lq + 4L * lk + 15);
+      // loss: projection, scores, softmax, z, c, then its own sum (added in result())
+      chainToLoss = Math.max(chainToLoss, projectionPath + h + 2L * lk + 8);
       underflowOps += 2L * (lq + lk) + h + o + 8;
     }
 

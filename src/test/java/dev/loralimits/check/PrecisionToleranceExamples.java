@@ -9,9 +9,13 @@ import dev.loralimits.model.Adapter;
 import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.DecimalMatrix;
 import java.math.BigDecimal;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.Projection;
 import dev.loralimits.reference.ReferenceGradient;
 import org.junit.jupiter.api.Test;
 
@@ -62,10 +66,11 @@ class PrecisionToleranceExamples {
   void theFirstOrderSizeIsTheLongestPathTimesU() {
     LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 5);
     PrecisionTolerance.Result t = PrecisionTolerance.of(inst, FloatFormat.BFLOAT16);
-    // longest path: the Q/K products of the self point, Lq + Lk + 1 + 2 + max(Lk, h + o)
-    // = 4 + 4 + 3 + max(4, 6) = 17, against adapters max(rows, cols) + 4 + N = 3 + 4 + 2 and the
-    // loss's Lq o + Lq o + 1 = 33 terms: 33 u
-    assertThat(t.firstOrderSize()).isEqualTo(33 * FloatFormat.BFLOAT16.unitRoundoff());
+    // Section 5. Projection paths + 5: Q 3 + 2 + 2 + 5 = 12, K 11, V 13 -> 13. Gradients: self
+    // point (Lq = Lk = 4): 13 + (2 + 2) + (4 + 4) + 4 + 2 + 4 + (4 + 2) + 2 + (4 + 4 + 3) = 54;
+    // adapters: max(3, 4) + 4 + 2 points = 10: 64. Loss: 13 + 4 + 8 + 4 + 2 = 31, then its
+    // 4 x 4 + 4 x 4 = 32 terms + 1: 64. N = 64.
+    assertThat(t.firstOrderSize()).isEqualTo(64 * FloatFormat.BFLOAT16.unitRoundoff());
     assertThat(t.firstOrderValid()).isFalse();
     assertThat(PrecisionTolerance.of(inst, FloatFormat.FLOAT64).firstOrderValid()).isTrue();
   }
@@ -109,5 +114,63 @@ class PrecisionToleranceExamples {
     assertThat(PrecisionTolerance.of(bigY, FloatFormat.BFLOAT16).loss()).isPositive();
     assertThatThrownBy(() -> PrecisionTolerance.of(null, FloatFormat.FLOAT64))
         .hasMessage("instance is missing");
+  }
+
+  @Test
+  void everyInputBeyondTheFormatIsNamed() {
+    LoraInstance base = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 2);
+    BigDecimal big = new BigDecimal("1e5");
+    Map<String, LoraInstance> cases = new LinkedHashMap<>();
+    for (Adapter mu : Adapter.values()) {
+      Projection p = base.projection(mu);
+      cases.put("weights." + mu + ".W", withWeight(base, mu, Projection.adapted(filled(p.frozen(), big), p.a(), p.b())));
+      cases.put("weights." + mu + ".A", withWeight(base, mu, Projection.adapted(p.frozen(), filled(p.a(), big), p.b())));
+      cases.put("weights." + mu + ".B", withWeight(base, mu, Projection.adapted(p.frozen(), p.a(), filled(p.b(), big))));
+    }
+    DataPoint c = base.data().get(1);
+    cases.put("data[1].XQ", withPoint(base, DataPoint.cross(filled(c.xq(), big), c.xk(), c.xv(), c.y())));
+    cases.put("data[1].XK", withPoint(base, DataPoint.cross(c.xq(), filled(c.xk(), big), c.xv(), c.y())));
+    cases.put("data[1].XV", withPoint(base, DataPoint.cross(c.xq(), c.xk(), filled(c.xv(), big), c.y())));
+    cases.put("alpha", new LoraInstance(big, base.beta(), base.weights(), base.data()));
+    cases.put("beta", new LoraInstance(base.alpha(), big, base.weights(), base.data()));
+    for (Map.Entry<String, LoraInstance> e : cases.entrySet()) {
+      assertThatThrownBy(() -> PrecisionTolerance.of(e.getValue(), FloatFormat.FLOAT16))
+          .as(e.getKey())
+          .hasMessageStartingWith(e.getKey() + " reaches 100000.0, beyond float16's largest finite number");
+    }
+  }
+
+  @Test
+  void withoutAdaptersOnlyTheLossHasATolerance() {
+    LoraInstance base = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 4);
+    Map<Adapter, Projection> frozen = new EnumMap<>(Adapter.class);
+    for (Adapter mu : Adapter.values()) {
+      frozen.put(mu, Projection.frozen(base.projection(mu).frozen()));
+    }
+    LoraInstance inst = new LoraInstance(base.alpha(), base.beta(), frozen, base.data());
+    PrecisionTolerance.Result t = PrecisionTolerance.of(inst, FloatFormat.FLOAT64);
+    assertThat(t.a()).isEmpty();
+    assertThat(t.b()).isEmpty();
+    GradientResult ref = ReferenceGradient.compute(inst, 20);
+    double loss = ref.loss().doubleValue();
+    assertThat(t.loss()).isGreaterThan(2 * FloatFormat.FLOAT64.unitRoundoff() * loss).isLessThan(1e-12 * loss);
+  }
+
+  static DecimalMatrix filled(DecimalMatrix m, BigDecimal x) {
+    BigDecimal[][] b = new BigDecimal[m.rows()][m.cols()];
+    for (BigDecimal[] row : b) {
+      java.util.Arrays.fill(row, x);
+    }
+    return DecimalMatrix.of("filled", b);
+  }
+
+  static LoraInstance withWeight(LoraInstance base, Adapter mu, Projection p) {
+    Map<Adapter, Projection> w = new EnumMap<>(base.weights());
+    w.put(mu, p);
+    return new LoraInstance(base.alpha(), base.beta(), w, base.data());
+  }
+
+  static LoraInstance withPoint(LoraInstance base, DataPoint second) {
+    return new LoraInstance(base.alpha(), base.beta(), base.weights(), List.of(base.data().get(0), second));
   }
 }
