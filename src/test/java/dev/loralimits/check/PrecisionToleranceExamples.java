@@ -173,4 +173,30 @@ class PrecisionToleranceExamples {
   static LoraInstance withPoint(LoraInstance base, DataPoint second) {
     return new LoraInstance(base.alpha(), base.beta(), base.weights(), List.of(base.data().get(0), second));
   }
+
+  @Test
+  void intermediatesBeyondTheFormatAreNamedAndItsLargestNumberIsAllowed() {
+    LoraInstance base = ToleranceCases.build(Kind.WELL_CONDITIONED, SHAPE, 2);
+    DataPoint c = base.data().get(1);
+    // X^Q, X^K entries 3000 with W of order 1: inputs fit float16, the projections (<= 5200) too, the
+    // scores (~1e7 beta) do not
+    LoraInstance scores = withPoint(base, DataPoint.cross(filled(c.xq(), new BigDecimal(3000)),
+        filled(c.xk(), new BigDecimal(3000)), c.xv(), c.y()));
+    assertThatThrownBy(() -> PrecisionTolerance.of(scores, FloatFormat.FLOAT16))
+        .hasMessageStartingWith("data[1] scores beta (X^Q W_Q)(X^K W_K)^T reaches ");
+    LoraInstance proj = withPoint(base, DataPoint.cross(filled(c.xq(), new BigDecimal(60000)), c.xk(), c.xv(), c.y()));
+    assertThatThrownBy(() -> PrecisionTolerance.of(proj, FloatFormat.FLOAT16))
+        .hasMessageStartingWith("data[1] X^Q W_Q reaches ");
+    LoraInstance edge = withPoint(base, DataPoint.cross(c.xq(), c.xk(), c.xv(), filled(c.y(), new BigDecimal(1))));
+    edge = new LoraInstance(base.alpha(), new BigDecimal(65504), zeroQ(edge), edge.data());
+    assertThat(PrecisionTolerance.of(edge, FloatFormat.FLOAT16).loss()).isPositive();
+  }
+
+  /** W_Q = 0 so that the scores are 0 whatever beta: beta = 65504 is then the only large number. */
+  static Map<Adapter, Projection> zeroQ(LoraInstance inst) {
+    Map<Adapter, Projection> w = new EnumMap<>(inst.weights());
+    Projection q = inst.projection(Adapter.Q);
+    w.put(Adapter.Q, Projection.adapted(filled(q.frozen(), BigDecimal.ZERO), q.a(), filled(q.b(), BigDecimal.ZERO)));
+    return w;
+  }
 }

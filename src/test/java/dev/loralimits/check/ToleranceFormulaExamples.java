@@ -55,6 +55,23 @@ class ToleranceFormulaExamples {
   }
 
   @Test
+  void oneAdapterAndLongKeysAgree() {
+    // o = 1 and few queries: the gradient chain, not the loss's sum, is the longest (Section 5)
+    for (int[] ranks : new int[][] {{1, 0, 0}, {0, 2, 0}, {0, 0, 1}}) {
+      LoraInstance inst = ToleranceCases.build(Kind.ONE_HOT, new Shape(2, 9, 2, 3, 1, ranks, true), 13);
+      PrecisionTolerance.Result got = PrecisionTolerance.of(inst, FloatFormat.FLOAT32);
+      Dense want = new Dense(DoubleInstance.of(inst), FloatFormat.FLOAT32);
+      assertClose("loss", got.loss(), want.lossTolerance);
+      assertThat(got.firstOrderSize()).isEqualTo(want.longestPath * FloatFormat.FLOAT32.unitRoundoff());
+      for (Adapter mu : want.ta.keySet()) {
+        assertClose("A_" + mu, got.a(mu), want.ta.get(mu));
+        assertClose("B_" + mu, got.b(mu), want.tb.get(mu));
+      }
+      assertThat(got.a().keySet()).isEqualTo(want.ta.keySet());
+    }
+  }
+
+  @Test
   void frozenProjectionsAndSingleKeysAgree() {
     Shape shape = new Shape(3, 1, 2, 3, 2, new int[] {0, 2, 1}, true);
     LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, shape, 7);
