@@ -79,6 +79,31 @@ class ExactDoubleProperties {
       assertThat(c.bound().x).as("x at max |S| = %s", target).isLessThanOrEqualTo(X_AT_LARGE_SCORES);
       Statistics.label("error / bound").collect(bucket(c.worst()));
     }
+
+    @Provide
+    Arbitrary<AccuracyInstances.Shape> offsetShapes() {
+      return AccuracyInstances.shapes(6, 4, 2);
+    }
+
+    @Provide
+    Arbitrary<Double> offsets() {
+      return Arbitraries.of(1e4, 1e6);
+    }
+
+    /**
+     * Scores of 1e4 and 1e6 with O(1) differences within a row (a bias feature, {@link
+     * AccuracyInstances#offset}): plain-double scores would give F relative errors of
+     * {@code ~u |S|}, far above this bound.
+     */
+    @Property(tries = 12)
+    void largeOffsetsWithSmallGaps(
+        @ForAll("offsetShapes") AccuracyInstances.Shape shape, @ForAll long seed, @ForAll("offsets") double offset) {
+      LoraInstance inst = AccuracyInstances.offset(shape, seed, offset / shape.beta().doubleValue());
+      assertThat(maxAbsScore(DoubleInstance.of(inst))).as("max |S|").isGreaterThan(0.5 * offset);
+      Checked c = checkAgainstReference(inst, ExactDouble.gradient(inst, 2));
+      assertThat(c.bound().x).as("x at offset %s", offset).isLessThanOrEqualTo(X_AT_LARGE_SCORES);
+      Statistics.label("error / bound").collect(bucket(c.worst()));
+    }
   }
 
   @Group
