@@ -225,9 +225,14 @@ public final class ExactDouble {
       Dd km = par.product(p.xk(), low[1], wk);
       Dd bq = par.scale(beta, lows.beta, qm);
       double[][] vm = par.product(p.xv(), wv);
+      boolean needP = adaptQ || adaptK;
+      // centred differences (rows of P sum to 0): Km_l - Km_0, (X^V_l - X^V_0) W_V, X^K_l - X^K_0
+      double[][] kc = adaptQ ? centred(km.hi, km.lo) : null;
+      double[][] vc = needP ? par.product(centred(p.xv(), low[2]), wv) : null;
+      double[][] xkc = adaptK ? centred(p.xk(), low[1]) : null;
       Scores sc = new Scores(bq, km);
-      Rows rows = new Rows(lq, vm[0].length, adaptQ ? km.hi[0].length : 0, adaptQ || adaptK);
-      par.forBlocks(lq, (from, to) -> queryRows(from, to, sc, km.hi, vm, p.y(), rows));
+      Rows rows = new Rows(lq, vm[0].length, adaptQ ? km.hi[0].length : 0, needP);
+      par.forBlocks(lq, (from, to) -> queryRows(from, to, sc, kc, vm, vc, p.y(), rows));
       for (int j = 0; j < lq; j++) {
         loss += rows.loss[j];
       }
@@ -237,9 +242,9 @@ public final class ExactDouble {
       if (adaptK || adaptV) {
         double[][] h = adaptK ? new double[lk][qm.hi[0].length] : null;
         double[][] r = adaptV ? new double[lk][vm[0].length] : null;
-        par.forBlocks(lk, (from, to) -> keyRows(from, to, sc, qm.hi, vm, rows, h, r));
+        par.forBlocks(lk, (from, to) -> keyRows(from, to, sc, qm.hi, vc, rows, h, r));
         if (adaptK) {
-          addTransposeTimes(gw.get(Adapter.K), p.xk(), h);
+          addTransposeTimes(gw.get(Adapter.K), xkc, h);
         }
         if (adaptV) {
           addTransposeTimes(gw.get(Adapter.V), p.xv(), r);
@@ -247,10 +252,14 @@ public final class ExactDouble {
       }
     }
 
-    /** Pass 1 for query rows [from, to): m_j, Z_j, c_j, g0_j, s'_j, the loss term and u_j. */
+    /**
+     * Pass 1 for query rows [from, to): m_j, Z_j, c_j, g0_j, s'_j, the loss term and
+     * {@code u_j = sum_l P[j,l] (Km_l - Km_0)}; {@code kc} and {@code vc} are the centred
+     * {@code Km_l - Km_0} and {@code (X^V_l - X^V_0) W_V} (null when not needed).
+     */
     private void queryRows(
-        int from, int to, Scores sc, double[][] km, double[][] vm, double[][] y, Rows rows) {
-      int lk = km.length;
+        int from, int to, Scores sc, double[][] kc, double[][] vm, double[][] vc, double[][] y, Rows rows) {
+      int lk = vm.length;
       int o = vm[0].length;
       double[] f = new double[lk];
       double[] lo = new double[lk];
@@ -277,10 +286,10 @@ public final class ExactDouble {
           continue;
         }
         // pivoted centred backward: gd[star] = 0 exactly, so P[j,star] = -F[j,star] s'
-        double g0 = dot(c, vm[star]);
+        double g0 = dot(c, vc[star]);
         double sp = 0;
         for (int l = 0; l < lk; l++) {
-          gd[l] = dot(c, vm[l]) - g0;
+          gd[l] = dot(c, vc[l]) - g0;
           sp += f[l] * gd[l];
         }
         rows.g0[j] = g0;
@@ -288,15 +297,18 @@ public final class ExactDouble {
         if (rows.u != null) {
           double[] u = rows.u[j];
           for (int l = 0; l < lk; l++) {
-            axpy(f[l] * (gd[l] - sp), km[l], u);
+            axpy(f[l] * (gd[l] - sp), kc[l], u);
           }
         }
       }
     }
 
-    /** Pass 2 for key rows [from, to): H_l = sum_j P[j,l] Qm_j and R_l = sum_j F[j,l] c_j. */
+    /**
+     * Pass 2 for key rows [from, to): H_l = sum_j P[j,l] Qm_j and R_l = sum_j F[j,l] c_j
+     * ({@code vc} as in pass 1, null when K is frozen).
+     */
     private void keyRows(
-        int from, int to, Scores sc, double[][] qm, double[][] vm, Rows rows, double[][] h, double[][] r) {
+        int from, int to, Scores sc, double[][] qm, double[][] vc, Rows rows, double[][] h, double[][] r) {
       int lq = qm.length;
       double[] hi = new double[1];
       double[] lo = new double[1];
@@ -305,7 +317,7 @@ public final class ExactDouble {
           // the same operations as pass 1, so the same bits
           double f = sc.numerator(j, l, rows, hi, lo) / rows.sum[j];
           if (h != null) {
-            double gd = dot(rows.c[j], vm[l]) - rows.g0[j];
+            double gd = dot(rows.c[j], vc[l]) - rows.g0[j];
             axpy(f * (gd - rows.sp[j]), qm[j], h[l]);
           }
           if (r != null) {
@@ -314,6 +326,23 @@ public final class ExactDouble {
         }
       }
     }
+  }
+
+  /**
+   * {@code hi((xh_l + xl_l) - (xh_0 + xl_0))} for every row l: the difference of each row and row 0
+   * as a two-term double-double sum (Lemma DD with n = 2), rounded once; row 0 gives exactly 0.
+   */
+  private static double[][] centred(double[][] xh, double[][] xl) {
+    double[][] out = new double[xh.length][xh[0].length];
+    for (int l = 0; l < xh.length; l++) {
+      for (int i = 0; i < xh[0].length; i++) {
+        DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+        acc.addProduct(xh[l][i], xl[l][i], 1, 0);
+        acc.addProduct(xh[0][i], xl[0][i], -1, 0);
+        out[l][i] = acc.hi();
+      }
+    }
+    return out;
   }
 
   /**

@@ -16,15 +16,16 @@ import java.util.Map;
  * nearest double {@code hi = RN(x)} (the entry of the {@link DoubleInstance}), {@code lo = RN(x -
  * hi)}, so that {@code hi + lo} is a normalised double-double with
  * {@code |x - (hi + lo)| <= u |lo| <= u^2 |hi|} (proofs-notes/EXACT-DOUBLE.md section 5.4). Kept for
- * alpha, beta, {@code W*, A, B} of Q and K, and every point's {@code X^Q, X^K}; all zero when the
- * instance is given in doubles (its numbers are then exact).
+ * alpha, beta, {@code W*, A, B} of Q and K, and every point's {@code X^Q, X^K, X^V} (X^K and X^V
+ * for the centred differences {@code X_l - X_0}); all zero when the instance is given in doubles
+ * (its numbers are then exact).
  */
 final class LowParts {
   final double alpha;
   final double beta;
   /** {frozen, a, b} per adapter Q and K; a and b are null when frozen. */
   final Map<Adapter, double[][][]> weights = new EnumMap<>(Adapter.class);
-  /** {xq, xk} per point (the same array twice for self-attention). */
+  /** {xq, xk, xv} per point (the same array three times for self-attention). */
   final List<double[][][]> points = new ArrayList<>();
 
   private LowParts(double alpha, double beta) {
@@ -41,7 +42,8 @@ final class LowParts {
     }
     for (DoubleInstance.Point p : inst.points()) {
       double[][] q = zeros(p.xq());
-      lp.points.add(new double[][][] {q, p.xk() == p.xq() ? q : zeros(p.xk())});
+      lp.points.add(new double[][][] {
+        q, p.xk() == p.xq() ? q : zeros(p.xk()), p.xv() == p.xq() ? q : zeros(p.xv())});
     }
     return lp;
   }
@@ -66,7 +68,8 @@ final class LowParts {
       DataPoint p = inst.data().get(i);
       DoubleInstance.Point d = doubles.points().get(i);
       double[][] q = low(p.xq(), d.xq());
-      lp.points.add(new double[][][] {q, d.xk() == d.xq() ? q : low(p.xk(), d.xk())});
+      lp.points.add(new double[][][] {
+        q, d.xk() == d.xq() ? q : low(p.xk(), d.xk()), d.xv() == d.xq() ? q : low(p.xv(), d.xv())});
     }
     return lp;
   }

@@ -136,19 +136,37 @@ final class AccuracyInstances {
   }
 
   /**
-   * The random instance with a bias feature: column 0 of every X^Q and X^K set to 1, column 0 of
-   * W*_K set to {@code e_0} and column 0 of A_K to 0 (so {@code Km[l][0] = 1} exactly for every l),
-   * and {@code W*_Q[0][0] = big}. Then {@code S[j,l] = beta Qm[j][0] + beta sum_{i>0} Qm[j][i]
-   * Km[l][i]}: a per-row offset of about {@code beta big} on top of O(1) differences. Needs
-   * {@code dq, dk, h >= 2}. {@code big} is rounded to 7 significant digits (not a double).
+   * The random instance with a bias feature that gives every row of S a large offset: column 0 of
+   * every X^Q and X^K set to 1; column 0 of W*_K set to {@code e_0} and column 0 of A_K to 0, so
+   * {@code Km[l][0] = 1} exactly; row 0 of W*_Q set to {@code (big, 0, ..., 0)} and row 0 of B_Q
+   * to 0; the other rows of W*_Q and B_Q multiplied by {@code k = 1/beta} (6 digits). Then
+   * {@code Qm[j][0] = big + O(k)}, {@code Qm[j][i] = O(k)} for i > 0, and
+   * {@code S[j,l] = beta big + O(1) + sum_{i>0} beta Qm[j][i] Km[l][i]}: a per-row offset of about
+   * {@code beta big} on top of O(1) differences, for any beta. Needs {@code dq, dk, h >= 2};
+   * {@code big} is rounded to 7 significant digits (not a double).
    */
   static LoraInstance offset(Shape s, long seed, double big) {
     LoraInstance base = random(s, seed);
+    BigDecimal k = BigDecimal.ONE.divide(s.beta(), new MathContext(6));
     Map<Adapter, Projection> w = new EnumMap<>(base.weights());
     Projection pq = base.projection(Adapter.Q);
     BigDecimal[][] wq = entries(pq.frozen());
-    wq[0][0] = new BigDecimal(big).round(new MathContext(7));
-    w.put(Adapter.Q, new Projection(DecimalMatrix.of("W_Q", wq), pq.a(), pq.b()));
+    for (int a = 0; a < wq.length; a++) {
+      for (int i = 0; i < wq[0].length; i++) {
+        wq[a][i] = a > 0 ? wq[a][i].multiply(k) : i == 0 ? new BigDecimal(big).round(new MathContext(7)) : BigDecimal.ZERO;
+      }
+    }
+    DecimalMatrix bq = pq.b();
+    if (bq != null) {
+      BigDecimal[][] e = entries(bq);
+      for (int a = 0; a < e.length; a++) {
+        for (int r = 0; r < e[0].length; r++) {
+          e[a][r] = a == 0 ? BigDecimal.ZERO : e[a][r].multiply(k);
+        }
+      }
+      bq = DecimalMatrix.of("B_Q", e);
+    }
+    w.put(Adapter.Q, new Projection(DecimalMatrix.of("W_Q", wq), pq.a(), bq));
     Projection pk = base.projection(Adapter.K);
     BigDecimal[][] wk = entries(pk.frozen());
     for (int a = 0; a < wk.length; a++) {
@@ -173,6 +191,42 @@ final class AccuracyInstances {
       }
     }
     return new LoraInstance(base.alpha(), base.beta(), w, pts);
+  }
+
+  /**
+   * Nearly equal rows, where the backward sums cancel (the rows of P sum to 0): self-attention
+   * {@code X_l = m + eps r_l} (m one random row, r_l the random rows; scores O(1) with differences
+   * O(eps)); cross-attention {@code X^K_l = big m_K + r_l} and {@code X^V_l = big m_V + r^V_l}
+   * (keys and values that share a large component: scores about {@code beta q . (big m_K W_K)} with
+   * O(1) differences). {@code eps} and {@code big} are rounded to 3 significant digits.
+   */
+  static LoraInstance nearlyEqualRows(Shape s, long seed, double eps, double big) {
+    LoraInstance base = random(s, seed);
+    Random rnd = new Random(~seed);
+    BigDecimal e = new BigDecimal(eps).round(new MathContext(3));
+    BigDecimal b = new BigDecimal(big).round(new MathContext(3));
+    List<DataPoint> pts = new ArrayList<>();
+    for (DataPoint p : base.data()) {
+      if (p.selfAttention()) {
+        pts.add(DataPoint.self(shifted(p.xq(), Instances.matrix(rnd, 1, p.xq().cols(), 1.0), BigDecimal.ONE, e), p.y()));
+      } else {
+        pts.add(DataPoint.cross(p.xq(),
+            shifted(p.xk(), Instances.matrix(rnd, 1, p.xk().cols(), 1.0), b, BigDecimal.ONE),
+            shifted(p.xv(), Instances.matrix(rnd, 1, p.xv().cols(), 1.0), b, BigDecimal.ONE), p.y()));
+      }
+    }
+    return new LoraInstance(base.alpha(), base.beta(), base.weights(), pts);
+  }
+
+  /** Rows {@code scale m + eps x_l}. */
+  private static DecimalMatrix shifted(DecimalMatrix x, DecimalMatrix m, BigDecimal scale, BigDecimal eps) {
+    BigDecimal[][] out = entries(x);
+    for (int l = 0; l < out.length; l++) {
+      for (int i = 0; i < out[0].length; i++) {
+        out[l][i] = scale.multiply(m.get(0, i)).add(eps.multiply(out[l][i]));
+      }
+    }
+    return DecimalMatrix.of("X", out);
   }
 
   private static DecimalMatrix withBias(DecimalMatrix x) {

@@ -159,6 +159,33 @@ class ExactDoubleAccuracyProperties {
     }
   }
 
+  @Group
+  @Label("nearly equal rows: X_l = m + eps r_l (self), keys and values big m + r_l (cross)")
+  class NearlyEqualRows {
+    @Property(tries = 30)
+    void normwiseErrorWithinTolerance(
+        @ForAll("shapes") AccuracyInstances.Shape shape, @ForAll long seed, @ForAll("epsilons") double eps,
+        @ForAll("bigs") double big) {
+      coverShapes(shape);
+      Statistics.label("attention").coverage(c -> {
+        c.check("self").count(n -> n >= 3);
+        c.check("cross").count(n -> n >= 3);
+      });
+      Statistics.label("attention").collect(shape.cross() ? "cross" : "self");
+      checkNormwise(AccuracyInstances.nearlyEqualRows(shape, seed, eps, big));
+    }
+
+    @Provide
+    Arbitrary<Double> epsilons() {
+      return logUniform(-6, -2);
+    }
+
+    @Provide
+    Arbitrary<Double> bigs() {
+      return logUniform(2, 4);
+    }
+  }
+
   /** {@code 10^e}, e uniform in [lo, hi] with two decimals. */
   static Arbitrary<Double> logUniform(double lo, double hi) {
     return Arbitraries.doubles().between(lo, hi).ofScale(2).map(e -> Math.pow(10, e));
