@@ -53,7 +53,7 @@ class ExactDoubleProperties {
 
   /**
    * The bound's x does not grow with the scores (EXACT-DOUBLE.md section 6): for D <= 4, L <= 6,
-   * N <= 3, {@code u (n + 3 (L + 8)) <= 129 u = 1.5e-14} and
+   * N <= 3, {@code u (n + 3 (L + 8)) <= 131 u = 1.5e-14} and
    * {@code 6 H <= 6 (2^-47 (1 + 2^-40) + 1510 u^2 1.1e4 + 754 u^2) <= 4.3e-14}, so
    * {@code x <= 5.8e-14}; the old plain-double bound had {@code 6 (kS + 2) u Sbar = 2.5e-10} at
    * {@code Sbar = 1e4}.
@@ -153,9 +153,30 @@ class ExactDoubleProperties {
     @Label("1, 2 and 3 threads give bit-identical results")
     void threadCountDoesNotChangeOneBit(@ForAll("larger") Instances.Spec spec, @ForAll long seed) {
       DoubleInstance inst = DoubleInstance.of(Instances.random(spec, seed));
-      DoubleGradients one = ExactDouble.gradient(inst, 1);
+      assertSameBits(ExactDouble.gradient(inst, 1), t -> ExactDouble.gradient(inst, t));
+    }
+
+    /**
+     * Decimal instances scaled to max |S| = 50 .. 5000: most rows take the double-double path, some
+     * (small queries) the plain one; pass 2 must follow each row's choice.
+     */
+    @Property(tries = 15)
+    @Label("1, 2 and 3 threads give bit-identical results with double-double rows")
+    void threadCountDoesNotChangeOneBitWithDoubleDoubleRows(
+        @ForAll("larger") Instances.Spec spec, @ForAll long seed, @ForAll("scoreTargets") double target) {
+      LoraInstance inst = withMaxScore(Instances.random(spec, seed), target);
+      Assume.that(inst != null);
+      assertSameBits(ExactDouble.gradient(inst, 1), t -> ExactDouble.gradient(inst, t));
+    }
+
+    @Provide
+    Arbitrary<Double> scoreTargets() {
+      return Arbitraries.of(50.0, 500.0, 5000.0);
+    }
+
+    private void assertSameBits(DoubleGradients one, java.util.function.IntFunction<DoubleGradients> run) {
       for (int threads : new int[] {2, 3}) {
-        DoubleGradients more = ExactDouble.gradient(inst, threads);
+        DoubleGradients more = run.apply(threads);
         assertThat(Double.doubleToRawLongBits(more.loss())).as("loss, %d threads", threads)
             .isEqualTo(Double.doubleToRawLongBits(one.loss()));
         assertThat(more.gradA().keySet()).isEqualTo(one.gradA().keySet());

@@ -11,13 +11,15 @@ import java.util.Map;
  *
  * <pre>
  *   |y_computed - y| <= SAFETY x ybar + UNDERFLOW ybar(1),
- *   x = u (n + 3 (L + 8)) + 6 H,   n = 6D + 3L + N L + 27,   H = max_j H_j,
+ *   x = u (n + 3 (L + 8)) + 6 H,   n = 6D + 3L + N L + 29,   H = max_j H_j,
  *   H_j = SLACK min(tau, 1.02 (2h + 6) u A'_j) + (2 kS + 2.04) u^2 Sbar_j + 754 u^2,
  *   kS = 10 (D + 4)^2 + 114,   A'_j = SLACK beta sum_i Qbar[j][i] max_l Kbar[l][i],
  * </pre>
  *
  * where ybar is the same program run on absolute values (every input replaced by its magnitude,
- * every minus by a plus, F kept) with the pivoted P of section 2, ybar(1) the same with every
+ * every minus by a plus, F kept) with the pivoted P of section 2 and the centred differences
+ * {@code Km_l - Km_0}, {@code X^K_l - X^K_0}, {@code (X^V_l - X^V_0) W_V} (magnitudes
+ * {@code Kbar_l + Kbar_0} and alike), ybar(1) the same with every
  * entry of F set to 1, Sbar_j the largest entry of row j of {@code beta Qbar Kbar^T}, D the largest
  * width (d's, h, o, r), L the largest sequence length, N the number of points and tau
  * {@link ExactDouble#PLAIN_ROW_BOUND}. The pivot {@code l*_j} of the code is not read from the code:
@@ -71,7 +73,7 @@ final class RoundingBound {
       lMax = Math.max(lMax, Math.max(p.xq().length, p.xk().length));
     }
     // EXACT-DOUBLE.md section 3: most roundings on any term of an output
-    int n = 6 * dMax + 3 * lMax + inst.points().size() * lMax + 27;
+    int n = 6 * dMax + 3 * lMax + inst.points().size() * lMax + 29;
     Rows rows = new Rows(inst, dMax);
     Magnitudes real = new Magnitudes(inst, rows, false);
     Magnitudes ones = new Magnitudes(inst, rows, true);
@@ -192,6 +194,10 @@ final class RoundingBound {
         double[][] qb = mul(abs(p.xq()), rows.wbar.get(Adapter.Q));
         double[][] kb = mul(abs(p.xk()), rows.wbar.get(Adapter.K));
         double[][] vb = mul(abs(p.xv()), rows.wbar.get(Adapter.V));
+        // the centred differences of section 2.2, as magnitudes: |a_l - a_0| -> abar_l + abar_0
+        double[][] kbc = plusRowZero(kb);
+        double[][] xkbc = plusRowZero(abs(p.xk()));
+        double[][] vbc = mul(plusRowZero(abs(p.xv())), rows.wbar.get(Adapter.V));
         double[][] f = onesForF ? fill(p.xq().length, p.xk().length) : rows.f.get(pi);
         boolean[][] cand = rows.candidates.get(pi);
         double[][] z = mul(f, vb);
@@ -201,12 +207,12 @@ final class RoundingBound {
           loss += 0.5 * dot(c[j], c[j]);
           // section 2: gbar[m] = cbar . (Vbar_m + Vbar_l*), 0 at the pivot when it is certain
           int count = 0;
-          double[] vStar = new double[vb[0].length];
+          double[] vStar = new double[vbc[0].length];
           for (int l = 0; l < f[0].length; l++) {
             if (cand[j][l]) {
               count++;
               for (int i = 0; i < vStar.length; i++) {
-                vStar[i] = Math.max(vStar[i], vb[l][i]);
+                vStar[i] = Math.max(vStar[i], vbc[l][i]);
               }
             }
           }
@@ -214,7 +220,7 @@ final class RoundingBound {
           double[] g = new double[f[0].length];
           double sp = 0;
           for (int m = 0; m < f[0].length; m++) {
-            g[m] = count == 1 && cand[j][m] ? 0 : dot(c[j], vb[m]) + cv;
+            g[m] = count == 1 && cand[j][m] ? 0 : dot(c[j], vbc[m]) + cv;
             sp += f[j][m] * g[m];
           }
           for (int l = 0; l < f[0].length; l++) {
@@ -222,10 +228,10 @@ final class RoundingBound {
           }
         }
         if (gw.containsKey(Adapter.Q)) {
-          addTo(gw.get(Adapter.Q), mul(transpose(abs(p.xq())), mul(pb, kb)));
+          addTo(gw.get(Adapter.Q), mul(transpose(abs(p.xq())), mul(pb, kbc)));
         }
         if (gw.containsKey(Adapter.K)) {
-          addTo(gw.get(Adapter.K), mul(transpose(abs(p.xk())), mul(transpose(pb), qb)));
+          addTo(gw.get(Adapter.K), mul(transpose(xkbc), mul(transpose(pb), qb)));
         }
         if (gw.containsKey(Adapter.V)) {
           addTo(gw.get(Adapter.V), mul(transpose(abs(p.xv())), mul(transpose(f), c)));
@@ -258,6 +264,17 @@ final class RoundingBound {
       }
     }
     return f;
+  }
+
+  /** Rows {@code m_l + m_0}: the magnitude of the centred difference {@code a_l - a_0}. */
+  private static double[][] plusRowZero(double[][] m) {
+    double[][] out = new double[m.length][m[0].length];
+    for (int l = 0; l < m.length; l++) {
+      for (int i = 0; i < m[0].length; i++) {
+        out[l][i] = m[l][i] + m[0][i];
+      }
+    }
+    return out;
   }
 
   private static double[][] fill(int rows, int cols) {
