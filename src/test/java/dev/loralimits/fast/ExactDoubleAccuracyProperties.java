@@ -106,7 +106,7 @@ class ExactDoubleAccuracyProperties {
     @Property(tries = 30)
     void largeOffsetsWithSmallGaps(
         @ForAll("offsetShapes") AccuracyInstances.Shape shape, @ForAll long seed, @ForAll("targets") double offset) {
-      Statistics.label("Q/K gradients checked").coverage(c -> c.check("yes").percentage(p -> p >= 80));
+      Statistics.label("Q/K gradients checked").coverage(c -> c.check("yes").percentage(p -> p >= 75));
       coverShapes(shape);
       LoraInstance inst = AccuracyInstances.offset(shape, seed, offset / shape.beta().doubleValue());
       double reached = ExactDoubleProperties.maxAbsScore(DoubleInstance.of(inst));
@@ -220,12 +220,13 @@ class ExactDoubleAccuracyProperties {
       if (e.getValue().isNaN()) {
         continue; // below SMALLEST_CHECKED
       }
-      qk |= !e.getKey().endsWith("V") && !e.getKey().equals("loss");
+      qk |= !e.getKey().endsWith("V") && !e.getKey().equals("loss") && e.getValue() > 0;
       worst = Math.max(worst, e.getValue());
       assertThat(e.getValue()).as("normwise relative error of %s", e.getKey()).isLessThanOrEqualTo(NORMWISE_TOLERANCE);
     }
     boolean anyQk = inst.adapted().contains(Adapter.Q) || inst.adapted().contains(Adapter.K);
-    if (anyQk) {
+    boolean someKeys = inst.data().stream().anyMatch(p -> p.keyLength() >= 2); // Lk = 1: Q, K exactly 0
+    if (anyQk && someKeys) {
       Statistics.label("Q/K gradients checked").collect(qk ? "yes" : "no (below 1e-250)");
     }
     Statistics.label("worst normwise error").collect(worst == 0 ? "0" : "1e" + (int) Math.floor(Math.log10(worst)));
@@ -233,7 +234,8 @@ class ExactDoubleAccuracyProperties {
 
   /**
    * {@code max_ij |g - ref| / max_ij |ref|} per matrix, keyed "loss", "dA_Q", ...; NaN for a matrix
-   * with {@code max |ref| < SMALLEST_CHECKED}.
+   * with {@code 0 < max |ref| < SMALLEST_CHECKED}; for an exact zero matrix 0 when g is 0 too,
+   * else infinity.
    */
   static Map<String, Double> normwiseErrors(DoubleGradients g, GradientResult ref) {
     Map<String, Double> out = new LinkedHashMap<>();
@@ -256,6 +258,9 @@ class ExactDoubleAccuracyProperties {
         max = max.max(ref[i][j].abs());
         err = err.max(new BigDecimal(got[i][j]).subtract(ref[i][j]).abs());
       }
+    }
+    if (max.signum() == 0) {
+      return err.signum() == 0 ? 0 : Double.POSITIVE_INFINITY; // an exact 0 (Lk = 1) stays exact
     }
     if (max.compareTo(BigDecimal.valueOf(SMALLEST_CHECKED)) < 0) {
       return Double.NaN;
