@@ -7,7 +7,7 @@ package dev.loralimits.fast;
  * ({@code u = 2^-53}).
  *
  * <p>Error-free transformations (section 5.1), exact whenever nothing overflows and (for the
- * product) the product is not below {@code 2^-969}:
+ * product) the product is not below {@code 2^-968}:
  *
  * <pre>
  *   TwoSum(a, b):     s = fl(a + b),  e = (a - (s - (s - a))) + (b - (s - a)),   a + b = s + e
@@ -32,7 +32,7 @@ final class DoubleDouble {
     return (a - (s - bb)) + (b - bb);
   }
 
-  /** The error {@code a b - p} of {@code p = fl(a b)}, exact unless {@code |a b| < 2^-969}. */
+  /** The error {@code a b - p} of {@code p = fl(a b)}, exact unless {@code |a b| < 2^-968}. */
   static double twoProductError(double a, double b, double p) {
     return Math.fma(a, b, -p);
   }

@@ -34,6 +34,12 @@ import java.util.concurrent.Future;
  * and {@code s'_j} is a sum of the small entries (the plain form {@code G - s} loses every digit
  * of the dominant entry). Cost O(Lk) per row, as the plain form.
  *
+ * <p><b>Centred sums.</b> The rows of P sum to 0, so {@code P Km = P (Km - 1 Km_0)} and
+ * {@code XK^T P^T Qm = (XK - 1 XK_0)^T P^T Qm}, and {@code G[j,l] - g0_j} only needs
+ * {@code Vm_l - Vm_0 = (XV_l - XV_0) W_V}: these differences from row 0 are formed in
+ * double-double once per point and used instead of Km, XK, Vm, so keys or values that share a large
+ * common part lose nothing to cancellation (EXACT-DOUBLE.md section 2.2).
+ *
  * <p><b>Scores.</b> {@code Qm} and {@code Km} are computed in double-double
  * ({@link DoubleDouble}) from double-double inputs (the decimals' low parts, {@link LowParts}),
  * and so is {@code beta Qm}. A row j whose scores are small uses plain doubles,
@@ -50,11 +56,11 @@ import java.util.concurrent.Future;
  * an absolute error below {@code 2^-1022}.
  *
  * <p><b>Time and memory.</b> Two passes. Pass 1, over query rows j: m_j, Z_j, c_j, g0_j, s'_j,
- * the loss term and {@code u_j = P[j,:] Km}; then {@code G_Q = beta XQ^T U}. Pass 2, over key rows
- * l (only when K or V is adapted): F[j,l] and P[j,l] are recomputed from the stored
+ * the loss term and {@code u_j = P[j,:] (Km - Km_0)}; then {@code G_Q = beta XQ^T U}. Pass 2, over
+ * key rows l (only when K or V is adapted): F[j,l] and P[j,l] are recomputed from the stored
  * {@code m_j, Z_j, c_j, g0_j, s'_j}, giving {@code H_l = sum_j P[j,l] Qm_j} and
- * {@code R_l = sum_j F[j,l] c_j}; then {@code G_K = beta XK^T H}, {@code G_V = XV^T R}. Time
- * {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per point with {@code Lq Lk} (one pass) or
+ * {@code R_l = sum_j F[j,l] c_j}; then {@code G_K = beta (XK - XK_0)^T H}, {@code G_V = XV^T R}.
+ * Time {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per point with {@code Lq Lk} (one pass) or
  * {@code 2 Lq Lk} (two passes) calls of exp; extra memory {@code O((Lq + Lk) d)} plus
  * {@code O(Lk)} scratch per thread: no {@code Lq x Lk} matrix is ever allocated.
  *
@@ -71,20 +77,22 @@ import java.util.concurrent.Future;
  *
  * <p><b>Accuracy.</b> Each result y satisfies
  * {@code |y_computed - y| <= 1.02 x ybar + 3.01 2^-1021 ybar(1)} with
- * {@code x = u (n + 3 (L + 7)) + 6 H}, {@code n = 6D + 3L + NL + 27} (D the largest width, L the
+ * {@code x = u (n + 3 (L + 8)) + 6 H}, {@code n = 6D + 3L + NL + 29} (D the largest width, L the
  * largest length, N the number of points), H the largest exponent error
- * {@code min(PLAIN_ROW_BOUND, 1.02 (2h + 6) u A_j) + (2 kS + 2.04) u^2 Sbar_j + 754 u^2} over the
- * rows ({@code kS = 11 (D + 4)^2 + 122}, Sbar_j the row's largest score of the absolute-value
- * program), ybar the same program run on absolute values with the pivoted P:
- * proofs-notes/EXACT-DOUBLE.md, checked by {@code ExactDoubleProperties}.
+ * {@code (1 + 2^-40) min(PLAIN_ROW_BOUND, 1.02 (2h + 6) u A_j) + (2 kS + 2.04) u^2 Sbar_j + 754 u^2}
+ * over the rows ({@code kS = 10 (D + 4)^2 + 114}, Sbar_j the row's largest score and A_j its
+ * score majorant in the absolute-value program), ybar the same program run on absolute values with
+ * the pivoted P and the centred differences: proofs-notes/EXACT-DOUBLE.md, checked by
+ * {@code ExactDoubleProperties}; the normwise error per matrix stays below 1e-12 on one-hot rows,
+ * scores up to 1e6 and beta up to 1e6 ({@code ExactDoubleAccuracyProperties}).
  */
 public final class ExactDouble {
   /**
    * Largest exponent error bound allowed for a plain-double row (tau = 2^-47, about 7.1e-15,
-   * EXACT-DOUBLE.md section 4): it keeps the score term 6 tau of the bound at or below the other
-   * rounding terms {@code u (n + 3 L)} (>= 100 u = 1.1e-14 for every instance), while rows with
-   * {@code A_j <= 2^6 / (1.02 (2h + 6))} (3.1 at h = 4: the scores of ordinary instances) keep
-   * the plain-double speed.
+   * EXACT-DOUBLE.md section 4.1): the bound's score term {@code 6 tau = 4.3e-14} stays of the size
+   * of its other rounding terms {@code u (n + 3 (L + 8)) >= 1.1e-14}, while rows with
+   * {@code A_j <= 64 / (1.02 (2h + 6))} (4.5 at h = 4: scores up to a few units, as in ordinary and
+   * benchmark instances) keep the plain-double speed.
    */
   static final double PLAIN_ROW_BOUND = 0x1p-47;
 
