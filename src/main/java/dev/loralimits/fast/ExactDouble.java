@@ -275,10 +275,7 @@ public final class ExactDouble {
       double[] z = new double[o];
       for (int j = from; j < to; j++) {
         int star = sc.row(j, f, lo, rows);
-        double sum = 0;
-        for (int l = 0; l < lk; l++) {
-          sum += f[l];
-        }
+        double sum = rows.sum[j];
         java.util.Arrays.fill(z, 0);
         for (int l = 0; l < lk; l++) {
           f[l] = f[l] / sum;
@@ -288,7 +285,6 @@ public final class ExactDouble {
         for (int i = 0; i < o; i++) {
           c[i] = z[i] - y[j][i];
         }
-        rows.sum[j] = sum;
         rows.loss[j] = 0.5 * dot(c, c);
         if (gd == null) {
           continue;
@@ -383,8 +379,8 @@ public final class ExactDouble {
     }
 
     /**
-     * Row j: writes the numerators into f, records the row's maximum (and whether it is a
-     * double-double row) in rows, and returns the pivot {@code l*} (the first index of the
+     * Row j: writes the numerators into f, records their sum Z_j, the row's maximum and whether
+     * it is a double-double row in rows, and returns the pivot {@code l*} (the first index of the
      * maximum). {@code lo} is scratch.
      */
     int row(int j, double[] f, double[] lo, Rows rows) {
@@ -396,6 +392,7 @@ public final class ExactDouble {
       boolean dd = !(a <= plainLimit); // NaN (overflow) takes the double-double path
       int lk = kh.length;
       int star = 0;
+      double sum = 0;
       double mh = Double.NEGATIVE_INFINITY;
       double ml = Double.NEGATIVE_INFINITY;
       if (!dd) {
@@ -408,6 +405,7 @@ public final class ExactDouble {
         }
         for (int l = 0; l < lk; l++) {
           f[l] = StrictMath.exp(f[l] - mh);
+          sum += f[l];
         }
       } else {
         for (int l = 0; l < lk; l++) {
@@ -420,8 +418,10 @@ public final class ExactDouble {
         }
         for (int l = 0; l < lk; l++) {
           f[l] = ddNumerator(f[l], lo[l], mh, ml);
+          sum += f[l];
         }
       }
+      rows.sum[j] = sum;
       rows.dd[j] = dd;
       rows.max[j] = mh;
       rows.maxLo[j] = ml;
@@ -430,11 +430,14 @@ public final class ExactDouble {
 
     /** The numerator of (j, l) by the row's stored path and maximum; hi, lo are scratch. */
     double numerator(int j, int l, Rows rows, double[] hi, double[] lo) {
-      if (rows.dd[j]) {
-        ddScore(qh[j], ql[j], kh[l], kl[l], hi, lo, 0);
-        return ddNumerator(hi[0], lo[0], rows.max[j], rows.maxLo[j]);
-      }
-      return StrictMath.exp(dot(qh[j], kh[l]) - rows.max[j]);
+      return rows.dd[j]
+          ? recomputed(j, l, rows, hi, lo)
+          : StrictMath.exp(dot(qh[j], kh[l]) - rows.max[j]);
+    }
+
+    private double recomputed(int j, int l, Rows rows, double[] hi, double[] lo) {
+      ddScore(qh[j], ql[j], kh[l], kl[l], hi, lo, 0);
+      return ExactDouble.ddNumerator(hi[0], lo[0], rows.max[j], rows.maxLo[j]);
     }
   }
 
