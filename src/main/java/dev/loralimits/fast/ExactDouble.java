@@ -352,7 +352,7 @@ public final class ExactDouble {
   /**
    * The softmax numerators {@code exp(S[j,l] - m_j)} of one point: plain doubles on rows whose
    * exponent error bound is at most {@link #PLAIN_ROW_BOUND}, double-double elsewhere
-   * (EXACT-DOUBLE.md sections 3 and 4).
+   * (EXACT-DOUBLE.md sections 4.1 and 4.2).
    */
   private static final class Scores {
     private final double[][] qh;
