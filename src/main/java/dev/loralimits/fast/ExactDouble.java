@@ -19,12 +19,35 @@ import java.util.concurrent.Future;
  *
  * <pre>
  *   Qm = XQ W_Q,  Km = XK W_K,  Vm = XV W_V,   S = beta Qm Km^T,   F = row-softmax(S)
- *   z = F Vm,  c = z - Y,  s_j = c_j . z_j,    P[j,l] = F[j,l] (c_j . Vm_l - s_j)   (= dLoss/dS)
+ *   z = F Vm,  c = z - Y,  G[j,l] = c_j . Vm_l,  l*_j = argmax_l S[j,l],  g0_j = G[j,l*_j]
+ *   s'_j = sum_m F[j,m] (G[j,m] - g0_j),   P[j,l] = F[j,l] ((G[j,l] - g0_j) - s'_j)   (= dLoss/dS)
  *   dLoss/dW_Q = beta XQ^T P Km,   dLoss/dW_K = beta XK^T P^T Qm,   dLoss/dW_V = XV^T F^T c
  *   dLoss/dA = (alpha/r) B^T dLoss/dW,   dLoss/dB = (alpha/r) dLoss/dW A^T,   loss = sum 1/2 ||c||_F^2
  * </pre>
  *
  * summed over the data points.
+ *
+ * <p><b>Pivoted softmax backward.</b> {@code dLoss/dS[j,l] = F[j,l] (G[j,l] - s_j)} with
+ * {@code s_j = sum_m F[j,m] G[j,m]}; since {@code sum_m F[j,m] = 1}, {@code s_j = g0_j + s'_j}, so
+ * P above is the same number. Computed as written it has no cancellation on a nearly one-hot row
+ * ({@code F[j,l*] ~ 1}): there {@code G[j,l*] - g0 = 0} exactly, {@code P[j,l*] = -F[j,l*] s'_j}
+ * and {@code s'_j} is a sum of the small entries (the plain form {@code G - s} loses every digit
+ * of the dominant entry). Cost O(Lk) per row, as the plain form.
+ *
+ * <p><b>Centred sums.</b> The rows of P sum to 0, so {@code P Km = P (Km - 1 Km_0)} and
+ * {@code XK^T P^T Qm = (XK - 1 XK_0)^T P^T Qm}, and {@code G[j,l] - g0_j} only needs
+ * {@code Vm_l - Vm_0 = (XV_l - XV_0) W_V}: these differences from row 0 are formed in
+ * double-double once per point and used instead of Km, XK, Vm, so keys or values that share a large
+ * common part lose nothing to cancellation (EXACT-DOUBLE.md section 2.2).
+ *
+ * <p><b>Scores.</b> {@code Qm} and {@code Km} are computed in double-double
+ * ({@link DoubleDouble}) from double-double inputs (the decimals' low parts, {@link LowParts}),
+ * and so is {@code beta Qm}. A row j whose scores are small uses plain doubles,
+ * {@code S'[j,l] = hi(beta Qm_j) . hi(Km_l)}, when the exponent error bound
+ * {@code 1.02 (2h + 6) u A_j} with {@code A_j = sum_i |hi(beta Qm_j)_i| max_l |hi(Km_l)_i|} is at
+ * most {@link #PLAIN_ROW_BOUND}; otherwise every score of the row is a double-double and
+ * {@code S[j,l] - max_l S[j,l]} is formed in double-double before exp, so F has relative error a
+ * few u however large the scores (scores of 1e4, beta of 1e6, decimal inputs such as 0.1).
  *
  * <p><b>Stability.</b> Row j of F is computed as {@code exp(S[j,l] - m_j) / Z_j} with
  * {@code m_j = max_l S[j,l]} and {@code Z_j = sum_l exp(S[j,l] - m_j)}: every exponent is
@@ -32,38 +55,53 @@ import java.util.concurrent.Future;
  * scores of any finite size (1e4, 1e300) give no NaN; far-below-maximum entries underflow to 0,
  * an absolute error below {@code 2^-1022}.
  *
- * <p><b>Time and memory.</b> Two passes. Pass 1, over query rows j: m_j, Z_j, c_j, s_j, the loss
- * term and {@code u_j = P[j,:] Km}; then {@code G_Q = beta XQ^T U}. Pass 2, over key rows l (only
- * when K or V is adapted): F[j,l] and P[j,l] are recomputed from the stored {@code m_j, Z_j, c_j,
- * s_j}, giving {@code H_l = sum_j P[j,l] Qm_j} and {@code R_l = sum_j F[j,l] c_j}; then
- * {@code G_K = beta XK^T H}, {@code G_V = XV^T R}. Time {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)}
- * per point with {@code Lq Lk} (one pass) or {@code 2 Lq Lk} (two passes) calls of exp; extra
- * memory {@code O((Lq + Lk) d)} plus {@code O(Lk)} scratch per thread: no {@code Lq x Lk} matrix
- * is ever allocated.
+ * <p><b>Time and memory.</b> Two passes. Pass 1, over query rows j: m_j, Z_j, c_j, g0_j, s'_j,
+ * the loss term and {@code u_j = P[j,:] (Km - Km_0)}; then {@code G_Q = beta XQ^T U}. Pass 2, over
+ * key rows l (only when K or V is adapted): F[j,l] and P[j,l] are recomputed from the stored
+ * {@code m_j, Z_j, c_j, g0_j, s'_j}, giving {@code H_l = sum_j P[j,l] Qm_j} and
+ * {@code R_l = sum_j F[j,l] c_j}; then {@code G_K = beta (XK - XK_0)^T H}, {@code G_V = XV^T R}.
+ * Time {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per point with {@code Lq Lk} (one pass) or
+ * {@code 2 Lq Lk} (two passes) calls of exp; extra memory {@code O((Lq + Lk) d)} plus
+ * {@code O(Lk)} scratch per thread: no {@code Lq x Lk} matrix is ever allocated.
  *
  * <p><b>Determinism.</b> Every index of a parallel pass (a query row j, a key row l, a row of
  * {@code X W}) is computed by one thread, sequentially, in a fixed order, and written to its own
  * slot; all cross-index sums ({@code XQ^T U}, {@code XK^T H}, {@code XV^T R}, the loss, the sum
  * over points) run on the calling thread in increasing index order. The operations performed for
  * an index do not depend on which thread runs it or how the indices are split into blocks, and
- * Java double arithmetic is IEEE 754 with no contraction into fused multiply-adds, so the results
- * are bit-identical for every thread count. Pass 2 recomputes S[j,l] and F[j,l] with the same code
- * as pass 1, so it sees bit-identical values. The exponential is {@link StrictMath#exp} (fdlibm),
- * reproducible on every platform, error below 1 ulp.
+ * Java double arithmetic is IEEE 754 with no implicit contraction into fused multiply-adds (the
+ * explicit {@link Math#fma} is correctly rounded everywhere), so the results are bit-identical for
+ * every thread count. Pass 2 recomputes S[j,l] and F[j,l] with the same code as pass 1 (and the
+ * row's plain or double-double choice stored by pass 1), so it sees bit-identical values. The
+ * exponential is {@link StrictMath#exp} (fdlibm), reproducible on every platform, error below 1 ulp.
  *
  * <p><b>Accuracy.</b> Each result y satisfies
  * {@code |y_computed - y| <= 1.02 x ybar + 3.01 2^-1021 ybar(1)} with
- * {@code x = u (n + 3 (L + 4) + 6 (kS + 2) Sbar)}, {@code n = 8D + 3L + NL + 31},
- * {@code kS = 5D + 16} (D the largest width, L the largest length, N the number of points, Sbar
- * the largest score of the absolute-value program), ybar the same program run on absolute values:
- * proofs-notes/EXACT-DOUBLE.md, checked by {@code ExactDoubleProperties}.
+ * {@code x = u (n + 3 (L + 8)) + 6 H}, {@code n = 6D + 3L + NL + 29} (D the largest width, L the
+ * largest length, N the number of points), H the largest exponent error
+ * {@code (1 + 2^-40) min(PLAIN_ROW_BOUND, 1.02 (2h + 6) u A_j) + (2 kS + 2.04) u^2 Sbar_j + 754 u^2}
+ * over the rows ({@code kS = 10 (D + 4)^2 + 114}, Sbar_j the row's largest score and A_j its
+ * score majorant in the absolute-value program), ybar the same program run on absolute values with
+ * the pivoted P and the centred differences: proofs-notes/EXACT-DOUBLE.md, checked by
+ * {@code ExactDoubleProperties}; the normwise error per matrix stays below 1e-12 on one-hot rows,
+ * scores up to 1e6 and beta up to 1e6 ({@code ExactDoubleAccuracyProperties}).
  */
 public final class ExactDouble {
+  /**
+   * Largest exponent error bound allowed for a plain-double row (tau = 2^-47, about 7.1e-15,
+   * EXACT-DOUBLE.md section 4.1): the bound's score term {@code 6 tau = 4.3e-14} stays of the size
+   * of its other rounding terms {@code u (n + 3 (L + 8)) >= 1.1e-14}, while rows with
+   * {@code A_j <= 64 / (1.02 (2h + 6))} (4.5 at h = 4: scores up to a few units, as in ordinary and
+   * benchmark instances) keep the plain-double speed.
+   */
+  static final double PLAIN_ROW_BOUND = 0x1p-47;
+
+  private static final double U = 0x1p-53;
+
   private ExactDouble() {}
 
   /**
-   * Loss and adapter gradients of {@code inst}, rounded once to doubles, using every available
-   * processor.
+   * Loss and adapter gradients of {@code inst}, using every available processor.
    *
    * @throws IllegalArgumentException when inst is missing or a number is outside the double range
    * @throws ArithmeticException when a result overflows the double range
@@ -74,7 +112,8 @@ public final class ExactDouble {
 
   /**
    * Loss and adapter gradients of {@code inst} on {@code threads} threads; the result does not
-   * depend on the thread count.
+   * depend on the thread count. The decimal inputs of the scores are used as double-doubles
+   * ({@link LowParts}), so a decimal such as 0.1 perturbs no score by {@code u |S|}.
    *
    * @throws IllegalArgumentException when inst is missing, threads is not positive or a number is
    *     outside the double range
@@ -82,7 +121,8 @@ public final class ExactDouble {
    */
   public static DoubleGradients gradient(LoraInstance inst, int threads) {
     Checks.positive("threads", threads);
-    return gradient(DoubleInstance.of(inst), threads);
+    DoubleInstance doubles = DoubleInstance.of(inst);
+    return run(doubles, LowParts.of(inst, doubles), threads);
   }
 
   /**
@@ -96,8 +136,8 @@ public final class ExactDouble {
   }
 
   /**
-   * Loss and adapter gradients of a double instance on {@code threads} threads; the result does not
-   * depend on the thread count.
+   * Loss and adapter gradients of a double instance (its numbers taken as exact) on
+   * {@code threads} threads; the result does not depend on the thread count.
    *
    * @throws IllegalArgumentException when inst is missing or threads is not positive
    * @throws ArithmeticException when a result overflows the double range
@@ -105,9 +145,13 @@ public final class ExactDouble {
   public static DoubleGradients gradient(DoubleInstance inst, int threads) {
     Checks.notNull("instance", inst);
     Checks.positive("threads", threads);
+    return run(inst, LowParts.zero(inst), threads);
+  }
+
+  private static DoubleGradients run(DoubleInstance inst, LowParts lows, int threads) {
     ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, ExactDouble::daemon);
     try {
-      return new Run(inst, new Parallel(pool, threads)).gradients();
+      return new Run(inst, lows, new Parallel(pool, threads)).gradients();
     } finally {
       if (pool != null) {
         pool.shutdownNow();
@@ -121,13 +165,17 @@ public final class ExactDouble {
     return t;
   }
 
+  /** A matrix of normalised double-doubles {@code hi + lo}. */
+  private record Dd(double[][] hi, double[][] lo) {}
+
   /** One gradient computation: the merged weights and the running sums over points. */
   private static final class Run {
     private final DoubleInstance inst;
+    private final LowParts lows;
     private final Parallel par;
     private final double beta;
-    private final double[][] wq;
-    private final double[][] wk;
+    private final Dd wq;
+    private final Dd wk;
     private final double[][] wv;
     private final boolean adaptQ;
     private final boolean adaptK;
@@ -135,12 +183,13 @@ public final class ExactDouble {
     private final Map<Adapter, double[][]> gw = new EnumMap<>(Adapter.class);
     private double loss;
 
-    Run(DoubleInstance inst, Parallel par) {
+    Run(DoubleInstance inst, LowParts lows, Parallel par) {
       this.inst = inst;
+      this.lows = lows;
       this.par = par;
       this.beta = inst.beta();
-      this.wq = merged(inst, Adapter.Q);
-      this.wk = merged(inst, Adapter.K);
+      this.wq = mergedDd(inst, lows, Adapter.Q);
+      this.wk = mergedDd(inst, lows, Adapter.K);
       this.wv = merged(inst, Adapter.V);
       this.adaptQ = inst.weight(Adapter.Q).isAdapted();
       this.adaptK = inst.weight(Adapter.K).isAdapted();
@@ -154,8 +203,8 @@ public final class ExactDouble {
     }
 
     DoubleGradients gradients() {
-      for (DoubleInstance.Point p : inst.points()) {
-        point(p);
+      for (int i = 0; i < inst.points().size(); i++) {
+        point(inst.points().get(i), lows.points.get(i));
       }
       Map<Adapter, double[][]> ga = new EnumMap<>(Adapter.class);
       Map<Adapter, double[][]> gb = new EnumMap<>(Adapter.class);
@@ -177,14 +226,21 @@ public final class ExactDouble {
       return new DoubleGradients(loss, ga, gb);
     }
 
-    private void point(DoubleInstance.Point p) {
+    private void point(DoubleInstance.Point p, double[][][] low) {
       int lq = p.xq().length;
       int lk = p.xk().length;
-      double[][] qm = par.product(p.xq(), wq);
-      double[][] km = par.product(p.xk(), wk);
+      Dd qm = par.product(p.xq(), low[0], wq);
+      Dd km = par.product(p.xk(), low[1], wk);
+      Dd bq = par.scale(beta, lows.beta, qm);
       double[][] vm = par.product(p.xv(), wv);
-      Rows rows = new Rows(lq, vm[0].length, adaptQ ? km[0].length : 0);
-      par.forBlocks(lq, (from, to) -> queryRows(from, to, qm, km, vm, p.y(), rows));
+      boolean needP = adaptQ || adaptK;
+      // centred differences (rows of P sum to 0): Km_l - Km_0, (X^V_l - X^V_0) W_V, X^K_l - X^K_0
+      double[][] kc = adaptQ ? centred(km.hi, km.lo) : null;
+      double[][] vc = needP ? par.product(centred(p.xv(), low[2]), wv) : null;
+      double[][] xkc = adaptK ? centred(p.xk(), low[1]) : null;
+      Scores sc = new Scores(bq, km);
+      Rows rows = new Rows(lq, vm[0].length, adaptQ ? km.hi[0].length : 0, needP);
+      par.forBlocks(lq, (from, to) -> queryRows(from, to, sc, kc, vm, vc, p.y(), rows));
       for (int j = 0; j < lq; j++) {
         loss += rows.loss[j];
       }
@@ -192,11 +248,11 @@ public final class ExactDouble {
         addTransposeTimes(gw.get(Adapter.Q), p.xq(), rows.u);
       }
       if (adaptK || adaptV) {
-        double[][] h = adaptK ? new double[lk][qm[0].length] : null;
+        double[][] h = adaptK ? new double[lk][qm.hi[0].length] : null;
         double[][] r = adaptV ? new double[lk][vm[0].length] : null;
-        par.forBlocks(lk, (from, to) -> keyRows(from, to, qm, km, vm, rows, h, r));
+        par.forBlocks(lk, (from, to) -> keyRows(from, to, sc, qm.hi, vc, rows, h, r));
         if (adaptK) {
-          addTransposeTimes(gw.get(Adapter.K), p.xk(), h);
+          addTransposeTimes(gw.get(Adapter.K), xkc, h);
         }
         if (adaptV) {
           addTransposeTimes(gw.get(Adapter.V), p.xv(), r);
@@ -204,24 +260,22 @@ public final class ExactDouble {
       }
     }
 
-    /** Pass 1 for query rows [from, to): m_j, Z_j, c_j, s_j, the loss term and u_j. */
+    /**
+     * Pass 1 for query rows [from, to): m_j, Z_j, c_j, g0_j, s'_j, the loss term and
+     * {@code u_j = sum_l P[j,l] (Km_l - Km_0)}; {@code kc} and {@code vc} are the centred
+     * {@code Km_l - Km_0} and {@code (X^V_l - X^V_0) W_V} (null when not needed).
+     */
     private void queryRows(
-        int from, int to, double[][] qm, double[][] km, double[][] vm, double[][] y, Rows rows) {
-      int lk = km.length;
+        int from, int to, Scores sc, double[][] kc, double[][] vm, double[][] vc, double[][] y, Rows rows) {
+      int lk = vm.length;
       int o = vm[0].length;
       double[] f = new double[lk];
+      double[] lo = new double[lk];
+      double[] gd = rows.centred ? new double[lk] : null;
       double[] z = new double[o];
       for (int j = from; j < to; j++) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int l = 0; l < lk; l++) {
-          f[l] = score(qm[j], km[l]);
-          m = Math.max(m, f[l]);
-        }
-        double sum = 0;
-        for (int l = 0; l < lk; l++) {
-          f[l] = StrictMath.exp(f[l] - m);
-          sum += f[l];
-        }
+        int star = sc.row(j, f, lo, rows);
+        double sum = rows.sum[j];
         java.util.Arrays.fill(z, 0);
         for (int l = 0; l < lk; l++) {
           f[l] = f[l] / sum;
@@ -231,30 +285,44 @@ public final class ExactDouble {
         for (int i = 0; i < o; i++) {
           c[i] = z[i] - y[j][i];
         }
-        double s = dot(c, z);
-        rows.max[j] = m;
-        rows.sum[j] = sum;
-        rows.s[j] = s;
         rows.loss[j] = 0.5 * dot(c, c);
+        if (gd == null) {
+          continue;
+        }
+        // pivoted centred backward: gd[star] = 0 exactly, so P[j,star] = -F[j,star] s'
+        double g0 = dot(c, vc[star]);
+        double sp = 0;
+        for (int l = 0; l < lk; l++) {
+          gd[l] = dot(c, vc[l]) - g0;
+          sp += f[l] * gd[l];
+        }
+        rows.g0[j] = g0;
+        rows.sp[j] = sp;
         if (rows.u != null) {
           double[] u = rows.u[j];
           for (int l = 0; l < lk; l++) {
-            axpy(f[l] * (dot(c, vm[l]) - s), km[l], u);
+            axpy(f[l] * (gd[l] - sp), kc[l], u);
           }
         }
       }
     }
 
-    /** Pass 2 for key rows [from, to): H_l = sum_j P[j,l] Qm_j and R_l = sum_j F[j,l] c_j. */
+    /**
+     * Pass 2 for key rows [from, to): H_l = sum_j P[j,l] Qm_j and R_l = sum_j F[j,l] c_j
+     * ({@code vc} as in pass 1, null when K is frozen).
+     */
     private void keyRows(
-        int from, int to, double[][] qm, double[][] km, double[][] vm, Rows rows, double[][] h, double[][] r) {
+        int from, int to, Scores sc, double[][] qm, double[][] vc, Rows rows, double[][] h, double[][] r) {
       int lq = qm.length;
+      double[] hi = new double[1];
+      double[] lo = new double[1];
       for (int l = from; l < to; l++) {
         for (int j = 0; j < lq; j++) {
           // the same operations as pass 1, so the same bits
-          double f = StrictMath.exp(score(qm[j], km[l]) - rows.max[j]) / rows.sum[j];
+          double f = sc.numerator(j, l, rows, hi, lo) / rows.sum[j];
           if (h != null) {
-            axpy(f * (dot(rows.c[j], vm[l]) - rows.s[j]), qm[j], h[l]);
+            double gd = dot(rows.c[j], vc[l]) - rows.g0[j];
+            axpy(f * (gd - rows.sp[j]), qm[j], h[l]);
           }
           if (r != null) {
             axpy(f, rows.c[j], r[l]);
@@ -262,28 +330,182 @@ public final class ExactDouble {
         }
       }
     }
+  }
 
-    private double score(double[] q, double[] k) {
-      return beta * dot(q, k);
+  /**
+   * {@code hi((xh_l + xl_l) - (xh_0 + xl_0))} for every row l: the difference of each row and row 0
+   * as a two-term double-double sum (Lemma DD with n = 2), rounded once; row 0 gives exactly 0.
+   */
+  private static double[][] centred(double[][] xh, double[][] xl) {
+    double[][] out = new double[xh.length][xh[0].length];
+    for (int l = 0; l < xh.length; l++) {
+      for (int i = 0; i < xh[0].length; i++) {
+        DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+        acc.addProduct(xh[l][i], xl[l][i], 1, 0);
+        acc.addProduct(xh[0][i], xl[0][i], -1, 0);
+        out[l][i] = acc.hi();
+      }
     }
+    return out;
+  }
+
+  /**
+   * The softmax numerators {@code exp(S[j,l] - m_j)} of one point: plain doubles on rows whose
+   * exponent error bound is at most {@link #PLAIN_ROW_BOUND}, double-double elsewhere
+   * (EXACT-DOUBLE.md sections 4.1 and 4.2).
+   */
+  private static final class Scores {
+    private final double[][] qh;
+    private final double[][] ql;
+    private final double[][] kh;
+    private final double[][] kl;
+    private final double[] kmax;
+    private final double plainLimit;
+
+    /** @param bq {@code beta Qm}; @param km {@code Km} */
+    Scores(Dd bq, Dd km) {
+      qh = bq.hi;
+      ql = bq.lo;
+      kh = km.hi;
+      kl = km.lo;
+      int h = kh[0].length;
+      kmax = new double[h];
+      for (double[] k : kh) {
+        for (int i = 0; i < h; i++) {
+          kmax[i] = Math.max(kmax[i], Math.abs(k[i]));
+        }
+      }
+      plainLimit = PLAIN_ROW_BOUND / (switchFactor(h) * U);
+    }
+
+    /**
+     * Row j: writes the numerators into f, records their sum Z_j, the row's maximum and whether
+     * it is a double-double row in rows, and returns the pivot {@code l*} (the first index of the
+     * maximum). {@code lo} is scratch.
+     */
+    int row(int j, double[] f, double[] lo, Rows rows) {
+      double[] q = qh[j];
+      double a = 0;
+      for (int i = 0; i < q.length; i++) {
+        a += Math.abs(q[i]) * kmax[i];
+      }
+      boolean dd = !(a <= plainLimit); // NaN (overflow) takes the double-double path
+      int lk = kh.length;
+      int star = 0;
+      double sum = 0;
+      double mh = Double.NEGATIVE_INFINITY;
+      double ml = Double.NEGATIVE_INFINITY;
+      if (!dd) {
+        for (int l = 0; l < lk; l++) {
+          f[l] = dot(q, kh[l]);
+          if (f[l] > mh) {
+            mh = f[l];
+            star = l;
+          }
+        }
+        for (int l = 0; l < lk; l++) {
+          f[l] = StrictMath.exp(f[l] - mh);
+          sum += f[l];
+        }
+      } else {
+        for (int l = 0; l < lk; l++) {
+          ddScore(q, ql[j], kh[l], kl[l], f, lo, l);
+          if (f[l] > mh || (f[l] == mh && lo[l] > ml)) {
+            mh = f[l];
+            ml = lo[l];
+            star = l;
+          }
+        }
+        for (int l = 0; l < lk; l++) {
+          f[l] = ddNumerator(f[l], lo[l], mh, ml);
+          sum += f[l];
+        }
+      }
+      rows.sum[j] = sum;
+      rows.dd[j] = dd;
+      rows.max[j] = mh;
+      rows.maxLo[j] = ml;
+      return star;
+    }
+
+    /** The numerator of (j, l) by the row's stored path and maximum; hi, lo are scratch. */
+    double numerator(int j, int l, Rows rows, double[] hi, double[] lo) {
+      return rows.dd[j]
+          ? recomputed(j, l, rows, hi, lo)
+          : StrictMath.exp(dot(qh[j], kh[l]) - rows.max[j]);
+    }
+
+    private double recomputed(int j, int l, Rows rows, double[] hi, double[] lo) {
+      ddScore(qh[j], ql[j], kh[l], kl[l], hi, lo, 0);
+      return ExactDouble.ddNumerator(hi[0], lo[0], rows.max[j], rows.maxLo[j]);
+    }
+  }
+
+  /** {@code 1.02 (2h + 6)}: a plain row's exponent error is at most this times u A_j (EXACT-DOUBLE.md 4.1). */
+  static double switchFactor(int h) {
+    return 1.02 * (2.0 * h + 6);
+  }
+
+  /**
+   * The score {@code (qh + ql) . (kh + kl)} as a normalised double-double into
+   * {@code hi[at], lo[at]}: {@link DoubleDouble.Accumulator}, written out (no allocation).
+   */
+  private static void ddScore(double[] qh, double[] ql, double[] kh, double[] kl, double[] hi, double[] lo, int at) {
+    double sh = 0;
+    double sl = 0;
+    for (int i = 0; i < qh.length; i++) {
+      double a = qh[i];
+      double b = kh[i];
+      double p = a * b;
+      double pe = Math.fma(a, b, -p);
+      double s = sh + p;
+      double bb = s - sh;
+      double te = (sh - (s - bb)) + (p - bb);
+      sh = s;
+      sl += te + (pe + Math.fma(a, kl[i], ql[i] * b));
+    }
+    double t = sh + sl;
+    hi[at] = t;
+    lo[at] = DoubleDouble.twoSumError(sh, sl, t);
+  }
+
+  /**
+   * {@code exp((sh + sl) - (mh + ml))}: {@code t = fl(sh - mh)} with its exact error te, the low
+   * difference {@code dl = fl(te + fl(sl - ml))}, and {@code exp(t) (1 + dl)} by one fma
+   * (EXACT-DOUBLE.md 4.2). Exactly 1 at the maximum.
+   */
+  private static double ddNumerator(double sh, double sl, double mh, double ml) {
+    double t = sh - mh;
+    double dl = DoubleDouble.twoSumError(sh, -mh, t) + (sl - ml);
+    double e = StrictMath.exp(t);
+    return Math.fma(e, dl, e);
   }
 
   /** Per-query-row results of pass 1, one slot per row. */
   private static final class Rows {
+    final boolean[] dd;
     final double[] max;
+    final double[] maxLo;
     final double[] sum;
-    final double[] s;
+    final double[] g0;
+    final double[] sp;
     final double[] loss;
     final double[][] c;
     final double[][] u;
+    /** Whether P is needed (Q or K adapted). */
+    final boolean centred;
 
-    Rows(int lq, int o, int h) {
+    Rows(int lq, int o, int h, boolean centred) {
+      dd = new boolean[lq];
       max = new double[lq];
+      maxLo = new double[lq];
       sum = new double[lq];
-      s = new double[lq];
+      g0 = new double[lq];
+      sp = new double[lq];
       loss = new double[lq];
       c = new double[lq][o];
       u = h == 0 ? null : new double[lq][h];
+      this.centred = centred;
     }
   }
 
@@ -345,9 +567,93 @@ public final class ExactDouble {
       });
       return out;
     }
+
+    /** {@code (xh + xl) w} in double-double (Lemma DD per entry), row by row. */
+    Dd product(double[][] xh, double[][] xl, Dd w) {
+      int cols = w.hi[0].length;
+      Dd out = new Dd(new double[xh.length][cols], new double[xh.length][cols]);
+      forBlocks(xh.length, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          for (int b = 0; b < cols; b++) {
+            DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+            for (int a = 0; a < w.hi.length; a++) {
+              acc.addProduct(xh[i][a], xl[i][a], w.hi[a][b], w.lo[a][b]);
+            }
+            out.hi[i][b] = acc.hi();
+            out.lo[i][b] = acc.lo();
+          }
+        }
+      });
+      return out;
+    }
+
+    /** {@code (sh + sl) m} entrywise in double-double (Lemma DD with one term). */
+    Dd scale(double sh, double sl, Dd m) {
+      int cols = m.hi[0].length;
+      Dd out = new Dd(new double[m.hi.length][cols], new double[m.hi.length][cols]);
+      forBlocks(m.hi.length, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          for (int b = 0; b < cols; b++) {
+            DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+            acc.addProduct(sh, sl, m.hi[i][b], m.lo[i][b]);
+            out.hi[i][b] = acc.hi();
+            out.lo[i][b] = acc.lo();
+          }
+        }
+      });
+      return out;
+    }
   }
 
-  /** {@code W* + (alpha/r) (B A)}, or a copy of W* when frozen. */
+  /**
+   * {@code W* + (alpha/r) (B A)} of Q or K in double-double (EXACT-DOUBLE.md 5.5): {@code sc =
+   * alpha / r} by {@link DoubleDouble#divide}, {@code (sc B)_ik} with one term, then
+   * {@code W_ij = W*_ij 1 + sum_k (sc B)_ik A_kj} with r + 1 terms; W* itself when frozen.
+   */
+  private static Dd mergedDd(DoubleInstance inst, LowParts lows, Adapter mu) {
+    DoubleInstance.Weight w = inst.weight(mu);
+    double[][][] low = lows.weights.get(mu);
+    double[][] f = w.frozen();
+    int rows = f.length;
+    int cols = f[0].length;
+    Dd out = new Dd(new double[rows][], new double[rows][]);
+    if (!w.isAdapted()) {
+      for (int i = 0; i < rows; i++) {
+        out.hi[i] = f[i].clone();
+        out.lo[i] = low[0][i].clone();
+      }
+      return out;
+    }
+    int r = w.rank();
+    double[] sc = new double[2];
+    DoubleDouble.divide(inst.alpha(), lows.alpha, r, sc);
+    double[][] sbh = new double[rows][r];
+    double[][] sbl = new double[rows][r];
+    for (int i = 0; i < rows; i++) {
+      for (int k = 0; k < r; k++) {
+        DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+        acc.addProduct(sc[0], sc[1], w.b()[i][k], low[2][i][k]);
+        sbh[i][k] = acc.hi();
+        sbl[i][k] = acc.lo();
+      }
+    }
+    for (int i = 0; i < rows; i++) {
+      out.hi[i] = new double[cols];
+      out.lo[i] = new double[cols];
+      for (int j = 0; j < cols; j++) {
+        DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+        acc.addProduct(f[i][j], low[0][i][j], 1, 0);
+        for (int k = 0; k < r; k++) {
+          acc.addProduct(sbh[i][k], sbl[i][k], w.a()[k][j], low[1][k][j]);
+        }
+        out.hi[i][j] = acc.hi();
+        out.lo[i][j] = acc.lo();
+      }
+    }
+    return out;
+  }
+
+  /** {@code W* + (alpha/r) (B A)} in plain doubles, or a copy of W* when frozen. */
   static double[][] merged(DoubleInstance inst, Adapter mu) {
     DoubleInstance.Weight w = inst.weight(mu);
     double[][] f = w.frozen();

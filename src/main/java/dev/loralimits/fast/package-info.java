@@ -3,7 +3,9 @@
  *
  * <p>{@link dev.loralimits.fast.ExactDouble} is Theorem F.1 in doubles: stable (row maxima
  * subtracted), streamed over query rows (no L x L matrix), multi-threaded with results independent
- * of the thread count; its rounding error is bounded in proofs-notes/EXACT-DOUBLE.md.
+ * of the thread count; a pivoted centred softmax backward and double-double scores
+ * ({@link dev.loralimits.fast.DoubleDouble}) where the scores are large keep it accurate on
+ * one-hot rows and large scores; its rounding error is bounded in proofs-notes/EXACT-DOUBLE.md.
  *
  * <p>{@link dev.loralimits.fast.AlmostLinear} is Lemmas 3.3-3.7 with Theorems 3.1 and A.1 (and
  * the V adapters): a certified polynomial ({@link dev.loralimits.fast.ExpPolynomial}) turns the

@@ -51,6 +51,15 @@ class ExactDoubleProperties {
     Statistics.label("error / bound").collect(bucket(checkAgainstReference(Instances.random(spec, seed))));
   }
 
+  /**
+   * The bound's x does not grow with the scores (EXACT-DOUBLE.md section 6): for D <= 4, L <= 6,
+   * N <= 3, {@code u (n + 3 (L + 8)) <= 131 u = 1.5e-14} and
+   * {@code 6 H <= 6 (2^-47 (1 + 2^-40) + 1510 u^2 1.1e4 + 754 u^2) <= 4.3e-14}, so
+   * {@code x <= 5.8e-14}; the old plain-double bound had {@code 6 (kS + 2) u Sbar = 2.5e-10} at
+   * {@code Sbar = 1e4}.
+   */
+  static final double X_AT_LARGE_SCORES = 6e-14;
+
   @Group
   @Label("large scores: log-sum-exp keeps every number finite and within the bound")
   class LargeScores {
@@ -66,7 +75,34 @@ class ExactDoubleProperties {
       Assume.that(inst != null);
       double reached = maxAbsScore(DoubleInstance.of(inst));
       assertThat(reached).as("max |S|").isBetween(0.9 * target, 1.1 * target);
-      checkAgainstReference(inst);
+      Checked c = checkAgainstReference(inst, ExactDouble.gradient(inst, 2));
+      assertThat(c.bound().x).as("x at max |S| = %s", target).isLessThanOrEqualTo(X_AT_LARGE_SCORES);
+      Statistics.label("error / bound").collect(bucket(c.worst()));
+    }
+
+    @Provide
+    Arbitrary<AccuracyInstances.Shape> offsetShapes() {
+      return AccuracyInstances.shapes(6, 4, 2);
+    }
+
+    @Provide
+    Arbitrary<Double> offsets() {
+      return Arbitraries.of(1e4, 1e6);
+    }
+
+    /**
+     * Scores of 1e4 and 1e6 with O(1) differences within a row (a bias feature, {@link
+     * AccuracyInstances#offset}): plain-double scores would give F relative errors of
+     * {@code ~u |S|}, far above this bound.
+     */
+    @Property(tries = 12)
+    void largeOffsetsWithSmallGaps(
+        @ForAll("offsetShapes") AccuracyInstances.Shape shape, @ForAll long seed, @ForAll("offsets") double offset) {
+      LoraInstance inst = AccuracyInstances.offset(shape, seed, offset / shape.beta().doubleValue());
+      assertThat(maxAbsScore(DoubleInstance.of(inst))).as("max |S|").isGreaterThan(0.5 * offset);
+      Checked c = checkAgainstReference(inst, ExactDouble.gradient(inst, 2));
+      assertThat(c.bound().x).as("x at offset %s", offset).isLessThanOrEqualTo(X_AT_LARGE_SCORES);
+      Statistics.label("error / bound").collect(bucket(c.worst()));
     }
   }
 
@@ -117,9 +153,30 @@ class ExactDoubleProperties {
     @Label("1, 2 and 3 threads give bit-identical results")
     void threadCountDoesNotChangeOneBit(@ForAll("larger") Instances.Spec spec, @ForAll long seed) {
       DoubleInstance inst = DoubleInstance.of(Instances.random(spec, seed));
-      DoubleGradients one = ExactDouble.gradient(inst, 1);
+      assertSameBits(ExactDouble.gradient(inst, 1), t -> ExactDouble.gradient(inst, t));
+    }
+
+    /**
+     * Decimal instances scaled to max |S| = 50 .. 5000: most rows take the double-double path, some
+     * (small queries) the plain one; pass 2 must follow each row's choice.
+     */
+    @Property(tries = 15)
+    @Label("1, 2 and 3 threads give bit-identical results with double-double rows")
+    void threadCountDoesNotChangeOneBitWithDoubleDoubleRows(
+        @ForAll("larger") Instances.Spec spec, @ForAll long seed, @ForAll("scoreTargets") double target) {
+      LoraInstance inst = withMaxScore(Instances.random(spec, seed), target);
+      Assume.that(inst != null);
+      assertSameBits(ExactDouble.gradient(inst, 1), t -> ExactDouble.gradient(inst, t));
+    }
+
+    @Provide
+    Arbitrary<Double> scoreTargets() {
+      return Arbitraries.of(50.0, 500.0, 5000.0);
+    }
+
+    private void assertSameBits(DoubleGradients one, java.util.function.IntFunction<DoubleGradients> run) {
       for (int threads : new int[] {2, 3}) {
-        DoubleGradients more = ExactDouble.gradient(inst, threads);
+        DoubleGradients more = run.apply(threads);
         assertThat(Double.doubleToRawLongBits(more.loss())).as("loss, %d threads", threads)
             .isEqualTo(Double.doubleToRawLongBits(one.loss()));
         assertThat(more.gradA().keySet()).isEqualTo(one.gradA().keySet());
@@ -136,11 +193,24 @@ class ExactDoubleProperties {
    * largest error / bound ratio.
    */
   static double checkAgainstReference(LoraInstance inst) {
+    return checkAgainstReference(inst, ExactDouble.gradient(inst, 2)).worst;
+  }
+
+  /** The bound and the largest error / bound ratio of one check. */
+  record Checked(RoundingBound bound, double worst) {}
+
+  /**
+   * Asserts every number of {@code g} (ExactDouble's answer for the decimal instance inst) within
+   * the bound of the 30-digit reference, after asserting the bound's validity conditions.
+   */
+  static Checked checkAgainstReference(LoraInstance inst, DoubleGradients g) {
     DoubleInstance di = DoubleInstance.of(inst);
-    DoubleGradients g = ExactDouble.gradient(di, 2);
     GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
     RoundingBound b = RoundingBound.of(di);
     assertThat(b.x).as("x (validity of SAFETY)").isLessThanOrEqualTo(RoundingBound.MAX_X);
+    assertThat(RoundingBound.U * b.sbar).as("u Sbar (validity of the double-double step)")
+        .isLessThanOrEqualTo(RoundingBound.MAX_U_SBAR);
+    assertThat(b.testF).as("relative error of the test's own F").isLessThanOrEqualTo(RoundingBound.MAX_TEST_F);
     double m = magnitude(ref);
     assertThat(g.gradA().keySet()).isEqualTo(inst.adapted());
     double worst = check("loss", g.loss(), ref.loss(), b.bound(b.lossBar, b.lossBarOnes), m);
@@ -148,7 +218,7 @@ class ExactDoubleProperties {
       worst = Math.max(worst, check("dLoss/dA_" + mu, g.gradA().get(mu), ref.gradients().get(mu).a(), b, b.aBar.get(mu), b.aBarOnes.get(mu), m));
       worst = Math.max(worst, check("dLoss/dB_" + mu, g.gradB().get(mu), ref.gradients().get(mu).b(), b, b.bBar.get(mu), b.bBarOnes.get(mu), m));
     }
-    return worst;
+    return new Checked(b, worst);
   }
 
   private static double check(
