@@ -82,11 +82,52 @@ public final class ExactGradients {
    * Kronecker product.
    */
   public static Quadratic theoremF1(ReducedForm rf, Arithmetic ar) {
-    ApMatrix f = AttentionHead.softmaxRows(rf.scores(ar), ar);
+    ApMatrix s = rf.scores(ar);
+    ApMatrix f = AttentionHead.softmaxRows(s, ar);
     ApMatrix c = ar.subtract(ar.multiply(f, rf.c3()), rf.y());
-    ApMatrix p1 = p1(f, c, rf.c3(), ar);
-    ApMatrix p = ar.subtract(p1, p2(p1, f, ar));
+    ApMatrix p = pivotedP(s, f, ar.multiply(c, rf.c3().transpose()), ar);
     return new Quadratic(ar.multiply(ar.multiply(rf.c1().transpose(), p), rf.c2()), f, c, p);
+  }
+
+  /**
+   * Definition 3.6's {@code p = p1 - p2} evaluated without cancellation: with {@code q = c C3^T}
+   * and, per row j, the pivot {@code l* = argmax_l S[j,l]} and {@code g0 = q[j,l*]},
+   *
+   * <pre>
+   *   p[j,l] = F[j,l] ((q[j,l] - g0) - sum_m F[j,m] (q[j,m] - g0))
+   * </pre>
+   *
+   * Equal to {@code F[j,l] (q[j,l] - sum_m F[j,m] q[j,m]) = (p1 - p2)[j,l]} because
+   * {@code sum_m F[j,m] = 1} (proofs-notes/LEMMAS.md Section 3, Step 3.1). Why: on a nearly one-hot row,
+   * {@code F[j,l*]} rounds to 1 at every working precision once {@code 1 - F[j,l*]} is below it,
+   * and {@code p1 - p2} at {@code l*} is then a difference of two equal numbers, exactly 0 at
+   * both precisions of the contract's check (which therefore cannot see it), while the exact
+   * value is {@code -F[j,l*] sum_{m != l*} F[j,m] (q[j,m] - g0)}, what this form computes, each
+   * term to full relative precision. Checked by {@code PrecisionContractProperties}'
+   * one-hot example.
+   */
+  public static ApMatrix pivotedP(ApMatrix s, ApMatrix f, ApMatrix q, Arithmetic ar) {
+    Apfloat[][] p = new Apfloat[f.rows()][f.cols()];
+    for (int j = 0; j < f.rows(); j++) {
+      int star = 0;
+      for (int l = 1; l < f.cols(); l++) {
+        if (s.get(j, l).compareTo(s.get(j, star)) > 0) {
+          star = l;
+        }
+      }
+      Apfloat g0 = q.get(j, star);
+      Apfloat[] centred = new Apfloat[f.cols()];
+      Apfloat[] weighted = new Apfloat[f.cols()];
+      for (int l = 0; l < f.cols(); l++) {
+        centred[l] = ar.subtract(q.get(j, l), g0);
+        weighted[l] = ar.multiply(f.get(j, l), centred[l]);
+      }
+      Apfloat shift = ar.sum(weighted);
+      for (int l = 0; l < f.cols(); l++) {
+        p[j][l] = ar.multiply(f.get(j, l), ar.subtract(centred[l], shift));
+      }
+    }
+    return ApMatrix.wrap(p);
   }
 
   /**
