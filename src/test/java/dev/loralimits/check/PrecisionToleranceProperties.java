@@ -43,13 +43,15 @@ class PrecisionToleranceProperties {
    */
   static final double WELL_CONDITIONED_SIZE = 5e-12;
   /**
-   * Largest normwise size of the float64 tolerance of the Q and K gradients on the same
-   * instances. Those gradients are sums over keys of {@code P_jl K_l} with {@code sum_l P_jl = 0}:
-   * small by cancellation relative to their terms on every instance (the tolerance measured
-   * 1e-13 to 1.5e-11 of M), so only a weaker claim holds: ten times below the old fixed rtol
-   * 1e-9, never looser than it.
+   * Largest ratio of the float64 tolerance of a Q or K gradient matrix to the largest error the
+   * covered variants actually make on it (both normwise). Those gradients are sums over keys of
+   * {@code P_jl K_l} with {@code sum_l P_jl = 0}, small by cancellation relative to their terms,
+   * so no absolute size holds on every instance (the tolerance reached 1e-10 of M on a random
+   * 5 x 8 instance, where correct code errs by ~1e-13); what holds is that the bound follows the
+   * real error: measured 230 to 5100 times it over 50 instances (worst-case signs, N u instead of
+   * about sqrt(N) u, and the factor 2). Twice the largest measured ratio, rounded up.
    */
-  static final double QK_SIZE = 1e-10;
+  static final double QK_LOOSENESS = 2e4;
   /** The relative error injected into the largest gradient entry of a correct float64 candidate. */
   static final double INJECTED_RELATIVE_ERROR = 1e-11;
 
@@ -135,7 +137,7 @@ class PrecisionToleranceProperties {
   @Label("Size: the tolerance is small where float64 code is accurate")
   class Size {
     @Property(tries = 30)
-    @Label("well-conditioned float64: V and loss tolerance <= 5e-12 of M (1e-11 fails), Q and K <= 1e-10")
+    @Label("well-conditioned float64: V and loss tolerance <= 5e-12 of M (1e-11 fails); Q and K within 2e4 of the real error")
     void wellConditionedToleranceIsSmall(@ForAll("longerShapes") Shape shape, @ForAll("seeds") long seed) {
       LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, shape, seed);
       GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
@@ -148,9 +150,12 @@ class PrecisionToleranceProperties {
         scale = Math.max(scale, ref.gradients().get(mu).b().maxAbs().doubleValue());
       }
       for (Adapter mu : ref.gradients().keySet()) {
-        double limit = mu == Adapter.V ? WELL_CONDITIONED_SIZE : QK_SIZE;
-        checkSize("dLoss/dA_" + mu, ref.gradients().get(mu).a(), tol.a(mu), out.a().get(mu), scale, limit);
-        checkSize("dLoss/dB_" + mu, ref.gradients().get(mu).b(), tol.b(mu), out.b().get(mu), scale, limit);
+        if (mu == Adapter.V) {
+          checkSize("dLoss/dA_" + mu, ref.gradients().get(mu).a(), tol.a(mu), out.a().get(mu), scale);
+          checkSize("dLoss/dB_" + mu, ref.gradients().get(mu).b(), tol.b(mu), out.b().get(mu), scale);
+        } else {
+          checkLooseness(inst, mu, ref, tol);
+        }
       }
     }
 
@@ -161,8 +166,23 @@ class PrecisionToleranceProperties {
      */
     static final double SMALL_BY_CANCELLATION = 1e-2;
 
-    private void checkSize(
-        String name, DecimalMatrix ref, double[][] tol, double[][] cand, double scale, double limit) {
+    /** The Q or K tolerance is at most QK_LOOSENESS times the worst error of the covered variants. */
+    private void checkLooseness(LoraInstance inst, Adapter mu, GradientResult ref, PrecisionTolerance.Result tol) {
+      double worst = 0;
+      for (Variant v : correctVariants()) {
+        EmulatedAttention.Output out = EmulatedAttention.run(inst, FloatFormat.FLOAT64, v);
+        worst = Math.max(worst, maxError(out.a().get(mu), ref.gradients().get(mu).a()));
+        worst = Math.max(worst, maxError(out.b().get(mu), ref.gradients().get(mu).b()));
+      }
+      double t = Math.max(maxOf(tol.a(mu)), maxOf(tol.b(mu)));
+      Statistics.label("Q/K looseness judged").collect(worst > 0).coverage(c -> c.check(true).percentage(p -> p >= 90));
+      if (worst > 0) {
+        assertThat(t).as(mu + " tolerance / worst error of the covered variants").isLessThanOrEqualTo(QK_LOOSENESS * worst);
+      }
+    }
+
+    private void checkSize(String name, DecimalMatrix ref, double[][] tol, double[][] cand, double scale) {
+      double limit = WELL_CONDITIONED_SIZE;
       double m = ref.maxAbs().doubleValue();
       boolean judged = m >= SMALL_BY_CANCELLATION * scale;
       Statistics.label("size judged").collect(judged).coverage(c -> c.check(true).percentage(p -> p >= 70));
@@ -187,9 +207,7 @@ class PrecisionToleranceProperties {
         bad[i] = cand[i].clone();
       }
       bad[bi][bj] = cand[bi][bj] * (1 + INJECTED_RELATIVE_ERROR);
-      if (limit == WELL_CONDITIONED_SIZE) {
-        assertThat(exceeds(bad, ref, tol)).as(name + " with 1e-11 injected").isTrue();
-      }
+      assertThat(exceeds(bad, ref, tol)).as(name + " with 1e-11 injected").isTrue();
     }
   }
 
@@ -246,6 +264,26 @@ class PrecisionToleranceProperties {
       }
     }
     return true;
+  }
+
+  static double maxError(double[][] cand, DecimalMatrix ref) {
+    double worst = 0;
+    for (int i = 0; i < cand.length; i++) {
+      for (int j = 0; j < cand[0].length; j++) {
+        worst = Math.max(worst, new BigDecimal(cand[i][j]).subtract(ref.get(i, j)).abs().doubleValue());
+      }
+    }
+    return worst;
+  }
+
+  static double maxOf(double[][] m) {
+    double x = 0;
+    for (double[] row : m) {
+      for (double v : row) {
+        x = Math.max(x, v);
+      }
+    }
+    return x;
   }
 
   static void assertWithin(String name, double cand, BigDecimal ref, double tol) {
