@@ -94,17 +94,7 @@ class PrecisionToleranceProperties {
       GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
       PrecisionTolerance.Result tol = PrecisionTolerance.of(inst, format);
       assertThat(tol.firstOrderValid()).isTrue();
-      for (Variant v : correctVariants()) {
-        EmulatedAttention.Output out = EmulatedAttention.run(inst, format, v);
-        if (overflowed(out, v)) {
-          continue;
-        }
-        assertWithin(v + " loss", out.loss(), ref.loss(), tol.loss());
-        for (Adapter mu : ref.gradients().keySet()) {
-          assertWithin(v + " dLoss/dA_" + mu, out.a().get(mu), ref.gradients().get(mu).a(), tol.a(mu));
-          assertWithin(v + " dLoss/dB_" + mu, out.b().get(mu), ref.gradients().get(mu).b(), tol.b(mu));
-        }
-      }
+      everyVariantWithin(inst, format, ref, tol);
     }
 
     @Property(tries = 12)
@@ -119,17 +109,7 @@ class PrecisionToleranceProperties {
         return;
       }
       GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
-      for (Variant v : correctVariants()) {
-        EmulatedAttention.Output out = EmulatedAttention.run(inst, format, v);
-        if (overflowed(out, v)) {
-          continue;
-        }
-        assertWithin(v + " loss", out.loss(), ref.loss(), tol.loss());
-        for (Adapter mu : ref.gradients().keySet()) {
-          assertWithin(v + " dLoss/dA_" + mu, out.a().get(mu), ref.gradients().get(mu).a(), tol.a(mu));
-          assertWithin(v + " dLoss/dB_" + mu, out.b().get(mu), ref.gradients().get(mu).b(), tol.b(mu));
-        }
-      }
+      everyVariantWithin(inst, format, ref, tol);
     }
   }
 
@@ -234,6 +214,21 @@ class PrecisionToleranceProperties {
         assertThat(fails).as(bug + " must fail").isTrue();
       }
     }
+  }
+
+  /** Every covered variant in {@code format} is within {@code tol} of {@code ref}, entrywise. */
+  static void everyVariantWithin(LoraInstance inst, FloatFormat format, GradientResult ref, PrecisionTolerance.Result tol) {
+      for (Variant v : correctVariants()) {
+        EmulatedAttention.Output out = EmulatedAttention.run(inst, format, v);
+        if (overflowed(out, v)) {
+          continue;
+        }
+        assertWithin(v + " loss", out.loss(), ref.loss(), tol.loss());
+        for (Adapter mu : ref.gradients().keySet()) {
+          assertWithin(v + " dLoss/dA_" + mu, out.a().get(mu), ref.gradients().get(mu).a(), tol.a(mu));
+          assertWithin(v + " dLoss/dB_" + mu, out.b().get(mu), ref.gradients().get(mu).b(), tol.b(mu));
+        }
+      }
   }
 
   /**
