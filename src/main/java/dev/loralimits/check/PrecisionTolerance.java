@@ -1,6 +1,7 @@
 package dev.loralimits.check;
 
 import dev.loralimits.fast.DoubleInstance;
+import dev.loralimits.fast.OutOfDoubleRangeException;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.LoraInstance;
@@ -126,10 +127,10 @@ public final class PrecisionTolerance {
     DoubleInstance d;
     try {
       d = DoubleInstance.of(inst);
-    } catch (IllegalArgumentException e) {
+    } catch (OutOfDoubleRangeException e) {
       throw new IllegalArgumentException(
-          "the instance is outside the float64 range (" + e.getMessage() + "): no " + format.optionName()
-              + " implementation can read it",
+          "the instance is outside the float64 range (" + e.getMessage().replaceFirst("; try --method reference$", "")
+              + "): no " + format.optionName() + " implementation can read it",
           e);
     }
     return new Run(d, format).result();

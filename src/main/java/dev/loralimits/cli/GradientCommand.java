@@ -3,6 +3,7 @@ package dev.loralimits.cli;
 import dev.loralimits.fast.AlmostLinear;
 import dev.loralimits.fast.ExactDouble;
 import dev.loralimits.fast.FastResult;
+import dev.loralimits.fast.OutOfDoubleRangeException;
 import dev.loralimits.fast.OutsideEfficientRegimeException;
 import dev.loralimits.io.GradientExtras;
 import dev.loralimits.io.GradientJson;
@@ -177,6 +178,14 @@ final class GradientCommand implements Callable<Integer> {
         l == TensorLayout.OURS || TensorFiles.Format.of(instance).isTensor() || outFormat.isTensor(),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); input and output are JSON");
     LoraInstance inst = TensorFiles.readInstance(instance, l);
+    try {
+      return run(inst, m, l, outFormat);
+    } catch (OutOfDoubleRangeException e) {
+      throw new OutOfDoubleRangeException(instance + ": " + e.getMessage());
+    }
+  }
+
+  private Integer run(LoraInstance inst, String m, TensorLayout l, TensorFiles.Format outFormat) throws IOException {
     Result r =
         switch (m) {
           case EXACT -> new Result(exact(inst), GradientExtras.NONE);

@@ -1,11 +1,13 @@
 package dev.loralimits.fast;
 
 import dev.loralimits.model.Adapter;
+import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.model.Projection;
 import dev.loralimits.model.Shaped;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -125,30 +127,69 @@ public record DoubleInstance(double alpha, double beta, Map<Adapter, Weight> wei
   }
 
   /**
-   * The nearest doubles of an exact instance (each decimal rounded once, to nearest).
+   * The nearest doubles of an exact instance (each decimal rounded once, to nearest; below the
+   * subnormal range that is 0).
    *
-   * @throws IllegalArgumentException when a number is outside the double range
+   * @throws OutOfDoubleRangeException naming the number (field, data point, entry) when one is
+   *     beyond the double range
    */
   public static DoubleInstance of(LoraInstance inst) {
     Checks.notNull("instance", inst);
     Map<Adapter, Weight> w = new EnumMap<>(Adapter.class);
     for (Adapter mu : Adapter.values()) {
       Projection p = inst.projection(mu);
+      String at = "weights." + mu + ".";
       w.put(
           mu,
           p.isAdapted()
-              ? new Weight(p.frozen().toDoubles(), p.a().toDoubles(), p.b().toDoubles())
-              : Weight.frozen(p.frozen().toDoubles()));
+              ? new Weight(doubles(at + "W", p.frozen()), doubles(at + "A", p.a()), doubles(at + "B", p.b()))
+              : Weight.frozen(doubles(at + "W", p.frozen())));
     }
     List<Point> pts = new ArrayList<>();
-    for (DataPoint p : inst.data()) {
+    for (int i = 0; i < inst.data().size(); i++) {
+      DataPoint p = inst.data().get(i);
+      String at = "data[" + i + "].";
       if (p.selfAttention()) {
-        pts.add(Point.self(p.xq().toDoubles(), p.y().toDoubles()));
+        pts.add(Point.self(doubles(at + "X", p.xq()), doubles(at + "Y", p.y())));
       } else {
-        pts.add(new Point(p.xq().toDoubles(), p.xk().toDoubles(), p.xv().toDoubles(), p.y().toDoubles()));
+        pts.add(new Point(
+            doubles(at + "XQ", p.xq()), doubles(at + "XK", p.xk()), doubles(at + "XV", p.xv()),
+            doubles(at + "Y", p.y())));
       }
     }
-    return new DoubleInstance(inst.alpha().doubleValue(), inst.beta().doubleValue(), w, pts);
+    return new DoubleInstance(double1("alpha", inst.alpha()), double1("beta", inst.beta()), w, pts);
+  }
+
+  /**
+   * The nearest doubles of m's entries.
+   *
+   * @throws OutOfDoubleRangeException naming the entry when one exceeds the double range
+   */
+  private static double[][] doubles(String name, DecimalMatrix m) {
+    double[][] d = m.toDoubles();
+    for (int i = 0; i < d.length; i++) {
+      for (int j = 0; j < d[i].length; j++) {
+        if (!Double.isFinite(d[i][j])) {
+          throw outOfRange(name + "[" + i + "][" + j + "]", m.get(i, j));
+        }
+      }
+    }
+    return d;
+  }
+
+  private static double double1(String name, BigDecimal x) {
+    double d = x.doubleValue();
+    if (!Double.isFinite(d)) {
+      throw outOfRange(name, x);
+    }
+    return d;
+  }
+
+  private static OutOfDoubleRangeException outOfRange(String name, BigDecimal x) {
+    String text = x.toString().replace("E+", "e").replace('E', 'e');
+    return new OutOfDoubleRangeException(
+        name + " = " + text + " is beyond the double range (|x| <= 1.8e308): the double methods cannot"
+            + " represent it; try --method reference");
   }
 
   /** The weight of projection mu. */

@@ -72,44 +72,40 @@ class PrecisionToleranceProperties {
   @Group
   @Label("Soundness: correct implementations stay within the tolerance")
   class Soundness {
-    @Property(tries = 40)
+    @Property(tries = 25)
     @Label("float64 and float32, every case class, every covered variant")
-    void everyVariantWithinTolerance(
-        @ForAll("kinds") Kind kind, @ForAll("shapes") Shape shape, @ForAll("seeds") long seed,
-        @ForAll("formats") FloatFormat format) {
-      Statistics.label("kind").collect(kind).coverage(c -> {
-        for (Kind k : Kind.values()) {
-          c.check(k).count(n -> n >= 3);
-        }
-      });
-      Statistics.label("format").collect(format).coverage(c -> {
-        c.check(FloatFormat.FLOAT64).count(n -> n >= 10);
-        c.check(FloatFormat.FLOAT32).count(n -> n >= 10);
-      });
+    void everyVariantWithinTolerance(@ForAll("shapes") Shape shape, @ForAll("seeds") long seed) {
       Statistics.label("cross").collect(shape.cross()).coverage(c -> {
-        c.check(true).count(n -> n >= 5);
-        c.check(false).count(n -> n >= 5);
+        c.check(true).count(n -> n >= 3);
+        c.check(false).count(n -> n >= 3);
       });
-      LoraInstance inst = ToleranceCases.build(kind, shape, seed);
-      GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
-      PrecisionTolerance.Result tol = PrecisionTolerance.of(inst, format);
-      assertThat(tol.firstOrderValid()).isTrue();
-      everyVariantWithin(inst, format, ref, tol);
+      // every case class and both formats in every try: coverage by construction
+      for (Kind kind : Kind.values()) {
+        LoraInstance inst = ToleranceCases.build(kind, shape, seed);
+        GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
+        for (FloatFormat format : new FloatFormat[] {FloatFormat.FLOAT64, FloatFormat.FLOAT32}) {
+          PrecisionTolerance.Result tol = PrecisionTolerance.of(inst, format);
+          assertThat(tol.firstOrderValid()).as(kind + " " + format).isTrue();
+          everyVariantWithin(inst, format, ref, tol);
+        }
+      }
     }
 
     @Property(tries = 12)
     @Label("float16 and bfloat16 where the first-order model holds")
     void lowPrecisionWithinTolerance(
-        @ForAll("lowKinds") Kind kind, @ForAll("tinyShapes") Shape shape, @ForAll("seeds") long seed,
-        @ForAll("lowFormats") FloatFormat format) {
+        @ForAll("lowKinds") Kind kind, @ForAll("tinyShapes") Shape shape, @ForAll("seeds") long seed) {
       LoraInstance inst = ToleranceCases.build(kind, shape, seed);
-      PrecisionTolerance.Result tol = PrecisionTolerance.of(inst, format);
-      Statistics.label("first order valid").collect(tol.firstOrderValid()).coverage(c -> c.check(true).count(n -> n >= 4));
-      if (!tol.firstOrderValid()) {
-        return;
-      }
       GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
-      everyVariantWithin(inst, format, ref, tol);
+      for (FloatFormat format : new FloatFormat[] {FloatFormat.FLOAT16, FloatFormat.BFLOAT16}) {
+        PrecisionTolerance.Result tol = PrecisionTolerance.of(inst, format);
+        // float16 holds on these sizes (N u ~ 0.03), bfloat16 rarely (N u ~ 0.2): both are counted
+        Statistics.label("first order valid").collect(format + " " + tol.firstOrderValid())
+            .coverage(c -> c.check(FloatFormat.FLOAT16 + " true").count(n -> n >= 10));
+        if (tol.firstOrderValid()) {
+          everyVariantWithin(inst, format, ref, tol);
+        }
+      }
     }
   }
 
@@ -313,18 +309,8 @@ class PrecisionToleranceProperties {
   }
 
   @Provide
-  Arbitrary<Kind> kinds() {
-    return Arbitraries.of(Kind.class);
-  }
-
-  @Provide
   Arbitrary<Kind> lowKinds() {
     return Arbitraries.of(Kind.WELL_CONDITIONED, Kind.ONE_HOT, Kind.ZERO_MATRIX);
-  }
-
-  @Provide
-  Arbitrary<FloatFormat> formats() {
-    return Arbitraries.of(FloatFormat.FLOAT64, FloatFormat.FLOAT32);
   }
 
   @Provide

@@ -569,4 +569,20 @@ class CliExamples {
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
   }
+
+  @Test
+  void numbersBeyondTheDoubleRangeAreAComputationTheDoubleMethodsCannotDoAndTheReferenceCan() throws IOException {
+    Path f = file("big.json", valid("\"Y\": [[1, 2]]", "\"Y\": [[1e400, 2]]"));
+    for (String m : new String[] {"exact", "fast", "auto"}) {
+      Run r = run("gradient", "--method", m, f.toString());
+      assertThat(r.code).as(m).isEqualTo(Main.COMPUTATION_FAILED);
+      assertOneCleanLine(r);
+      assertThat(r.err.strip()).as(m).isEqualTo("lora-limits: " + f + ": data[1].Y[0][0] = 1e400 is beyond the double"
+          + " range (|x| <= 1.8e308): the double methods cannot represent it; try --method reference");
+    }
+    // a target of 1e400 is no problem for the apfloat reference: loss = (1e400 - z)^2 / 2 + ... ~ 5e799
+    Run ref = run("gradient", "--method", "reference", "--digits", "10", f.toString());
+    assertThat(ref.code).as(ref.err).isZero();
+    assertThat(ref.out).contains("\"loss\": 5.000000000e+799");
+  }
 }
