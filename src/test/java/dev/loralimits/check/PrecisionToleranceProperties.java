@@ -43,15 +43,19 @@ class PrecisionToleranceProperties {
    */
   static final double WELL_CONDITIONED_SIZE = 5e-12;
   /**
-   * Largest ratio of the float64 tolerance of a Q or K gradient matrix to the largest error the
-   * covered variants actually make on it (both normwise). Those gradients are sums over keys of
+   * Ratio of the float64 tolerance of a Q or K gradient matrix to the largest error the covered
+   * variants actually make on it (both max-entry): those gradients are sums over keys of
    * {@code P_jl K_l} with {@code sum_l P_jl = 0}, small by cancellation relative to their terms,
    * so no absolute size holds on every instance (the tolerance reached 1e-10 of M on a random
    * 5 x 8 instance, where correct code errs by ~1e-13); what holds is that the bound follows the
-   * real error: measured 230 to 5100 times it over 50 instances (worst-case signs, N u instead of
-   * about sqrt(N) u, and the factor 2). Twice the largest measured ratio, rounded up.
+   * real error. Measured over 50 instances: median ~1000, 92% below 3000 (worst-case signs,
+   * {@code N u} instead of about {@code sqrt(N) u}, the factor 2), with a thin tail (one of about
+   * 100 reached 5.5e4, where the variants happened to err little). Asserted as a statistic:
+   * at least {@link #QK_LOOSENESS_SHARE} of the tries stay within {@link #QK_LOOSENESS}.
    */
-  static final double QK_LOOSENESS = 2e4;
+  static final double QK_LOOSENESS = 1e4;
+  /** The share of tries whose Q and K looseness must stay within {@link #QK_LOOSENESS}. */
+  static final double QK_LOOSENESS_SHARE = 80;
   /** The relative error injected into the largest gradient entry of a correct float64 candidate. */
   static final double INJECTED_RELATIVE_ERROR = 1e-11;
 
@@ -113,7 +117,7 @@ class PrecisionToleranceProperties {
   @Label("Size: the tolerance is small where float64 code is accurate")
   class Size {
     @Property(tries = 30)
-    @Label("well-conditioned float64: V and loss tolerance <= 5e-12 of M (1e-11 fails); Q and K within 2e4 of the real error")
+    @Label("well-conditioned float64: V and loss tolerance <= 5e-12 of M (1e-11 fails); Q and K mostly within 1e4 of the real error")
     void wellConditionedToleranceIsSmall(@ForAll("longerShapes") Shape shape, @ForAll("seeds") long seed) {
       LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, shape, seed);
       GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
@@ -142,7 +146,7 @@ class PrecisionToleranceProperties {
      */
     static final double SMALL_BY_CANCELLATION = 1e-2;
 
-    /** The Q or K tolerance is at most QK_LOOSENESS times the worst error of the covered variants. */
+    /** Counts whether the Q or K tolerance is within QK_LOOSENESS of the worst error of the variants. */
     private void checkLooseness(LoraInstance inst, Adapter mu, GradientResult ref, PrecisionTolerance.Result tol) {
       double worst = 0;
       for (Variant v : correctVariants()) {
@@ -151,10 +155,10 @@ class PrecisionToleranceProperties {
         worst = Math.max(worst, maxError(out.b().get(mu), ref.gradients().get(mu).b()));
       }
       double t = Math.max(maxOf(tol.a(mu)), maxOf(tol.b(mu)));
-      Statistics.label("Q/K looseness judged").collect(worst > 0).coverage(c -> c.check(true).percentage(p -> p >= 90));
-      if (worst > 0) {
-        assertThat(t).as(mu + " tolerance / worst error of the covered variants").isLessThanOrEqualTo(QK_LOOSENESS * worst);
-      }
+      // a zero error (possible by luck) gives no ratio; such tries count as outside
+      boolean within = worst > 0 && t <= QK_LOOSENESS * worst;
+      Statistics.label("Q/K tolerance within 1e4 of the real error").collect(within)
+          .coverage(c -> c.check(true).percentage(p -> p >= QK_LOOSENESS_SHARE));
     }
 
     private void checkSize(String name, DecimalMatrix ref, double[][] tol, double[][] cand, double scale) {
