@@ -27,7 +27,7 @@ import java.util.Map;
  *   sum of products y = sum_t prod_f a_tf, at most N roundings on a term's path (Lemma A):
  *       e(y) = sum_t sum_f e(a_tf) prod_{f' != f} mag(a_tf') + N u sum_t prod_f mag(a_tf),
  *       mag(a) = |a^| + e(a)
- *   softmax entry (3.4d):  e(F_l) = F_l (eps_l + sum_m F_m eps_m + tau) + (Lk + 1) eta,
+ *   softmax entry (3.4d):  e(F_l) = F_l ((1 - F_l) eps_l + sum_{m != l} F_m eps_m + tau) + (Lk + 1) eta,
  *       eps_l = e(S_l) + u |S_l - m| + 2u,   tau = (Lk + 1) u + u (|m| + 4 ln Lk + 2)
  * </pre>
  *
@@ -381,7 +381,8 @@ public final class PrecisionTolerance {
         double tau = (lk + 1) * u + u * (Math.abs(m) + 4 * lnLk + 2);
         double efFloor = (lk + 1) * eta;
         for (int l = 0; l < lk; l++) {
-          ef[l] = f[l] * (eps[l] + epsBar + tau) + efFloor;
+          // (3.4d): |delta_l - sum_m F_m delta_m| <= (1 - F_l) eps_l + sum_{m != l} F_m eps_m
+          ef[l] = f[l] * ((1 - f[l]) * eps[l] + Math.max(0, epsBar - f[l] * eps[l]) + tau) + efFloor;
         }
         // Section 3.5: output z = F V and residual c = z - Y
         java.util.Arrays.fill(z, 0);

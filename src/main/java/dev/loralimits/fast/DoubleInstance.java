@@ -1,9 +1,9 @@
 package dev.loralimits.fast;
 
 import dev.loralimits.model.Adapter;
-import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.DataPoint;
+import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.model.Projection;
 import dev.loralimits.model.Shaped;

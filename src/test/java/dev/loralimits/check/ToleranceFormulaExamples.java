@@ -176,7 +176,11 @@ class ToleranceFormulaExamples {
           }
           double tau = (lk + 1) * u + u * (Math.abs(m) + 4 * Math.log(lk) + 2);          // (3.4c)
           for (int l = 0; l < lk; l++) {
-            ef[j][l] = fm[j][l] * (eps[j][l] + epsBar + tau) + (lk + 1) * eta;         // (3.4d)
+            double others = 0;                                                          // (3.4d)
+            for (int m2 = 0; m2 < lk; m2++) {
+              others += m2 == l ? 0 : fm[j][m2] * eps[j][m2];
+            }
+            ef[j][l] = fm[j][l] * ((1 - fm[j][l]) * eps[j][l] + others + tau) + (lk + 1) * eta;
           }
           // (3.8) needs tau per row: keep it in eps's spare column via a second array
           tauRow(j, tau);
