@@ -56,6 +56,19 @@ class PrecisionToleranceProperties {
   static final double QK_LOOSENESS = 1e4;
   /** The share of tries whose Q and K looseness must stay within {@link #QK_LOOSENESS}. */
   static final double QK_LOOSENESS_SHARE = 80;
+  /**
+   * The share (per cent) of judged V-gradient matrices whose float64 tolerance stays within
+   * {@link #WELL_CONDITIONED_SIZE} of M. The V gradients are sums over pairs (j, l) with signs
+   * of both kinds, so their size relative to the sum of |terms| (the condition that scales the
+   * tolerance) varies by instance: in a sweep of 3000 generated tries of this property's
+   * shapes, 16 judged V matrices had a normwise size above 3e-12, 5 above 5e-12, the worst
+   * 9.2e-12 (a CI run met one at 5.9e-12); another sweep of 400 had its worst at 3.2e-12. A
+   * per-try limit would be a claim about that tail, not a bound; what holds is that almost all
+   * tries are this small. With 30 tries and an exceedance rate of about 0.2%, falling below 90%
+   * needs 4 exceedances (probability about 2e-7). The loss tolerance, whose worst size in a
+   * sweep of 1500 tries was 2.5e-13, keeps its per-try assertion.
+   */
+  static final double V_SIZE_SHARE = 90;
   /** The relative error injected into the largest gradient entry of a correct float64 candidate. */
   static final double INJECTED_RELATIVE_ERROR = 1e-11;
 
@@ -117,7 +130,7 @@ class PrecisionToleranceProperties {
   @Label("Size: the tolerance is small where float64 code is accurate")
   class Size {
     @Property(tries = 30)
-    @Label("well-conditioned float64: V and loss tolerance <= 5e-12 of M (1e-11 fails); Q and K mostly within 1e4 of the real error")
+    @Label("well-conditioned float64: loss tolerance <= 5e-12 of M; V within 5e-12 of M (1e-11 fails) in >= 90% of tries; Q and K mostly within 1e4 of the real error")
     void wellConditionedToleranceIsSmall(@ForAll("longerShapes") Shape shape, @ForAll("seeds") long seed) {
       LoraInstance inst = ToleranceCases.build(Kind.WELL_CONDITIONED, shape, seed);
       GradientResult ref = ReferenceGradient.compute(inst, REFERENCE_DIGITS);
@@ -171,17 +184,25 @@ class PrecisionToleranceProperties {
       }
       int bi = 0;
       int bj = 0;
+      double largest = 0;
       for (int i = 0; i < tol.length; i++) {
         for (int j = 0; j < tol[0].length; j++) {
-          assertThat(tol[i][j]).as(name + " tolerance size").isLessThanOrEqualTo(limit * m);
+          largest = Math.max(largest, tol[i][j]);
           if (Math.abs(ref.get(i, j).doubleValue()) > Math.abs(ref.get(bi, bj).doubleValue())) {
             bi = i;
             bj = j;
           }
         }
       }
-      // the correct candidate passes; with 1e-11 relative error in its largest entry it fails
+      // the correct candidate passes on every try (soundness)
       assertThat(exceeds(cand, ref, tol)).as(name + " correct").isFalse();
+      // the size is a statistic (see V_SIZE_SHARE); where it holds, 1e-11 in the largest entry fails
+      boolean small = largest <= limit * m;
+      Statistics.label("V tolerance within 5e-12 of M").collect(small)
+          .coverage(c -> c.check(true).percentage(p -> p >= V_SIZE_SHARE));
+      if (!small) {
+        return;
+      }
       double[][] bad = new double[cand.length][];
       for (int i = 0; i < cand.length; i++) {
         bad[i] = cand[i].clone();
