@@ -18,6 +18,7 @@ import dev.loralimits.model.CandidateMatrix.NonFiniteCount;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
+import dev.loralimits.reference.OutOfRangeException;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -135,22 +136,11 @@ final class CheckCommand implements Callable<Integer> {
     String loosen = fixed ? "loosen --rtol or --atol" : "give --rtol/--atol for a fixed tolerance";
     boolean withLoss = cand.loss().isPresent();
     GradientResult ref;
-    if (digits == null) {
-      try {
-        ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(e.getMessage() + "; " + loosen, e);
-      }
-    } else {
-      ref = ReferenceGradient.compute(inst, digits);
-      Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, withLoss, tolerance);
-      if (s.isPresent()) {
-        ReferenceDigits.Shortfall f = s.get();
-        String advice = f.minimumDigits().isPresent()
-            ? "use >= " + f.minimumDigits().getAsInt() + " or omit --digits"
-            : "no number of digits certifies it; " + loosen;
-        throw new IllegalArgumentException("--digits " + digits + ": " + f.reason() + "; " + advice);
-      }
+    try {
+      ref = reference(inst, withLoss, tolerance, loosen);
+    } catch (OutOfRangeException e) {
+      // the reference cannot answer this instance (spec/FORMATS.md 3.4): a refusal, exit 1
+      throw new OutOfRangeException(instance + ": " + e.getMessage());
     }
     GradientCheck.Report report;
     try {
@@ -207,6 +197,34 @@ final class CheckCommand implements Callable<Integer> {
     }
     BigDecimal v = BigDecimal.valueOf(lre.getAsDouble()).setScale(2, RoundingMode.HALF_EVEN);
     return v.signum() == 0 ? "0.00" : v.toPlainString();
+  }
+
+  /**
+   * The reference at the digits of {@code --digits}, or chosen for the tolerance.
+   *
+   * @throws IllegalArgumentException when the digits are too few or none certify the tolerance
+   * @throws OutOfRangeException when the reference cannot answer the instance
+   */
+  private GradientResult reference(LoraInstance inst, boolean withLoss, EntryTolerance tolerance, String loosen) {
+    GradientResult ref;
+    if (digits == null) {
+      try {
+        ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "; " + loosen, e);
+      }
+    } else {
+      ref = ReferenceGradient.compute(inst, digits);
+      Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, withLoss, tolerance);
+      if (s.isPresent()) {
+        ReferenceDigits.Shortfall f = s.get();
+        String advice = f.minimumDigits().isPresent()
+            ? "use >= " + f.minimumDigits().getAsInt() + " or omit --digits"
+            : "no number of digits certifies it; " + loosen;
+        throw new IllegalArgumentException("--digits " + digits + ": " + f.reason() + "; " + advice);
+      }
+    }
+    return ref;
   }
 
   static String json(GradientCheck.Report r) throws Exception {

@@ -13,6 +13,7 @@ import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.Form;
+import dev.loralimits.reference.OutOfRangeException;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -182,6 +183,8 @@ final class GradientCommand implements Callable<Integer> {
       return run(inst, m, l, outFormat);
     } catch (OutOfDoubleRangeException e) {
       throw new OutOfDoubleRangeException(instance + ": " + e.getMessage());
+    } catch (OutOfRangeException e) {
+      throw new OutOfRangeException(instance + ": " + e.getMessage());
     }
   }
 

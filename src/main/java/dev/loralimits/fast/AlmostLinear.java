@@ -281,6 +281,19 @@ public final class AlmostLinear {
     Map<Adapter, Double> boundB = new EnumMap<>(Adapter.class);
     List<FastBound.PointNorms> norms = new ArrayList<>();
 
+    /**
+     * What the degree search holds to epsilon: the largest gradient bound. With no adapted
+     * projection there is no gradient, and the loss is not held to epsilon (spec/FORMATS.md 2.2);
+     * the degree must still give a finite loss bound (0 then, infinity otherwise), or the search
+     * would stop at degree 0 with an infinite {@code lossBound}.
+     */
+    double certifiedBound() {
+      if (boundA.isEmpty()) {
+        return Double.isFinite(lossBound) ? 0 : Double.POSITIVE_INFINITY;
+      }
+      return maxGradientBound();
+    }
+
     double maxGradientBound() {
       double m = 0;
       for (double x : boundA.values()) {
@@ -324,7 +337,7 @@ public final class AlmostLinear {
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
         ExpPolynomial poly = ExpPolynomial.of(kind, g, radius);
         Certificate c = certify(dd, pts, poly, radius, (int) rank);
-        if (c.maxGradientBound() <= epsilon && (best == null || c.maxGradientBound() < best.maxGradientBound())) {
+        if (c.certifiedBound() <= epsilon && (best == null || c.certifiedBound() < best.certifiedBound())) {
           best = c;
         }
       }
@@ -332,7 +345,7 @@ public final class AlmostLinear {
       // rounding part grows with n_agg (so with g): if it alone exceeds epsilon with delta = 0 and
       // A(R) = e^R / 2 at this g, no degree >= g can be certified (FAST-BOUND.md §8).
       roundingAloneTooLarge =
-          certify(dd, pts, 0.0, Math.exp(radius) / 2, g, radius, (int) rank).maxGradientBound() > epsilon;
+          certify(dd, pts, 0.0, Math.exp(radius) / 2, g, radius, (int) rank).certifiedBound() > epsilon;
       if (best != null) {
         return best;
       }

@@ -177,18 +177,34 @@ public record DoubleInstance(double alpha, double beta, Map<Adapter, Weight> wei
     return d;
   }
 
+  /**
+   * The nearest double of a scalar (alpha, beta). Unlike a matrix entry, a non-zero scalar that
+   * rounds to 0 is refused too: beta and alpha must be non-zero, so 0 would turn a valid instance
+   * into an invalid one.
+   *
+   * @throws OutOfDoubleRangeException naming the scalar when it is beyond the double range or
+   *     non-zero below its smallest positive number
+   */
   private static double double1(String name, BigDecimal x) {
     double d = x.doubleValue();
     if (!Double.isFinite(d)) {
       throw outOfRange(name, x);
     }
+    if (d == 0 && x.signum() != 0) {
+      throw new OutOfDoubleRangeException(
+          name + " = " + text(x) + " is below the double range (smallest positive 4.9e-324) and would"
+              + " round to 0: the double methods cannot represent it; try --method reference");
+    }
     return d;
   }
 
+  private static String text(BigDecimal x) {
+    return x.toString().replace("E+", "e").replace('E', 'e');
+  }
+
   private static OutOfDoubleRangeException outOfRange(String name, BigDecimal x) {
-    String text = x.toString().replace("E+", "e").replace('E', 'e');
     return new OutOfDoubleRangeException(
-        name + " = " + text + " is beyond the double range (|x| <= 1.8e308): the double methods cannot"
+        name + " = " + text(x) + " is beyond the double range (|x| <= 1.8e308): the double methods cannot"
             + " represent it; try --method reference");
   }
 

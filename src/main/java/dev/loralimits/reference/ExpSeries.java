@@ -33,12 +33,31 @@ import org.apfloat.FixedPrecisionApfloatHelper;
  * uses: {@code ExpSeriesProperties.termsCoverThePrecision}) the total is at most
  * {@code (2^16 * 5006 + 10^6 + 44) u < 3.3 10^8 u < 10^{-(w-10)} = 10^{-(p+10)}}: below a
  * ten-billionth of a unit in the last place of the p-digit result, before its final rounding.
- * Beyond {@code |m| > 10^6} we defer to apfloat's exp.
- * Checked against {@code ApfloatMath.exp} in {@code ExpSeriesProperties}.
+ *
+ * <p><b>Large arguments</b> ({@code |m| > 10^6}, proofs-notes/LEMMAS.md Section 9.1). Write
+ * {@code x = k ln 10 + r} with {@code k = round(x / ln 10)} and {@code |r| <= 1.2}; then
+ * {@code exp(x) = 10^k exp(r)}, and {@code 10^k} is an exact shift of the decimal exponent. With
+ * {@code g = 40} digits for the 19 digits of {@code |k| < 10^19} plus guards, {@code ln 10} is
+ * taken to {@code w + g} digits (relative error {@code <= 10^{1-w-g}}) and r is computed at
+ * {@code w + g} digits: the absolute error of r is at most {@code |k| ln 10 10^{1-w-g} + |x|
+ * 10^{1-w-g} <= 10^{-w}} for {@code |x| < 10^19}, so the relative error of the result grows by at
+ * most {@code 10^{-w}} over the series error above (r has {@code |m| <= 1}). The reference only
+ * asks for {@code exp} of arguments {@code <= 0} (softmax rows shifted by their maximum), and
+ * drops the entries below {@code exp(-AttentionHead.DROP_ARGUMENT)} before they get here, so
+ * {@code |x| < 10^19} and the result, at least {@code 10^{-1.1 10^18}}, is inside apfloat's
+ * exponent range (about {@code 10^{+-9.2 10^18}}); an argument outside it is refused with an
+ * {@link OutOfRangeException}. Checked against {@code ApfloatMath.exp} in
+ * {@code ExpSeriesProperties}.
  */
 final class ExpSeries {
   static final int K = 16;
   static final long MAX_FAST_INTEGER_PART = 1_000_000;
+  /** Digits beyond w for {@code ln 10} and the reduction: 19 for {@code |k| < 10^19}, 21 guards. */
+  static final int LARGE_GUARD_DIGITS = 40;
+  /** Arguments at least this large in magnitude are refused ({@code 10^19}). */
+  static final Apfloat MAX_ARGUMENT = new Apfloat("1e19");
+  /** Beyond this magnitude m surely exceeds {@link #MAX_FAST_INTEGER_PART}. */
+  private static final Apfloat FAST_LIMIT = new Apfloat(2 * MAX_FAST_INTEGER_PART);
 
   private final long p;
   private final long w;
@@ -47,6 +66,8 @@ final class ExpSeries {
   private final Apfloat e;
   private final Apfloat twoToMinusK;
   private final Apfloat[] inverseFactorials;
+  /** {@code ln 10} to {@code w + LARGE_GUARD_DIGITS} digits, computed on first use. */
+  private Apfloat ln10;
 
   ExpSeries(long p) {
     this.p = p;
@@ -82,14 +103,36 @@ final class ExpSeries {
     if (x.signum() == 0) {
       return Apfloat.ONE;
     }
+    if (ApfloatMath.abs(x).compareTo(FAST_LIMIT) > 0) {
+      return largeArgument(x); // before rounding x to an integer: x may have 10^9 digits
+    }
     Apint m = ApfloatMath.roundToInteger(x, RoundingMode.HALF_EVEN);
     if (m.compareTo(new Apint(MAX_FAST_INTEGER_PART)) > 0
         || m.compareTo(new Apint(-MAX_FAST_INTEGER_PART)) < 0) {
-      // exp's condition number is |x|: carry log10|x| extra digits so that x itself (exact here,
-      // but read by apfloat as known to its precision) costs less than one unit in the p-th digit
-      long extra = (long) Math.ceil(Math.log10(Math.abs(m.doubleValue()) + 1)) + 10;
-      return hp.valueOf(ApfloatMath.exp(x.precision(p + extra)));
+      return largeArgument(x);
     }
+    return hp.valueOf(series(x, m));
+  }
+
+  /** {@code exp(x) = 10^k exp(x - k ln 10)}, {@code k = round(x / ln 10)}, for {@code |x| < 10^19}. */
+  private Apfloat largeArgument(Apfloat x) {
+    if (ApfloatMath.abs(x).compareTo(MAX_ARGUMENT) >= 0) {
+      throw new OutOfRangeException(
+          "exp(" + x.precision(4).toString() + ") is outside the exponent range of the reference's"
+              + " arithmetic (about 10^+-9.2e18)");
+    }
+    if (ln10 == null) {
+      ln10 = ApfloatMath.log(new Apfloat(10, w + LARGE_GUARD_DIGITS));
+    }
+    FixedPrecisionApfloatHelper hg = new FixedPrecisionApfloatHelper(w + LARGE_GUARD_DIGITS);
+    Apint k = ApfloatMath.roundToInteger(hg.divide(x, ln10), RoundingMode.HALF_EVEN);
+    Apfloat r = hg.subtract(x, hg.multiply(k, ln10));
+    Apint mr = ApfloatMath.roundToInteger(r, RoundingMode.HALF_EVEN);
+    return hp.valueOf(ApfloatMath.scale(series(hw.valueOf(r), mr), k.longValue()));
+  }
+
+  /** {@code e^m T_N(y)^{2^K}} at precision w, for {@code x = m + f}, {@code |m| <= 10^6}. */
+  private Apfloat series(Apfloat x, Apint m) {
     Apfloat y = hw.multiply(hw.subtract(x, m), twoToMinusK);
     Apfloat t = inverseFactorials[inverseFactorials.length - 1];
     for (int i = inverseFactorials.length - 2; i >= 0; i--) {
@@ -103,6 +146,6 @@ final class ExpSeries {
       Apfloat em = ApfloatMath.pow(e, Math.abs(mm));
       t = mm > 0 ? hw.multiply(t, em) : hw.divide(t, em);
     }
-    return hp.valueOf(t);
+    return t;
   }
 }

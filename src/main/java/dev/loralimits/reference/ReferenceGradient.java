@@ -68,6 +68,8 @@ public final class ReferenceGradient {
    *
    * @throws IllegalArgumentException when digits is outside [1, MAX_DIGITS]
    * @throws ArithmeticException when the contract cannot be verified below {@link #maxPrecision}
+   * @throws OutOfRangeException when a result is outside the range the reference can write or
+   *     certify ({@link RangeGuard}, spec/FORMATS.md Section 3.4)
    */
   public static GradientResult compute(LoraInstance inst, int digits, Form form) {
     Checks.notNull("instance", inst);
@@ -76,10 +78,11 @@ public final class ReferenceGradient {
     ApInstance ap = ApInstance.of(inst);
     long p = digits + GUARD_DIGITS;
     long step = GUARD_DIGITS;
-    ApGradients coarse = computeAt(ap, form, p);
+    RangeGuard range = RangeGuard.scan(ap, p);
+    ApGradients coarse = range.admit(computeAt(ap, form, p));
     while (true) {
       long fine = p + step;
-      ApGradients accurate = computeAt(ap, form, fine);
+      ApGradients accurate = range.admit(computeAt(ap, form, fine));
       String disagreement = disagreement(coarse, accurate, digits);
       if (disagreement == null) {
         return round(accurate, digits, form);

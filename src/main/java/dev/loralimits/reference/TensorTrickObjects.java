@@ -17,7 +17,10 @@ public final class TensorTrickObjects {
   private final Apfloat[][] f;
   private final ApMatrix c;
 
-  /** Builds {@code C1 (x) C2}, {@code vec(W)}, every {@code f_j} and {@code c}. */
+  /**
+   * Builds {@code C1 (x) C2}, {@code vec(W)}, every {@code f_j} (Definition 3.4, as
+   * {@link AttentionHead#softmaxRow} of {@code C_j w}) and {@code c}.
+   */
   public TensorTrickObjects(ReducedForm rf, Arithmetic ar) {
     this.rf = rf;
     this.ar = ar;
@@ -26,13 +29,9 @@ public final class TensorTrickObjects {
     int l = rf.c1().rows();
     this.f = new Apfloat[l][];
     for (int j = 0; j < l; j++) {
-      Apfloat[] u = u(j);
-      Apfloat a = alpha(u);
-      Apfloat[] fj = new Apfloat[u.length];
-      for (int k = 0; k < u.length; k++) {
-        fj[k] = ar.divide(u[k], a);
-      }
-      f[j] = fj;
+      // f_j = u_j / alpha_j evaluated with the row maximum subtracted first (softmax ignores a
+      // shift, proofs-notes/LEMMAS.md 7.1): the literal u_j overflows for scores beyond ~10^18
+      f[j] = AttentionHead.softmaxRow(TensorTrick.matVec(block(j), w, ar), ar);
     }
     Apfloat[][] cm = new Apfloat[l][rf.c3().cols()];
     for (int j = 0; j < l; j++) {

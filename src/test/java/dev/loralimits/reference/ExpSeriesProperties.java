@@ -54,6 +54,36 @@ class ExpSeriesProperties {
     relativeErrorBelowOneUlp(new BigDecimal("-2114102.658"), 120);
   }
 
+  /**
+   * The ln 10 reduction beyond {@code |m| > 10^6} (proofs-notes/LEMMAS.md 9.1), up to arguments
+   * of 10^18 whose results, near 10^(-4.3e17), only apfloat can represent; the comparison value
+   * carries the argument's digits on top ({@code relativeErrorBelowOneUlp} adds 10 for them,
+   * too few here, so the precision is set explicitly).
+   */
+  @Example
+  void largeArgumentsUseTheLn10Reduction() {
+    for (String x : new String[] {"-2000000.25", "3000000.5", "-123456789012.345", "-1e15", "-9.87654321e17"}) {
+      for (int p : new int[] {20, 120}) {
+        Apfloat ax = new Apfloat(x);
+        Apfloat got = new ExpSeries(p).exp(ax);
+        Apfloat want = ApfloatMath.exp(ax.precision(p + REFERENCE_EXTRA_DIGITS + 20));
+        // exact difference (both at infinite precision), then a 10-digit quotient
+        Apfloat diff = got.precision(Apfloat.INFINITE).subtract(want.precision(Apfloat.INFINITE));
+        Apfloat q = new org.apfloat.FixedPrecisionApfloatHelper(10).divide(ApfloatMath.abs(diff), ApfloatMath.abs(want));
+        BigDecimal rel = q.signum() == 0 ? BigDecimal.ZERO : new BigDecimal(q.toString(false));
+        assertThat(rel).as("exp(%s) at %d digits", x, p).isLessThanOrEqualTo(BigDecimal.ONE.scaleByPowerOfTen(1 - p));
+        assertThat(got.precision()).isLessThanOrEqualTo(p);
+      }
+    }
+  }
+
+  @Example
+  void argumentsBeyondApfloatsRangeAreRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ExpSeries(20).exp(new Apfloat("-1e19")))
+        .isInstanceOf(OutOfRangeException.class)
+        .hasMessageContaining("outside the exponent range");
+  }
+
   @Example
   void zeroIsExactlyOne() {
     assertThat(new ExpSeries(50).exp(Apfloat.ZERO).compareTo(Apfloat.ONE)).isZero();
