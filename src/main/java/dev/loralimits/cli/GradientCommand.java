@@ -136,8 +136,9 @@ final class GradientCommand implements Callable<Integer> {
       names = "--threads",
       paramLabel = "N",
       description =
-          "Worker threads, >= 1 (default: the number of processors); the numbers do not depend on"
-              + " it. Only with --method exact, fast or auto.")
+          "Worker threads, 1 to 4 x the number of processors (default: the number of"
+              + " processors); the numbers do not depend on it. Only with --method exact, fast or"
+              + " auto.")
   private Integer threads;
 
   @Option(
@@ -250,9 +251,21 @@ final class GradientCommand implements Callable<Integer> {
       Checks.finite("--epsilon", Checks.positive("--epsilon", epsilon));
     }
     if (threads != null) {
-      Checks.positive("--threads", threads);
+      Checks.inRange("--threads", threads, 1, maxThreads());
     }
   }
+
+  /**
+   * The largest {@code --threads}: {@value #THREADS_PER_PROCESSOR} per processor. More threads
+   * than cores only add switching (the kernels are compute-bound); an unbounded value started
+   * ~15000 OS threads for {@code --threads 100000} (issue 10).
+   */
+  static int maxThreads() {
+    return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Threads allowed per available processor. */
+  static final int THREADS_PER_PROCESSOR = 4;
 
   private boolean given(String option) {
     return spec.commandLine().getParseResult().hasMatchedOption(option);

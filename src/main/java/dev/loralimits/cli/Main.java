@@ -2,6 +2,8 @@ package dev.loralimits.cli;
 
 import dev.loralimits.fast.OutsideEfficientRegimeException;
 import dev.loralimits.io.InputException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +91,8 @@ public final class Main implements Runnable {
       cl.setErr(errWriter);
       cl.setParameterExceptionHandler(Main::usageError);
       cl.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line.getErr()));
-      return cl.execute(args == null ? new String[0] : args);
+      int code = cl.execute(args == null ? new String[0] : args);
+      return outputChecked(code, outWriter, out, errWriter);
     } catch (Exception | StackOverflowError | OutOfMemoryError e) {
       // Failures outside picocli's handlers (e.g. while building the command model).
       return failure(e, errWriter);
@@ -99,9 +102,29 @@ public final class Main implements Runnable {
     }
   }
 
-  /** Entry point of the jar: exits with the code of {@link #run}. */
+  /**
+   * A successful {@code code} becomes {@value #COMPUTATION_FAILED} with one line on standard
+   * error when writing the result failed ({@code > /dev/full}, a closed pipe): a result that did
+   * not reach its reader is not a success (issue 10). {@link PrintWriter} and {@link PrintStream}
+   * never throw; their error flags are the only trace of a failed write.
+   */
+  static int outputChecked(int code, PrintWriter outWriter, PrintStream out, PrintWriter err) {
+    boolean failed = outWriter.checkError() | out.checkError();
+    if (!failed || code != OK) {
+      return code;
+    }
+    err.println(NAME + ": error writing standard output (disk full or closed pipe?); the result is incomplete");
+    err.flush();
+    return COMPUTATION_FAILED;
+  }
+
+  /**
+   * Entry point of the jar: exits with the code of {@link #run}. Standard output is opened on
+   * its file descriptor, not through {@code System.out}, which would swallow write errors before
+   * {@link #outputChecked} could see them.
+   */
   public static void main(String[] args) {
-    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
     System.exit(run(args, out, err));
   }
