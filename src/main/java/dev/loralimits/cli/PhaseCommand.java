@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,9 +39,6 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:computation failed or output not written", "2:usage error"})
 final class PhaseCommand implements Callable<Integer> {
-  /** Width of the progress bar line. */
-  private static final int BAR_WIDTH = 100;
-
   @Spec private CommandSpec spec;
 
   @Option(
@@ -100,33 +94,8 @@ final class PhaseCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  /** A progress bar (me.tongfei:progressbar) drawn on err with carriage returns. */
+  /** A progress bar drawn on err with carriage returns, ended with a line break. */
   private static ProgressBar bar(PrintWriter err, String task, long max) {
-    ProgressBarConsumer consumer = new ProgressBarConsumer() {
-      @Override
-      public int getMaxRenderedLength() {
-        return BAR_WIDTH;
-      }
-
-      @Override
-      public void accept(String rendered) {
-        err.print('\r');
-        err.print(rendered);
-        err.flush();
-      }
-
-      @Override
-      public void close() {
-        err.println();
-        err.flush();
-      }
-    };
-    return new ProgressBarBuilder()
-        .setTaskName(task)
-        .setInitialMax(max)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(200)
-        .setConsumer(consumer)
-        .build();
+    return StderrProgress.bar(err, task, max);
   }
 }
