@@ -16,9 +16,7 @@ import dev.loralimits.reference.Form;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -198,9 +196,9 @@ final class GradientCommand implements Callable<Integer> {
       spec.commandLine().getOut().print(GradientJson.write(r.result(), r.extras()));
       spec.commandLine().getOut().flush();
     } else if (outFormat.isTensor()) {
-      write(out, TensorFiles.gradientBytes(r.result(), outFormat, l));
+      OutputFile.write(out, TensorFiles.gradientBytes(r.result(), outFormat, l));
     } else {
-      write(out, GradientJson.write(r.result(), r.extras()).getBytes(StandardCharsets.UTF_8));
+      OutputFile.write(out, GradientJson.write(r.result(), r.extras()).getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
   }
@@ -320,32 +318,4 @@ final class GradientCommand implements Callable<Integer> {
     }
   }
 
-  /** Writes {@code bytes} to {@code file} through a temporary file, so a failure leaves no half file. */
-  private static void write(Path file, byte[] bytes) {
-    Path target = file.toAbsolutePath();
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile(target.getParent(), ".lora-limits-", ".tmp");
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | SecurityException e) {
-      deleteQuietly(tmp);
-      throw new IllegalArgumentException("cannot write " + file + ": " + describe(e));
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
-    if (p != null) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException ignored) {
-        // best effort: the message about the original failure matters more
-      }
-    }
-  }
-
-  private static String describe(Exception e) {
-    String kind = e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2");
-    return e.getMessage() == null ? kind.toLowerCase(Locale.ROOT) : kind.toLowerCase(Locale.ROOT) + " (" + e.getMessage() + ")";
-  }
 }

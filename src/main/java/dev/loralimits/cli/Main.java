@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: {@value #OK} success, {@value #COMPUTATION_FAILED} the computation failed or was
  * refused (the precision contract could not be certified, the fast method is outside its efficient
- * regime, or an internal error), {@value #UNUSABLE_INPUT}
+ * regime, or an internal error) or its result could not be written, {@value #UNUSABLE_INPUT}
  * unusable input or a usage error. Every failure is reported on one line of standard error (usage
  * errors add a one-line hint); no stack trace is printed unless the environment variable
  * {@value #DEBUG_ENV} is {@code 1}.
@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:success",
       "1:computation failed or refused (precision not certified, outside the efficient regime,"
-          + " internal error)",
+          + " internal error), or the result could not be written",
       "2:unusable input or usage error"
     },
     footer = {"", "Run 'lora-limits COMMAND --help' for the options of a command."})
@@ -148,6 +148,7 @@ public final class Main implements Runnable {
    *   <li>{@link IllegalArgumentException} (bad digits, a model rule): exit 2;
    *   <li>{@link ArithmeticException} (precision not certified, a double overflowed): exit 1;
    *   <li>{@link OutsideEfficientRegimeException} (the fast method refused): its message, exit 1;
+   *   <li>{@link OutputFile.OutputException} (an output file was not written): its message, exit 1;
    *   <li>anything else: "internal error", exit 1, with a stack trace only under {@value #DEBUG_ENV}.
    * </ul>
    */
@@ -161,7 +162,9 @@ public final class Main implements Runnable {
     } else if (e instanceof IllegalArgumentException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = UNUSABLE_INPUT;
-    } else if (e instanceof ArithmeticException || e instanceof OutsideEfficientRegimeException) {
+    } else if (e instanceof ArithmeticException
+        || e instanceof OutsideEfficientRegimeException
+        || e instanceof OutputFile.OutputException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = COMPUTATION_FAILED;
     } else {

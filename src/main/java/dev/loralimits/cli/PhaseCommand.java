@@ -65,10 +65,13 @@ final class PhaseCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (out.toString().isEmpty()) {
+      throw new OutputFile.OutputException("--out: the directory name is empty");
+    }
     try {
       Files.createDirectories(out);
     } catch (IOException e) {
-      throw new IOException("cannot create the output directory " + out + ": " + e.getMessage(), e);
+      throw new OutputFile.OutputException("cannot create the output directory " + out + ": " + OutputFile.describe(e));
     }
     PhaseSweep.Config config = quick ? PhaseSweep.Config.quick() : PhaseSweep.Config.full();
     long start = System.nanoTime();
@@ -81,8 +84,12 @@ final class PhaseCommand implements Callable<Integer> {
     }
     double sweepSeconds = (System.nanoTime() - start) / 1e9;
     PhaseReport.table(points, stdout);
-    PhaseReport.writeCsv(points, out);
-    PhaseCharts.write(points, out);
+    try {
+      PhaseReport.writeCsv(points, out);
+      PhaseCharts.write(points, out);
+    } catch (IOException e) {
+      throw new OutputFile.OutputException("cannot write into " + out + ": " + OutputFile.describe(e));
+    }
     stdout.printf(Locale.ROOT, "%nSweep: %d points in %.1f s. Wrote %s, %s, %s.{png,svg}, %s.{png,svg} to %s%n",
         points.size(), sweepSeconds, PhaseReport.CSV, PhaseReport.SUMMARY_CSV, PhaseCharts.RANK, PhaseCharts.COST, out);
     if (measure) {

@@ -567,7 +567,7 @@ class CliExamples {
     Path inst = file("inst.json", VALID);
     Path out = dir.resolve("no-such-dir").resolve("grad.json");
     Run r = run("gradient", "--method", "reference", "--digits", "5", "--out", out.toString(), inst.toString());
-    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
     assertThat(r.err).startsWith("lora-limits: cannot write " + out);
   }
