@@ -15,6 +15,7 @@ import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.Form;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -128,7 +129,7 @@ final class GradientCommand implements Callable<Integer> {
           "Requested max-entry accuracy of every gradient, finite and > 0 (default: "
               + DEFAULT_EPSILON_TEXT
               + "). Only with --method fast or auto.")
-  private Double epsilon;
+  private String epsilon;
 
   @Option(
       names = "--threads",
@@ -246,7 +247,7 @@ final class GradientCommand implements Callable<Integer> {
     if (m.equals(EXACT)) {
       onlyWith("--epsilon", "fast or auto (exact has no accuracy target)", epsilon == null);
     } else if (epsilon != null) {
-      Checks.finite("--epsilon", Checks.positive("--epsilon", epsilon));
+      epsilonDouble(epsilon);
     }
     if (threads != null) {
       Checks.inRange("--threads", threads, 1, maxThreads());
@@ -277,8 +278,42 @@ final class GradientCommand implements Callable<Integer> {
     return threads != null ? threads : Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * {@code --epsilon} as the double the fast method works with: read exactly as written, so that
+   * 1e-400 is named as too small for a double instead of reported as "(0.0) must be > 0"
+   * (issue 10).
+   */
+  static double epsilonDouble(String text) {
+    String t = text.strip();
+    if (!t.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+      String lower = t.toLowerCase(java.util.Locale.ROOT);
+      if (lower.matches("[+-]?(nan|inf|infinity)")) {
+        throw new IllegalArgumentException("--epsilon (" + t + ") must be finite");
+      }
+      throw new IllegalArgumentException("--epsilon (" + t + ") must be a decimal number such as 1e-6");
+    }
+    BigDecimal eps;
+    try {
+      eps = new BigDecimal(t);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--epsilon (" + t + ") has an exponent out of range");
+    }
+    if (eps.signum() <= 0) {
+      throw new IllegalArgumentException("--epsilon (" + t + ") must be > 0");
+    }
+    double e = eps.doubleValue();
+    if (e == 0) {
+      throw new IllegalArgumentException(
+          "--epsilon (" + t + ") is below the smallest positive double (" + Double.MIN_VALUE + ")");
+    }
+    if (Double.isInfinite(e)) {
+      throw new IllegalArgumentException("--epsilon (" + t + ") is beyond the largest double (" + Double.MAX_VALUE + ")");
+    }
+    return e;
+  }
+
   private double epsilonValue() {
-    return epsilon != null ? epsilon : DEFAULT_EPSILON;
+    return epsilon != null ? epsilonDouble(epsilon) : DEFAULT_EPSILON;
   }
 
   /**

@@ -434,7 +434,7 @@ class CliExamples {
   }
 
   @ParameterizedTest(name = "--epsilon {0}")
-  @ValueSource(strings = {"0", "-1", "NaN", "Infinity"})
+  @ValueSource(strings = {"0", "-1", "NaN", "Infinity", "1e-400", "1e400", "x", "\uFF11e-6"})
   void badEpsilonExitsTwoWithOneLine(String epsilon) throws IOException {
     Path inst = file("inst.json", VALID);
     for (String m : new String[] {"fast", "auto"}) {
@@ -444,6 +444,19 @@ class CliExamples {
       assertOneCleanLine(r);
       assertThat(r.err).startsWith("lora-limits: --epsilon (");
     }
+  }
+
+  /** Issue 10: 1e-400 was reported as "(0.0) must be > 0". */
+  @Test
+  void epsilonMessagesQuoteTheTextAsWritten() throws IOException {
+    Path inst = file("inst.json", VALID);
+    String nl = System.lineSeparator();
+    assertThat(run("gradient", "--method", "fast", "--epsilon", "1e-400", inst.toString()).err)
+        .isEqualTo("lora-limits: --epsilon (1e-400) is below the smallest positive double (4.9E-324)" + nl);
+    assertThat(run("gradient", "--method", "fast", "--epsilon", "NaN", inst.toString()).err)
+        .isEqualTo("lora-limits: --epsilon (NaN) must be finite" + nl);
+    assertThat(run("gradient", "--method", "fast", "--epsilon", "0", inst.toString()).err)
+        .isEqualTo("lora-limits: --epsilon (0) must be > 0" + nl);
   }
 
   @Test
