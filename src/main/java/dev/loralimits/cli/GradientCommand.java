@@ -16,10 +16,9 @@ import dev.loralimits.reference.Form;
 import dev.loralimits.reference.OutOfRangeException;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -131,14 +130,15 @@ final class GradientCommand implements Callable<Integer> {
           "Requested max-entry accuracy of every gradient, finite and > 0 (default: "
               + DEFAULT_EPSILON_TEXT
               + "). Only with --method fast or auto.")
-  private Double epsilon;
+  private String epsilon;
 
   @Option(
       names = "--threads",
       paramLabel = "N",
       description =
-          "Worker threads, >= 1 (default: the number of processors); the numbers do not depend on"
-              + " it. Only with --method exact, fast or auto.")
+          "Worker threads, 1 to 4 x the number of processors (default: the number of"
+              + " processors); the numbers do not depend on it. Only with --method exact, fast or"
+              + " auto.")
   private Integer threads;
 
   @Option(
@@ -200,9 +200,9 @@ final class GradientCommand implements Callable<Integer> {
       spec.commandLine().getOut().print(GradientJson.write(r.result(), r.extras()));
       spec.commandLine().getOut().flush();
     } else if (outFormat.isTensor()) {
-      write(out, TensorFiles.gradientBytes(r.result(), outFormat, l));
+      OutputFile.write(out, TensorFiles.gradientBytes(r.result(), outFormat, l));
     } else {
-      write(out, GradientJson.write(r.result(), r.extras()).getBytes(StandardCharsets.UTF_8));
+      OutputFile.write(out, GradientJson.write(r.result(), r.extras()).getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
   }
@@ -250,12 +250,24 @@ final class GradientCommand implements Callable<Integer> {
     if (m.equals(EXACT)) {
       onlyWith("--epsilon", "fast or auto (exact has no accuracy target)", epsilon == null);
     } else if (epsilon != null) {
-      Checks.finite("--epsilon", Checks.positive("--epsilon", epsilon));
+      epsilonDouble(epsilon);
     }
     if (threads != null) {
-      Checks.positive("--threads", threads);
+      Checks.inRange("--threads", threads, 1, maxThreads());
     }
   }
+
+  /**
+   * The largest {@code --threads}: {@value #THREADS_PER_PROCESSOR} per processor. More threads
+   * than cores only add switching (the kernels are compute-bound); an unbounded value started
+   * ~15000 OS threads for {@code --threads 100000} (issue 10).
+   */
+  static int maxThreads() {
+    return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Threads allowed per available processor. */
+  static final int THREADS_PER_PROCESSOR = 4;
 
   private boolean given(String option) {
     return spec.commandLine().getParseResult().hasMatchedOption(option);
@@ -269,8 +281,42 @@ final class GradientCommand implements Callable<Integer> {
     return threads != null ? threads : Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * {@code --epsilon} as the double the fast method works with: read exactly as written, so that
+   * 1e-400 is named as too small for a double instead of reported as "(0.0) must be > 0"
+   * (issue 10).
+   */
+  static double epsilonDouble(String text) {
+    String t = text.strip();
+    if (!t.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+      String lower = t.toLowerCase(java.util.Locale.ROOT);
+      if (lower.matches("[+-]?(nan|inf|infinity)")) {
+        throw new IllegalArgumentException("--epsilon (" + t + ") must be finite");
+      }
+      throw new IllegalArgumentException("--epsilon (" + t + ") must be a decimal number such as 1e-6");
+    }
+    BigDecimal eps;
+    try {
+      eps = new BigDecimal(t);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--epsilon (" + t + ") has an exponent out of range");
+    }
+    if (eps.signum() <= 0) {
+      throw new IllegalArgumentException("--epsilon (" + t + ") must be > 0");
+    }
+    double e = eps.doubleValue();
+    if (e == 0) {
+      throw new IllegalArgumentException(
+          "--epsilon (" + t + ") is below the smallest positive double (" + Double.MIN_VALUE + ")");
+    }
+    if (Double.isInfinite(e)) {
+      throw new IllegalArgumentException("--epsilon (" + t + ") is beyond the largest double (" + Double.MAX_VALUE + ")");
+    }
+    return e;
+  }
+
   private double epsilonValue() {
-    return epsilon != null ? epsilon : DEFAULT_EPSILON;
+    return epsilon != null ? epsilonDouble(epsilon) : DEFAULT_EPSILON;
   }
 
   /**
@@ -310,32 +356,4 @@ final class GradientCommand implements Callable<Integer> {
     }
   }
 
-  /** Writes {@code bytes} to {@code file} through a temporary file, so a failure leaves no half file. */
-  private static void write(Path file, byte[] bytes) {
-    Path target = file.toAbsolutePath();
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile(target.getParent(), ".lora-limits-", ".tmp");
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | SecurityException e) {
-      deleteQuietly(tmp);
-      throw new IllegalArgumentException("cannot write " + file + ": " + describe(e));
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
-    if (p != null) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException ignored) {
-        // best effort: the message about the original failure matters more
-      }
-    }
-  }
-
-  private static String describe(Exception e) {
-    String kind = e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2");
-    return e.getMessage() == null ? kind.toLowerCase(Locale.ROOT) : kind.toLowerCase(Locale.ROOT) + " (" + e.getMessage() + ")";
-  }
 }

@@ -2,6 +2,8 @@ package dev.loralimits.cli;
 
 import dev.loralimits.fast.OutsideEfficientRegimeException;
 import dev.loralimits.io.InputException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: {@value #OK} success, {@value #COMPUTATION_FAILED} the computation failed or was
  * refused (the precision contract could not be certified, the fast method is outside its efficient
- * regime, or an internal error), {@value #UNUSABLE_INPUT}
+ * regime, or an internal error) or its result could not be written, {@value #UNUSABLE_INPUT}
  * unusable input or a usage error. Every failure is reported on one line of standard error (usage
  * errors add a one-line hint); no stack trace is printed unless the environment variable
  * {@value #DEBUG_ENV} is {@code 1}.
@@ -38,7 +40,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:success",
       "1:computation failed or refused (precision not certified, outside the efficient regime,"
-          + " internal error)",
+          + " internal error), or the result could not be written",
       "2:unusable input or usage error"
     },
     footer = {"", "Run 'lora-limits COMMAND --help' for the options of a command."})
@@ -89,7 +91,8 @@ public final class Main implements Runnable {
       cl.setErr(errWriter);
       cl.setParameterExceptionHandler(Main::usageError);
       cl.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line.getErr()));
-      return cl.execute(args == null ? new String[0] : args);
+      int code = cl.execute(args == null ? new String[0] : args);
+      return outputChecked(code, outWriter, out, errWriter);
     } catch (Exception | StackOverflowError | OutOfMemoryError e) {
       // Failures outside picocli's handlers (e.g. while building the command model).
       return failure(e, errWriter);
@@ -99,9 +102,29 @@ public final class Main implements Runnable {
     }
   }
 
-  /** Entry point of the jar: exits with the code of {@link #run}. */
+  /**
+   * A successful {@code code} becomes {@value #COMPUTATION_FAILED} with one line on standard
+   * error when writing the result failed ({@code > /dev/full}, a closed pipe): a result that did
+   * not reach its reader is not a success (issue 10). {@link PrintWriter} and {@link PrintStream}
+   * never throw; their error flags are the only trace of a failed write.
+   */
+  static int outputChecked(int code, PrintWriter outWriter, PrintStream out, PrintWriter err) {
+    boolean failed = outWriter.checkError() | out.checkError();
+    if (!failed || code != OK) {
+      return code;
+    }
+    err.println(NAME + ": error writing standard output (disk full or closed pipe?); the result is incomplete");
+    err.flush();
+    return COMPUTATION_FAILED;
+  }
+
+  /**
+   * Entry point of the jar: exits with the code of {@link #run}. Standard output is opened on
+   * its file descriptor, not through {@code System.out}, which would swallow write errors before
+   * {@link #outputChecked} could see them.
+   */
   public static void main(String[] args) {
-    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
     System.exit(run(args, out, err));
   }
@@ -125,6 +148,7 @@ public final class Main implements Runnable {
    *   <li>{@link IllegalArgumentException} (bad digits, a model rule): exit 2;
    *   <li>{@link ArithmeticException} (precision not certified, a double overflowed): exit 1;
    *   <li>{@link OutsideEfficientRegimeException} (the fast method refused): its message, exit 1;
+   *   <li>{@link OutputFile.OutputException} (an output file was not written): its message, exit 1;
    *   <li>anything else: "internal error", exit 1, with a stack trace only under {@value #DEBUG_ENV}.
    * </ul>
    */
@@ -138,7 +162,9 @@ public final class Main implements Runnable {
     } else if (e instanceof IllegalArgumentException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = UNUSABLE_INPUT;
-    } else if (e instanceof ArithmeticException || e instanceof OutsideEfficientRegimeException) {
+    } else if (e instanceof ArithmeticException
+        || e instanceof OutsideEfficientRegimeException
+        || e instanceof OutputFile.OutputException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = COMPUTATION_FAILED;
     } else {

@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,9 +39,6 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:computation failed or output not written", "2:usage error"})
 final class PhaseCommand implements Callable<Integer> {
-  /** Width of the progress bar line. */
-  private static final int BAR_WIDTH = 100;
-
   @Spec private CommandSpec spec;
 
   @Option(
@@ -71,10 +65,13 @@ final class PhaseCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (out.toString().isEmpty()) {
+      throw new OutputFile.OutputException("--out: the directory name is empty");
+    }
     try {
       Files.createDirectories(out);
     } catch (IOException e) {
-      throw new IOException("cannot create the output directory " + out + ": " + e.getMessage(), e);
+      throw new OutputFile.OutputException("cannot create the output directory " + out + ": " + OutputFile.describe(e));
     }
     PhaseSweep.Config config = quick ? PhaseSweep.Config.quick() : PhaseSweep.Config.full();
     long start = System.nanoTime();
@@ -87,8 +84,12 @@ final class PhaseCommand implements Callable<Integer> {
     }
     double sweepSeconds = (System.nanoTime() - start) / 1e9;
     PhaseReport.table(points, stdout);
-    PhaseReport.writeCsv(points, out);
-    PhaseCharts.write(points, out);
+    try {
+      PhaseReport.writeCsv(points, out);
+      PhaseCharts.write(points, out);
+    } catch (IOException e) {
+      throw new OutputFile.OutputException("cannot write into " + out + ": " + OutputFile.describe(e));
+    }
     stdout.printf(Locale.ROOT, "%nSweep: %d points in %.1f s. Wrote %s, %s, %s.{png,svg}, %s.{png,svg} to %s%n",
         points.size(), sweepSeconds, PhaseReport.CSV, PhaseReport.SUMMARY_CSV, PhaseCharts.RANK, PhaseCharts.COST, out);
     if (measure) {
@@ -100,33 +101,8 @@ final class PhaseCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  /** A progress bar (me.tongfei:progressbar) drawn on err with carriage returns. */
+  /** A progress bar drawn on err with carriage returns, ended with a line break. */
   private static ProgressBar bar(PrintWriter err, String task, long max) {
-    ProgressBarConsumer consumer = new ProgressBarConsumer() {
-      @Override
-      public int getMaxRenderedLength() {
-        return BAR_WIDTH;
-      }
-
-      @Override
-      public void accept(String rendered) {
-        err.print('\r');
-        err.print(rendered);
-        err.flush();
-      }
-
-      @Override
-      public void close() {
-        err.println();
-        err.flush();
-      }
-    };
-    return new ProgressBarBuilder()
-        .setTaskName(task)
-        .setInitialMax(max)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(200)
-        .setConsumer(consumer)
-        .build();
+    return StderrProgress.bar(err, task, max);
   }
 }

@@ -38,11 +38,14 @@ final class VectorsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (out.toString().isEmpty()) {
+      throw new OutputFile.OutputException("--out: the directory name is empty");
+    }
     GoldenVectors.Summary s;
     try {
       s = GoldenVectors.writeTo(out);
     } catch (IOException e) {
-      throw new IllegalArgumentException("--out " + out + ": cannot write (" + e + ")", e);
+      throw new OutputFile.OutputException("--out " + out + ": cannot write (" + OutputFile.describe(e) + ")");
     }
     PrintWriter w = spec.commandLine().getOut();
     w.println(

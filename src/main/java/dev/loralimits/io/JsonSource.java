@@ -403,15 +403,20 @@ final class JsonSource {
     return v instanceof BigDecimal x ? CandidateMatrix.scalar(x) : CandidateMatrix.scalar((CandidateMatrix.NonFinite) v);
   }
 
+  /**
+   * The exact decimal of {@code text}, which must match FORMATS §1.5's syntax with ASCII digits:
+   * {@code new BigDecimal} alone also accepts other Unicode digits ("１", "١", and "1٠" as 10).
+   */
   private BigDecimal decimal(String path, String text) {
+    if (!DECIMAL_SYNTAX.matcher(text).matches()) {
+      boolean ascii = text.chars().allMatch(c -> c < 128);
+      throw error(path, (ascii ? "expected a number" : "expected a number in ASCII digits") + ", got " + quote(text));
+    }
     try {
       return new BigDecimal(text);
     } catch (NumberFormatException e) {
-      if (DECIMAL_SYNTAX.matcher(text).matches()) {
-        // Well-formed, but the exponent does not fit a BigDecimal scale (an int).
-        throw error(path, "number out of range (exponent too large), got " + quote(text));
-      }
-      throw error(path, "expected a number, got " + quote(text));
+      // Well-formed, but the exponent does not fit a BigDecimal scale (an int).
+      throw error(path, "number out of range (exponent too large), got " + quote(text));
     }
   }
 

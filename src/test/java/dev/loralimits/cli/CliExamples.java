@@ -12,6 +12,7 @@ import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.GradientResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -433,7 +434,7 @@ class CliExamples {
   }
 
   @ParameterizedTest(name = "--epsilon {0}")
-  @ValueSource(strings = {"0", "-1", "NaN", "Infinity"})
+  @ValueSource(strings = {"0", "-1", "NaN", "Infinity", "1e-400", "1e400", "x", "\uFF11e-6"})
   void badEpsilonExitsTwoWithOneLine(String epsilon) throws IOException {
     Path inst = file("inst.json", VALID);
     for (String m : new String[] {"fast", "auto"}) {
@@ -445,12 +446,74 @@ class CliExamples {
     }
   }
 
+  /** Issue 10: 1e-400 was reported as "(0.0) must be > 0". */
+  @Test
+  void epsilonMessagesQuoteTheTextAsWritten() throws IOException {
+    Path inst = file("inst.json", VALID);
+    String nl = System.lineSeparator();
+    assertThat(run("gradient", "--method", "fast", "--epsilon", "1e-400", inst.toString()).err)
+        .isEqualTo("lora-limits: --epsilon (1e-400) is below the smallest positive double (4.9E-324)" + nl);
+    assertThat(run("gradient", "--method", "fast", "--epsilon", "NaN", inst.toString()).err)
+        .isEqualTo("lora-limits: --epsilon (NaN) must be finite" + nl);
+    assertThat(run("gradient", "--method", "fast", "--epsilon", "0", inst.toString()).err)
+        .isEqualTo("lora-limits: --epsilon (0) must be > 0" + nl);
+  }
+
   @Test
   void badThreadsExitTwoWithOneLine() throws IOException {
     Run r = run("gradient", "--method", "exact", "--threads", "0", file("inst.json", VALID).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
-    assertThat(r.err).isEqualTo("lora-limits: --threads (0) must be > 0" + System.lineSeparator());
+    int max = GradientCommand.maxThreads();
+    assertThat(r.err)
+        .isEqualTo("lora-limits: --threads (0) must be in [1, " + max + "]" + System.lineSeparator());
+  }
+
+  /** Issue 10: {@code gradient ... > /dev/full} exited 0; a failed write of the result is exit 1. */
+  @Test
+  void failedWritesOfStandardOutputExitOne() throws IOException {
+    Path inst = file("inst.json", VALID);
+    for (String[] args : new String[][] {
+        {"gradient", "--method", "exact", inst.toString()},
+        {"gradient", "--method", "reference", "--digits", "20", inst.toString()},
+        {"demo", "--digits", "20"}}) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      OutputStream full = new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          throw new IOException("No space left on device");
+        }
+      };
+      int code;
+      try (PrintStream o = new PrintStream(full, true, StandardCharsets.UTF_8);
+          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+        code = Main.run(args, o, e);
+      }
+      String msg = err.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(String.join(" ", args)).isEqualTo(Main.COMPUTATION_FAILED);
+      assertThat(msg).isEqualTo(
+          "lora-limits: error writing standard output (disk full or closed pipe?); the result is incomplete"
+              + System.lineSeparator());
+    }
+  }
+
+  /** Issue 10: --threads 100000 started ~15000 OS threads; now refused before any work. */
+  @Test
+  void threadsAboveTheCapAreRefused() throws IOException {
+    int max = GradientCommand.maxThreads();
+    assertThat(max).isEqualTo(GradientCommand.THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
+    Path inst = file("inst.json", VALID);
+    Run ok = run("gradient", "--method", "exact", "--threads", "" + max, inst.toString());
+    assertThat(ok.code).isEqualTo(Main.OK);
+    Run r = run("gradient", "--method", "exact", "--threads", "" + (max + 1), inst.toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertOneCleanLine(r);
+    assertThat(r.out).isEmpty();
+    assertThat(r.err)
+        .isEqualTo("lora-limits: --threads (" + (max + 1) + ") must be in [1, " + max + "]" + System.lineSeparator());
+    Run huge = run("gradient", "--method", "exact", "--threads", "100000", inst.toString());
+    assertThat(huge.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(huge.out).isEmpty();
   }
 
   /** Options that mean nothing for the chosen method are refused, not ignored. */
@@ -517,7 +580,7 @@ class CliExamples {
     Path inst = file("inst.json", VALID);
     Path out = dir.resolve("no-such-dir").resolve("grad.json");
     Run r = run("gradient", "--method", "reference", "--digits", "5", "--out", out.toString(), inst.toString());
-    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
     assertThat(r.err).startsWith("lora-limits: cannot write " + out);
   }

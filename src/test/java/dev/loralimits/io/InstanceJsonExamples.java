@@ -279,6 +279,20 @@ class InstanceJsonExamples {
         "inst.json: data[1].Y[0][1]: expected a number, got \"one\"");
   }
 
+  /** FORMATS 1.5: ASCII digits only; BigDecimal alone reads fullwidth and Arabic-Indic digits. */
+  @Test
+  void nonAsciiDigitsAreRefused() {
+    assertRefused(
+        with("\"Y\": [[0, 1]]", "\"Y\": [[0, \"\uFF11\"]]"),
+        "inst.json: data[1].Y[0][1]: expected a number in ASCII digits, got \"\uFF11\"");
+    assertRefused(
+        with("\"Y\": [[0, 1]]", "\"Y\": [[0, \"\u0661\"]]"),
+        "inst.json: data[1].Y[0][1]: expected a number in ASCII digits, got \"\u0661\"");
+    assertRefused(
+        with("\"Y\": [[0, 1]]", "\"Y\": [[0, \"1\u0660\"]]"),
+        "inst.json: data[1].Y[0][1]: expected a number in ASCII digits, got \"1\u0660\"");
+  }
+
   @Test
   void weightsOfWrongType() {
     assertRefused(
