@@ -28,7 +28,10 @@ import picocli.CommandLine.Spec;
     name = "lora-limits",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {GradientCommand.class, CheckCommand.class, DemoCommand.class, PhaseCommand.class, VectorsCommand.class},
+    subcommands = {
+      GradientCommand.class, CheckCommand.class, DemoCommand.class, PhaseCommand.class, VectorsCommand.class,
+      CommandLine.HelpCommand.class
+    },
     description = {
       "Arbitrary-precision reference for \"Computational Limits of Low-Rank Adaptation (LoRA)"
           + " Fine-Tuning for Transformer Models\" (Hu, Su, Kuo, Song, Liu; ICLR 2025,"
@@ -73,7 +76,7 @@ public final class Main implements Runnable {
   /** Without a subcommand: a usage error. */
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (gradient, check, demo, phase or vectors)");
+    throw new ParameterException(spec.commandLine(), "missing command (gradient, check, demo, phase, vectors or help)");
   }
 
   /**
@@ -133,7 +136,12 @@ public final class Main implements Runnable {
   private static int usageError(ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
     PrintWriter err = cl.getErr();
-    err.println(NAME + ": " + oneLine(e.getMessage()));
+    String message = oneLine(e.getMessage());
+    if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+      // picocli's own near-miss suggestions (subcommand or option names), on the same line
+      message += " (did you mean " + String.join(" or ", u.getSuggestions().stream().map(x -> "'" + x + "'").toList()) + "?)";
+    }
+    err.println(NAME + ": " + message);
     String name = cl.getCommandSpec().qualifiedName();
     err.println("Try '" + name + " --help' for usage.");
     err.flush();

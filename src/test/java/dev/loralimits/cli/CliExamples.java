@@ -446,6 +446,21 @@ class CliExamples {
     }
   }
 
+  /** Issue 10: {@code lora-limits help} was an unmatched argument; near misses get a suggestion. */
+  @Test
+  void helpCommandAndSuggestions() {
+    Run help = run("help");
+    assertThat(help.code).isEqualTo(Main.OK);
+    assertThat(help.out).startsWith("Usage: lora-limits").contains("gradient", "check", "help");
+    Run helpGradient = run("help", "gradient");
+    assertThat(helpGradient.code).isEqualTo(Main.OK);
+    assertThat(helpGradient.out).startsWith("Usage: lora-limits gradient");
+    Run typo = run("gradiant", "x.json");
+    assertThat(typo.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(typo.errLines()[0]).endsWith("(did you mean 'gradient'?)");
+    assertThat(typo.errLines()[1]).isEqualTo("Try 'lora-limits --help' for usage.");
+  }
+
   /** Issue 10: 1e-400 was reported as "(0.0) must be > 0". */
   @Test
   void epsilonMessagesQuoteTheTextAsWritten() throws IOException {
