@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -127,7 +128,19 @@ final class JsonSource {
     if (in == null) {
       throw new InputException(source, InputException.FILE, "no input stream");
     }
-    try (JsonParser parser = FACTORY.createParser(new LimitedStream(in, limits.maxBytes()))) {
+    InputStream buffered = in.markSupported() ? in : new java.io.BufferedInputStream(in);
+    try {
+      buffered.mark(HEAD_BYTES);
+      byte[] head = buffered.readNBytes(HEAD_BYTES);
+      buffered.reset();
+      Optional<String> other = FileKind.mismatch(head, FileKind.JSON);
+      if (other.isPresent()) {
+        throw new InputException(source, InputException.FILE, other.get());
+      }
+    } catch (IOException e) {
+      throw new InputException(source, InputException.FILE, "cannot read: " + e.getMessage(), e);
+    }
+    try (JsonParser parser = FACTORY.createParser(new LimitedStream(buffered, limits.maxBytes()))) {
       return reader.read(new JsonSource(source, parser, limits));
     } catch (TooLarge e) {
       throw new InputException(
@@ -136,10 +149,40 @@ final class JsonSource {
       JsonLocation at = e.getLocation();
       String where =
           at == null ? InputException.DOCUMENT : "line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new InputException(source, where, "malformed JSON: " + e.getOriginalMessage(), e);
+      throw new InputException(source, where, "malformed JSON: " + plainParserMessage(e.getOriginalMessage()), e);
     } catch (IOException e) {
       throw new InputException(source, InputException.FILE, "cannot read: " + e.getMessage(), e);
     }
+  }
+
+  /** Bytes looked at to tell what a file is ({@link FileKind}). */
+  private static final int HEAD_BYTES = 16;
+
+  /**
+   * The JSON parser's message without its internals (issue 10): character codes
+   * {@code (code 44)}, the list of its token kinds (with its own {@code 'NaN'/'+INF'} syntax), and
+   * the "JSON String, Number" names, which are replaced by what a user wrote or should write.
+   */
+  static String plainParserMessage(String m) {
+    if (m == null) {
+      return "unreadable";
+    }
+    String s = m.replaceAll("\\s*\\(code -?\\d+\\)", "");
+    s = s.replaceAll("\\('(.{1,2})'\\)", "'$1'");
+    s = s.replaceAll("\\(JSON String, Number( \\(or 'NaN'/'\\+INF'/'-INF'\\))?, Array, Object or token 'null', 'true' or 'false'\\)", "a JSON value");
+    s = s.replaceAll("\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+    s = s.replace("expected close marker for Object (start marker at ", "a '}' is missing (the object opens at ")
+        .replace("expected close marker for Array (start marker at ", "a ']' is missing (the array opens at ");
+    s = s.replace("Unexpected character", "unexpected character")
+        .replace("Unexpected end-of-input", "unexpected end of the file")
+        .replace("Unrecognized token", "unrecognized token")
+        .replace(" within/between Object entries", " inside an object")
+        .replace(" within/between Array entries", " inside an array");
+    return oneLineText(s);
+  }
+
+  private static String oneLineText(String s) {
+    return s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -186,6 +186,15 @@ public final class TensorFiles {
     if (bytes.length > TensorLimits.MAX_FILE_BYTES) {
       throw new InputException(source, InputException.FILE, "too large: " + bytes.length + " bytes, limit " + TensorLimits.MAX_FILE_BYTES);
     }
+    FileKind expected = switch (format) {
+      case NPZ -> FileKind.NPZ;
+      case SAFETENSORS -> FileKind.SAFETENSORS;
+      default -> FileKind.NPY;
+    };
+    Optional<String> other = FileKind.mismatch(java.util.Arrays.copyOf(bytes, Math.min(bytes.length, 16)), expected);
+    if (other.isPresent()) {
+      throw new InputException(source, InputException.FILE, other.get());
+    }
     return switch (format) {
       case NPZ -> new Safetensors.Contents(Npz.read(source, bytes), Map.of());
       case SAFETENSORS -> Safetensors.read(source, bytes);
