@@ -320,9 +320,21 @@ final class Npy {
     }
   }
 
-  /** {@code s} shortened to 40 characters and without control characters, for messages. */
+  /** Longest name or text quoted whole in a message ({@link #shorten}). */
+  static final int SHOWN_CHARS = 160;
+  /** Characters kept at each end of a longer text. */
+  static final int SHOWN_END_CHARS = 70;
+
+  /**
+   * {@code s} without control characters, for messages, shortened only beyond
+   * {@value #SHOWN_CHARS} characters, and then at its middle: tensor names differ at both ends
+   * ({@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight} keeps its useful
+   * suffix; issue 10 found names cut at 40 characters).
+   */
   static String shorten(String s) {
-    String t = s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    String t = s.length() <= SHOWN_CHARS
+        ? s
+        : s.substring(0, SHOWN_END_CHARS) + "..." + s.substring(s.length() - SHOWN_END_CHARS);
     return t.replaceAll("\\p{Cntrl}", "?");
   }
 }

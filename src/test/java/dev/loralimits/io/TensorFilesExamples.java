@@ -201,6 +201,17 @@ class TensorFilesExamples {
     assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
         .hasMessageStartingWith("i.npz: W_K2: unknown tensor");
     t.remove("W_K2");
+    // issue 10: a PEFT-length name is shown whole (it was cut at 40 characters, losing its suffix)
+    String peft = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight";
+    t.put(peft, Tensor.matrix(peft, new double[][] {{1}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessageStartingWith("i.npz: " + peft + ": unknown tensor");
+    t.remove(peft);
+    String longer = "a".repeat(100) + "_middle_" + "z".repeat(99) + ".tail";
+    t.put(longer, Tensor.matrix(longer, new double[][] {{1}}));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .hasMessageStartingWith("i.npz: " + "a".repeat(70) + "..." + "z".repeat(65) + ".tail: unknown tensor");
+    t.remove(longer);
     t.put("A_Q", Tensor.matrix("A_Q", new double[][] {{1, 1}}));
     t.put("B_Q", Tensor.matrix("B_Q", new double[][] {{1}, {1}}));
     assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
