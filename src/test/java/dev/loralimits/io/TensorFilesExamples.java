@@ -202,11 +202,11 @@ class TensorFilesExamples {
         .hasMessageStartingWith("i.npz: W_K2: unknown tensor");
     t.remove("W_K2");
     // issue 10: a PEFT-length name is shown whole (it was cut at 40 characters, losing its suffix)
-    String peft = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight";
-    t.put(peft, Tensor.matrix(peft, new double[][] {{1}}));
+    String peftName = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight";
+    t.put(peftName, Tensor.matrix(peftName, new double[][] {{1}}));
     assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
-        .hasMessageStartingWith("i.npz: " + peft + ": unknown tensor");
-    t.remove(peft);
+        .hasMessageStartingWith("i.npz: " + peftName + ": unknown tensor");
+    t.remove(peftName);
     String longer = "a".repeat(100) + "_middle_" + "z".repeat(99) + ".tail";
     t.put(longer, Tensor.matrix(longer, new double[][] {{1}}));
     assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
