@@ -72,10 +72,10 @@ final class CheckCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(names = "--instance", required = true, paramLabel = "FILE", description = "The instance (.json, .npz or .safetensors).")
+  @Option(names = "--instance", required = true, paramLabel = "FILE", description = "The instance (.json, .npz or .safetensors), or - for standard input.")
   private Path instance;
 
-  @Option(names = "--candidate", required = true, paramLabel = "FILE", description = "The candidate gradient (.json, .npz or .safetensors).")
+  @Option(names = "--candidate", required = true, paramLabel = "FILE", description = "The candidate gradient (.json, .npz or .safetensors), or - for standard input.")
   private Path candidate;
 
   @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "ours", description = {
@@ -118,10 +118,15 @@ final class CheckCommand implements Callable<Integer> {
     }
     TensorLayout l = TensorLayout.parse(layout);
     Checks.argument(
-        l == TensorLayout.OURS || TensorFiles.Format.of(instance).isTensor() || TensorFiles.Format.of(candidate).isTensor(),
+        !(InputFiles.isStandardInput(instance) && InputFiles.isStandardInput(candidate)),
+        "--instance and --candidate cannot both be - (standard input)");
+    Checks.argument(
+        l == TensorLayout.OURS
+            || InputFiles.isStandardInput(instance) || InputFiles.isStandardInput(candidate)
+            || InputFiles.isTensor(instance) || InputFiles.isTensor(candidate),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); both files are JSON");
-    LoraInstance inst = TensorFiles.readInstance(instance, l);
-    GradientFile cand = TensorFiles.readGradient(candidate, l);
+    LoraInstance inst = InputFiles.instance(instance, l, System.in);
+    GradientFile cand = InputFiles.gradient(candidate, l, System.in);
     EntryTolerance tolerance;
     if (fixed) {
       tolerance = new FixedTolerance(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);

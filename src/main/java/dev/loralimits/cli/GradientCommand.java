@@ -166,7 +166,7 @@ final class GradientCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "FILE",
-      description = "The instance file (.json, .npz or .safetensors).")
+      description = "The instance file (.json, .npz or .safetensors), or - for standard input (format from its first bytes).")
   private Path instance;
 
   @Override
@@ -176,9 +176,9 @@ final class GradientCommand implements Callable<Integer> {
     TensorLayout l = TensorLayout.parse(layout);
     TensorFiles.Format outFormat = out == null ? TensorFiles.Format.JSON : outputFormat(out);
     Checks.argument(
-        l == TensorLayout.OURS || TensorFiles.Format.of(instance).isTensor() || outFormat.isTensor(),
+        l == TensorLayout.OURS || InputFiles.isStandardInput(instance) || InputFiles.isTensor(instance) || outFormat.isTensor(),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); input and output are JSON");
-    LoraInstance inst = TensorFiles.readInstance(instance, l);
+    LoraInstance inst = InputFiles.instance(instance, l, System.in);
     try {
       return run(inst, m, l, outFormat);
     } catch (OutOfDoubleRangeException e) {

@@ -11,6 +11,7 @@ import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.model.Projection;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -214,6 +215,43 @@ public final class TensorFiles {
       throw new InputException(source, Safetensors.METADATA + "." + META_LAYOUT,
           "the file says layout \"" + Npy.shorten(l) + "\", read as " + layout.optionName() + " (give --layout " + Npy.shorten(l) + ")");
     }
+  }
+
+  /** The file name that means standard input ({@code -}, as in most command-line tools). */
+  public static final String STANDARD_INPUT = "-";
+
+  /** Whether {@code file} names standard input. */
+  public static boolean isStandardInput(Path file) {
+    return file.toString().equals(STANDARD_INPUT);
+  }
+
+  /**
+   * All bytes of {@code in} (standard input), at most {@link TensorLimits#MAX_FILE_BYTES}.
+   *
+   * @throws InputException for a longer stream or a read failure, named {@code source}
+   */
+  public static byte[] readStream(String source, InputStream in) {
+    try {
+      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, TensorLimits.MAX_FILE_BYTES + 1));
+      if (b.length > TensorLimits.MAX_FILE_BYTES) {
+        throw new InputException(source, InputException.FILE, "too large: more than " + TensorLimits.MAX_FILE_BYTES + " bytes");
+      }
+      return b;
+    } catch (IOException e) {
+      throw new InputException(source, InputException.FILE, "cannot read: " + describe(e), e);
+    }
+  }
+
+  /** The format the first bytes of {@code bytes} show ({@link FileKind}); JSON when none. */
+  public static Format sniff(byte[] bytes) {
+    return FileKind.of(java.util.Arrays.copyOf(bytes, Math.min(bytes.length, 16)))
+        .map(k -> switch (k) {
+          case NPZ -> Format.NPZ;
+          case NPY -> Format.NPY;
+          case SAFETENSORS -> Format.SAFETENSORS;
+          case JSON -> Format.JSON;
+        })
+        .orElse(Format.JSON);
   }
 
   private static byte[] bytes(Path file) {

@@ -446,6 +446,39 @@ class CliExamples {
     }
   }
 
+  /** Runs with {@code stdin} as standard input. */
+  private static Run runWithInput(byte[] stdin, String... args) {
+    java.io.InputStream old = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream(stdin));
+      return run(args);
+    } finally {
+      System.setIn(old);
+    }
+  }
+
+  /** Issue 10: {@code -} reads standard input, its format told by its first bytes. */
+  @Test
+  void dashReadsStandardInput() throws IOException {
+    Path inst = file("inst.json", VALID);
+    Run fromFile = run("gradient", "--method", "exact", inst.toString());
+    Run fromStdin = runWithInput(VALID.getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "-");
+    assertThat(fromStdin.code).isEqualTo(Main.OK);
+    assertThat(fromStdin.out).isEqualTo(fromFile.out);
+    Path npz = dir.resolve("inst-out.npz");
+    assertThat(run("gradient", "--method", "exact", "--out", npz.toString(), inst.toString()).code).isEqualTo(Main.OK);
+    Run check = runWithInput(Files.readAllBytes(npz), "check", "--instance", inst.toString(), "--candidate", "-");
+    assertThat(check.code).as(check.err).isEqualTo(Main.OK);
+    assertThat(check.out).contains("verdict: PASS");
+    Run both = runWithInput(new byte[0], "check", "--instance", "-", "--candidate", "-");
+    assertThat(both.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(both.err).isEqualTo("lora-limits: --instance and --candidate cannot both be - (standard input)" + System.lineSeparator());
+    Run garbage = runWithInput("{\"format\": 1,".getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "-");
+    assertThat(garbage.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(garbage.err).startsWith("-: ");
+    assertOneCleanLine(garbage);
+  }
+
   /** Issue 10: {@code lora-limits help} was an unmatched argument; near misses get a suggestion. */
   @Test
   void helpCommandAndSuggestions() {

@@ -1,0 +1,56 @@
+package dev.loralimits.cli;
+
+import dev.loralimits.io.GradientFile;
+import dev.loralimits.io.InputException;
+import dev.loralimits.io.TensorFiles;
+import dev.loralimits.io.TensorLayout;
+import dev.loralimits.model.LoraInstance;
+import java.io.InputStream;
+import java.nio.file.Path;
+
+/**
+ * Instance and gradient files as named on the command line, {@code -} meaning standard input
+ * (issue 10). A file's format comes from its extension; standard input has none, so its format
+ * is what its first bytes show (JSON, .npz, .safetensors; {@link TensorFiles#sniff}).
+ */
+final class InputFiles {
+  private InputFiles() {}
+
+  /** Whether {@code file} is {@code -}. */
+  static boolean isStandardInput(Path file) {
+    return TensorFiles.isStandardInput(file);
+  }
+
+  /** Whether {@code file} is a tensor file by its extension ({@code -} is not: its format is known only once read). */
+  static boolean isTensor(Path file) {
+    return !isStandardInput(file) && TensorFiles.Format.of(file).isTensor();
+  }
+
+  static LoraInstance instance(Path file, TensorLayout layout, InputStream stdin) {
+    if (!isStandardInput(file)) {
+      return TensorFiles.readInstance(file, layout);
+    }
+    byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin);
+    TensorFiles.Format f = layoutChecked(b, layout);
+    return TensorFiles.readInstance(TensorFiles.STANDARD_INPUT, b, f, layout);
+  }
+
+  static GradientFile gradient(Path file, TensorLayout layout, InputStream stdin) {
+    if (!isStandardInput(file)) {
+      return TensorFiles.readGradient(file, layout);
+    }
+    byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin);
+    TensorFiles.Format f = layoutChecked(b, layout);
+    return TensorFiles.readGradient(TensorFiles.STANDARD_INPUT, b, f, layout);
+  }
+
+  private static TensorFiles.Format layoutChecked(byte[] b, TensorLayout layout) {
+    TensorFiles.Format f = TensorFiles.sniff(b);
+    if (layout != TensorLayout.OURS && !f.isTensor()) {
+      throw new InputException(
+          TensorFiles.STANDARD_INPUT, InputException.FILE,
+          "--layout " + layout.optionName() + " applies to tensor files (.npz, .safetensors); standard input holds JSON");
+    }
+    return f;
+  }
+}
