@@ -35,6 +35,8 @@ final class BinaryExp {
   /** Bits of ln 2 beyond F used in the reduction {@code r = x - k ln2}. */
   private static final int LN2_EXTRA_BITS = 64;
   private static final double LN2 = Math.log(2);
+  /** The reduction's k is off by at most one; more corrections than this mean a bug. */
+  private static final int MAX_CORRECTIONS = 4;
   private static final Map<Integer, BinaryExp> CACHE = new ConcurrentHashMap<>();
 
   private final int f;
@@ -143,19 +145,22 @@ final class BinaryExp {
     }
     long k;
     if (x.bitLength() - f < 40) {
-      k = (long) Math.floor(Math.scalb(x.doubleValue(), -f) / LN2);
+      // x 2^-F from its leading 64 bits (the whole X would overflow a double for F > 1000);
+      // off by at most one from floor(x / ln2), which the corrections below repair
+      double xd = Math.scalb(x.shiftRight(f - 64).doubleValue(), -64);
+      k = (long) Math.floor(xd / LN2);
     } else {
       BigInteger[] qr = x.divideAndRemainder(ln2);
       k = qr[0].longValue() - (qr[1].signum() < 0 ? 1 : 0);
     }
     BigInteger r = x.subtract(ln2Wide.multiply(BigInteger.valueOf(k)).shiftRight(LN2_EXTRA_BITS));
-    while (r.signum() < 0) {
-      k--;
-      r = r.add(ln2);
-    }
-    while (r.compareTo(ln2) >= 0) {
-      k++;
-      r = r.subtract(ln2);
+    for (int c = 0; r.signum() < 0 || r.compareTo(ln2) >= 0; c++) {
+      if (c == MAX_CORRECTIONS) {
+        throw new IllegalStateException("exp reduction did not settle for X = " + x);
+      }
+      boolean below = r.signum() < 0;
+      k += below ? -1 : 1;
+      r = below ? r.add(ln2) : r.subtract(ln2);
     }
     int i = r.shiftRight(f - 8).intValue();
     BigInteger rest = r.and(maskByte);
