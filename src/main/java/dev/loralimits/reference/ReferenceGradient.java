@@ -62,6 +62,11 @@ public final class ReferenceGradient {
     return compute(inst, digits, Form.THEOREM_F_1);
   }
 
+  /** Theorem F.1 (E3) at N digits under the precision contract, reporting rows done to {@code progress}. */
+  public static GradientResult compute(LoraInstance inst, int digits, Progress progress) {
+    return compute(inst, digits, Form.THEOREM_F_1, progress);
+  }
+
   /**
    * The loss and every adapter gradient by {@code form}, each number correct to {@code digits}
    * significant digits under the contract above.
@@ -72,6 +77,41 @@ public final class ReferenceGradient {
    *     certify ({@link RangeGuard}, spec/FORMATS.md Section 3.4)
    */
   public static GradientResult compute(LoraInstance inst, int digits, Form form) {
+    return compute(inst, digits, form, Progress.NONE);
+  }
+
+  /**
+   * As {@link #compute(LoraInstance, int, Form)}; E3 runs on the binary engine
+   * ({@link BinaryReference}: the same two-level protocol at P bits per level, P >= p log2 10) and
+   * reports its rows to {@code progress}; where that engine cannot answer (a number outside its
+   * range, or no agreeing pair, e.g. an exact fit whose decimal zeros binary rounding blurs), and
+   * for the other forms, the apfloat path {@link #computeApfloat} answers.
+   *
+   * @throws IllegalArgumentException when digits is outside [1, MAX_DIGITS]
+   * @throws ArithmeticException when the contract cannot be verified below {@link #maxPrecision}
+   */
+  public static GradientResult compute(LoraInstance inst, int digits, Form form, Progress progress) {
+    Checks.notNull("instance", inst);
+    Checks.notNull("form", form);
+    Checks.notNull("progress", progress);
+    Checks.inRange("digits", digits, 1, MAX_DIGITS);
+    if (form == Form.THEOREM_F_1) {
+      GradientResult r = BinaryReference.certify(inst, digits, progress, BinaryReference.defaultThreads());
+      if (r != null) {
+        return r;
+      }
+    }
+    return computeApfloat(inst, digits, form);
+  }
+
+  /**
+   * The apfloat path: {@code form} at decimal working precisions under the protocol above (for
+   * E3, the previous engine, kept for comparison and as the fallback of {@link #compute}).
+   *
+   * @throws IllegalArgumentException when digits is outside [1, MAX_DIGITS]
+   * @throws ArithmeticException when the contract cannot be verified below {@link #maxPrecision}
+   */
+  public static GradientResult computeApfloat(LoraInstance inst, int digits, Form form) {
     Checks.notNull("instance", inst);
     Checks.notNull("form", form);
     Checks.inRange("digits", digits, 1, MAX_DIGITS);

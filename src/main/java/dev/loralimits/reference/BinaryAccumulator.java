@@ -1,0 +1,90 @@
+package dev.loralimits.reference;
+
+import java.math.BigInteger;
+
+/**
+ * A long accumulator for sums of exact terms {@code m 2^e} (products of two P-bit numbers, or
+ * P-bit numbers), rounded once at the end by {@link BinaryArithmetic#result}
+ * (proofs-notes/REFERENCE-ENGINE.md §2).
+ *
+ * <p>The running sum is an integer {@code acc} at the exponent {@code floor = max_k top_k - W} with
+ * {@code W = P + WINDOW_GUARD} and {@code top_k = e_k + bitLength(m_k)} ({@code |term_k| <= 2^top_k}):
+ * a term is shifted to the floor (bits below it are dropped, {@code floor(.)}, an error in
+ * {@code [0, 1)} units of the floor), and when a larger term raises the floor the sum is shifted
+ * down once (again under one unit). With n terms the sum held is within
+ * {@code 2n 2^floor <= 2n 2^{-W} 2 max_k |term_k| = 4n 2^{-(P+96)} max_k |term_k|} of the exact sum;
+ * for {@code n <= 2^30} that is below {@code 2^{-(P+64)} max_k |term_k|}. Terms at or above the
+ * floor are added exactly, so on ordinary data (all terms within W bits of the largest) the sum is
+ * exact. The result does not depend on how the terms were grouped when every term is above the
+ * floor; callers fix the order anyway (determinism across thread counts).
+ */
+final class BinaryAccumulator {
+  /** Bits of the window beyond P. */
+  static final int WINDOW_GUARD = 96;
+
+  private final int window;
+  private BigInteger acc = BigInteger.ZERO;
+  private long floor;
+  private boolean empty = true;
+
+  BinaryAccumulator(int bits) {
+    this.window = bits + WINDOW_GUARD;
+  }
+
+  boolean isEmpty() {
+    return empty;
+  }
+
+  BigInteger value() {
+    return acc;
+  }
+
+  long exponent() {
+    return floor;
+  }
+
+  /** Adds the exact {@code m 2^e}. */
+  void add(BigInteger m, long e) {
+    if (m.signum() == 0) {
+      return;
+    }
+    long f = e + m.bitLength() - window;
+    if (empty) {
+      floor = f;
+      empty = false;
+    } else if (f > floor) {
+      acc = floorShift(acc, f - floor);
+      floor = f;
+    }
+    long sh = e - floor;
+    acc = acc.add(sh >= 0 ? m.shiftLeft((int) sh) : floorShift(m, -sh));
+  }
+
+  /** Adds x. */
+  void add(BinaryFloat x) {
+    add(x.m, x.e);
+  }
+
+  /** Adds the exact product {@code x y}. */
+  void addProduct(BinaryFloat x, BinaryFloat y) {
+    if (x.m.signum() == 0 || y.m.signum() == 0) {
+      return;
+    }
+    add(x.m.multiply(y.m), BinaryArithmetic.exponent(x.e, y.e));
+  }
+
+  /** Adds the sum held by {@code o} (as one exact term). */
+  void add(BinaryAccumulator o) {
+    if (!o.empty) {
+      add(o.acc, o.floor);
+    }
+  }
+
+  /** {@code floor(x 2^{-n})} for {@code n >= 0}. */
+  static BigInteger floorShift(BigInteger x, long n) {
+    if (n >= Integer.MAX_VALUE) {
+      return x.signum() < 0 ? BigInteger.ONE.negate() : BigInteger.ZERO;
+    }
+    return x.shiftRight((int) n);
+  }
+}
