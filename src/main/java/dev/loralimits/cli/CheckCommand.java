@@ -19,6 +19,7 @@ import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.OutOfRangeException;
+import dev.loralimits.reference.Form;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -71,6 +72,16 @@ final class CheckCommand implements Callable<Integer> {
   static final int MARGIN_DIGITS = 3;
 
   @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--progress",
+      paramLabel = "WHEN",
+      defaultValue = "auto",
+      description =
+          "Progress bar of the reference on standard error: auto (when it is a terminal; runs"
+              + " under 2 s show none), always, never (default: ${DEFAULT-VALUE}).")
+  private String progress;
+
 
   @Option(names = "--instance", required = true, paramLabel = "FILE", description = "The instance (.json, .npz or .safetensors), or - for standard input.")
   private Path instance;
@@ -211,15 +222,24 @@ final class CheckCommand implements Callable<Integer> {
    * @throws OutOfRangeException when the reference cannot answer the instance
    */
   private GradientResult reference(LoraInstance inst, boolean withLoss, EntryTolerance tolerance, String loosen) {
+    try (StderrProgress bar = new StderrProgress(
+        spec.commandLine().getErr(), "reference", GradientCommand.progressMode(progress))) {
+      return reference(inst, withLoss, tolerance, loosen, bar);
+    }
+  }
+
+  private GradientResult reference(
+      LoraInstance inst, boolean withLoss, EntryTolerance tolerance, String loosen, StderrProgress bar) {
     GradientResult ref;
     if (digits == null) {
       try {
-        ref = ReferenceDigits.choose(n -> ReferenceGradient.compute(inst, n), withLoss, tolerance);
+        ref = ReferenceDigits.choose(
+            n -> ReferenceGradient.compute(inst, n, Form.THEOREM_F_1, bar.nextRun()), withLoss, tolerance);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(e.getMessage() + "; " + loosen, e);
       }
     } else {
-      ref = ReferenceGradient.compute(inst, digits);
+      ref = ReferenceGradient.compute(inst, digits, Form.THEOREM_F_1, bar.nextRun());
       Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, withLoss, tolerance);
       if (s.isPresent()) {
         ReferenceDigits.Shortfall f = s.get();

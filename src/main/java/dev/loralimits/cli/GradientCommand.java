@@ -75,6 +75,25 @@ final class GradientCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
 
   @Option(
+      names = "--progress",
+      paramLabel = "WHEN",
+      defaultValue = "auto",
+      description =
+          "Progress bar of the reference on standard error: auto (when it is a terminal; runs"
+              + " under 2 s show none), always, never (default: ${DEFAULT-VALUE}).")
+  private String progress;
+
+  /** The --progress mode. */
+  static StderrProgress.Mode progressMode(String text) {
+    return switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> StderrProgress.Mode.AUTO;
+      case "always" -> StderrProgress.Mode.ALWAYS;
+      case "never" -> StderrProgress.Mode.NEVER;
+      default -> throw new IllegalArgumentException("--progress (" + text + ") must be auto, always or never");
+    };
+  }
+
+  @Option(
       names = "--method",
       required = true,
       paramLabel = "METHOD",
@@ -188,13 +207,20 @@ final class GradientCommand implements Callable<Integer> {
     }
   }
 
+  /** The reference at --digits, with a progress bar on standard error (--progress). */
+  private GradientResult reference(LoraInstance inst) {
+    try (StderrProgress bar = new StderrProgress(spec.commandLine().getErr(), "reference", progressMode(progress))) {
+      return ReferenceGradient.compute(inst, digits, form, bar);
+    }
+  }
+
   private Integer run(LoraInstance inst, String m, TensorLayout l, TensorFiles.Format outFormat) throws IOException {
     Result r =
         switch (m) {
           case EXACT -> new Result(exact(inst), GradientExtras.NONE);
           case FAST -> fast(inst, null);
           case AUTO -> auto(inst);
-          default -> new Result(ReferenceGradient.compute(inst, digits, form), GradientExtras.NONE);
+          default -> new Result(reference(inst), GradientExtras.NONE);
         };
     if (out == null) {
       spec.commandLine().getOut().print(GradientJson.write(r.result(), r.extras()));

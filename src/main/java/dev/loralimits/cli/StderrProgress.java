@@ -1,5 +1,6 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.reference.Progress;
 import java.io.PrintWriter;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
@@ -20,7 +21,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *
  * <p>{@link #advance} may be called from several worker threads.
  */
-final class StderrProgress implements AutoCloseable {
+final class StderrProgress implements AutoCloseable, Progress {
   /** System property the launcher sets to {@code 1} when standard error is a terminal. */
   static final String TTY_PROPERTY = "lora-limits.stderr.tty";
   /** Runs shorter than this draw nothing. */
@@ -47,6 +48,8 @@ final class StderrProgress implements AutoCloseable {
   private final long start;
   private ProgressBar bar;
   private LineConsumer consumer;
+  private long base;
+  private long lastRunTotal;
 
   StderrProgress(PrintWriter err, String label, Mode mode) {
     this(err, label, enabled(mode), System::currentTimeMillis);
@@ -69,8 +72,26 @@ final class StderrProgress implements AutoCloseable {
     };
   }
 
+  /**
+   * A listener for one more run of a computation that reports from 0 each time (the reference
+   * at a raised number of digits, in {@code check}): its reports are shown after those of the
+   * runs before it, so the bar never goes back.
+   */
+  synchronized Progress nextRun() {
+    base += lastRunTotal;
+    lastRunTotal = 0;
+    long offset = base;
+    return (done, total) -> {
+      synchronized (this) {
+        lastRunTotal = total;
+        advance(offset + done, offset + total);
+      }
+    };
+  }
+
   /** Reports that {@code done} of {@code total} units are complete. */
-  synchronized void advance(long done, long total) {
+  @Override
+  public synchronized void advance(long done, long total) {
     if (!enabled || total <= 0) {
       return;
     }

@@ -35,6 +35,29 @@ class StderrProgressExamples {
     assertThat(tail.length() - 2).isGreaterThanOrEqualTo(s.substring(1, s.indexOf('\r', 1)).strip().length());
   }
 
+  /** check raises the reference's digits and reruns it: later runs continue the bar. */
+  @Test
+  void laterRunsContinueTheBar() {
+    StderrProgress p = new StderrProgress(err, "reference", true, now::get);
+    now.addAndGet(StderrProgress.QUIET_MILLIS);
+    var first = p.nextRun();
+    first.advance(10, 10);
+    var second = p.nextRun();
+    second.advance(5, 20);
+    p.finish();
+    // the second run's 5 of 20 is shown as 15 of 30
+    assertThat(text.toString()).contains("15/30");
+  }
+
+  @Test
+  void progressModesAreParsedAndBadOnesNamed() {
+    assertThat(GradientCommand.progressMode("auto")).isEqualTo(StderrProgress.Mode.AUTO);
+    assertThat(GradientCommand.progressMode("Always")).isEqualTo(StderrProgress.Mode.ALWAYS);
+    assertThat(GradientCommand.progressMode("never")).isEqualTo(StderrProgress.Mode.NEVER);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> GradientCommand.progressMode("yes"))
+        .hasMessage("--progress (yes) must be auto, always or never");
+  }
+
   @Test
   void disabledDrawsNothing() {
     StderrProgress p = new StderrProgress(err, "reference", false, now::get);
