@@ -6,6 +6,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -92,6 +94,7 @@ public final class Main implements Runnable {
       CommandLine cl = new CommandLine(new Main());
       cl.setOut(outWriter);
       cl.setErr(errWriter);
+      registerConverters(cl);
       cl.setParameterExceptionHandler(Main::usageError);
       cl.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line.getErr()));
       int code = cl.execute(args == null ? new String[0] : args);
@@ -130,6 +133,42 @@ public final class Main implements Runnable {
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
     System.exit(run(args, out, err));
+  }
+
+  /**
+   * Option value converters that refuse in plain words what picocli's defaults refuse with Java
+   * names ("cannot convert ... to interface java.nio.file.Path (java.nio.file.InvalidPathException
+   * ...)", found by OptionFuzzProperties) or accept against the spec (Integer.parseInt reads
+   * fullwidth and other Unicode digits; numbers are ASCII, FORMATS 1.5).
+   */
+  static void registerConverters(CommandLine cl) {
+    cl.registerConverter(Path.class, s -> {
+      try {
+        return Path.of(s);
+      } catch (InvalidPathException e) {
+        throw new CommandLine.TypeConversionException("'" + oneLine(s).replaceAll("\\p{Cntrl}", "?")
+            + "' is not a usable file name (" + e.getReason() + ")");
+      }
+    });
+    CommandLine.ITypeConverter<Integer> ascii = s -> {
+      if (!s.matches("[+-]?[0-9]{1,10}")) {
+        throw new CommandLine.TypeConversionException("'" + oneLine(s).replaceAll("\\p{Cntrl}", "?") + "' is not an integer (ASCII digits)");
+      }
+      long v = Long.parseLong(s);
+      if (v != (int) v) {
+        throw new CommandLine.TypeConversionException("'" + s + "' is out of range");
+      }
+      return (int) v;
+    };
+    cl.registerConverter(java.math.BigDecimal.class, s -> {
+      if (!s.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]{1,9})?")) {
+        throw new CommandLine.TypeConversionException(
+            "'" + oneLine(s).replaceAll("\\p{Cntrl}", "?") + "' is not a decimal number (ASCII digits, e.g. 1e-9)");
+      }
+      return new java.math.BigDecimal(s);
+    });
+    cl.registerConverter(Integer.class, ascii);
+    cl.registerConverter(Integer.TYPE, ascii);
   }
 
   /** A picocli usage error: its message and a one-line hint, exit {@value #UNUSABLE_INPUT}. */

@@ -167,7 +167,7 @@ final class JsonSource {
     if (m == null) {
       return "unreadable";
     }
-    String s = m.replaceAll("\\s*\\(code -?\\d+\\)", "");
+    String s = m.replaceAll("\\s*\\(code [^)]*\\)", "").replaceAll("\\p{Cntrl}", "?");
     s = s.replaceAll("\\('(.{1,2})'\\)", "'$1'");
     s = s.replaceAll("\\(JSON String, Number( \\(or 'NaN'/'\\+INF'/'-INF'\\))?, Array, Object or token 'null', 'true' or 'false'\\)", "a JSON value");
     s = s.replaceAll("\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]", "line $1, column $2");

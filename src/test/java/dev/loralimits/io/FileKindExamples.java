@@ -76,6 +76,10 @@ class FileKindExamples {
     assertThat(JsonSource.plainParserMessage(
             "Unexpected character (',' (code 44)): was expecting double-quote to start field name"))
         .isEqualTo("unexpected character ',': was expecting double-quote to start field name");
+    // found by ReaderFuzzProperties: non-ASCII characters carry a hex code as well
+    assertThat(JsonSource.plainParserMessage(
+            "Unexpected character ('\u2266' (code 8806 / 0x2266)): was expecting double-quote to start field name"))
+        .isEqualTo("unexpected character '\u2266': was expecting double-quote to start field name");
     assertThat(JsonSource.plainParserMessage(
             "Unrecognized token 'tru': was expecting (JSON String, Number (or 'NaN'/'+INF'/'-INF'), Array, Object or token 'null', 'true' or 'false')"))
         .isEqualTo("unrecognized token 'tru': was expecting a JSON value");
