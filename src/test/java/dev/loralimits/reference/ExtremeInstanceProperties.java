@@ -89,25 +89,22 @@ class ExtremeInstanceProperties {
         .as(Extreme::new);
   }
 
-  @Property(tries = 60)
+  /**
+   * 30 tries: each costs up to several seconds (levels up to 180 digits, a 600-digit stand-in),
+   * and 60 took 194 s of a loaded CI run. The refusals occur in about 8% of tries, so a coverage
+   * demand that one occurs would fail in about 8% of runs at 30 tries; they are checked
+   * deterministically, case by case, in ExtremeCliExamples, and only counted here.
+   */
+  @Property(tries = 30)
   void answersWithinTheContractOrRefusesCleanly(@ForAll("extremes") Extreme x) {
-    Statistics.label("outcome").coverage(c -> {
-      c.check("answered").percentage(p -> p >= 20);
-      c.check("out of range").count(n -> n > 0);
-    });
+    Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p >= 20));
     Statistics.label("attention").coverage(c -> c.check("cross").count(n -> n > 0));
-    Statistics.label("stand-in").coverage(c -> {
-      c.check(Form.LEMMA_3_2.tag()).count(n -> n > 0);
-      c.check(Form.THEOREM_F_1.tag()).count(n -> n > 0);
-    });
     LoraInstance inst = x.instance();
     String outcome;
     try {
-      GradientResult got = ReferenceGradient.compute(inst, DIGITS);
-      Form standIn = maxScoreSpread(inst) <= E2_SPREAD ? Form.LEMMA_3_2 : Form.THEOREM_F_1;
+      Form standIn = answerWithinContract(inst);
+      // both stand-ins are exercised deterministically by ExtremeInstanceExamples
       Statistics.label("stand-in").collect(standIn.tag());
-      ApGradients exact = ReferenceGradient.computeAt(ApInstance.of(inst), standIn, STAND_IN_PRECISION);
-      checkContract(got, exact);
       outcome = "answered";
     } catch (OutOfRangeException e) {
       assertThat(e.getMessage()).startsWith("the reference cannot answer: ").doesNotContain("\n");
@@ -120,8 +117,22 @@ class ExtremeInstanceProperties {
     Statistics.label("attention").collect(x.spec().cross() ? "cross" : "self");
   }
 
+  /**
+   * Computes the reference at {@link #DIGITS} and checks it against the stand-in; returns the
+   * stand-in's form.
+   *
+   * @throws OutOfRangeException when the reference refuses
+   */
+  static Form answerWithinContract(LoraInstance inst) {
+    GradientResult got = ReferenceGradient.compute(inst, DIGITS);
+    Form standIn = maxScoreSpread(inst) <= E2_SPREAD ? Form.LEMMA_3_2 : Form.THEOREM_F_1;
+    ApGradients exact = ReferenceGradient.computeAt(ApInstance.of(inst), standIn, STAND_IN_PRECISION);
+    checkContract(got, exact);
+    return standIn;
+  }
+
   /** The largest spread of a softmax row's scores over the data points, at 100 digits. */
-  private static double maxScoreSpread(LoraInstance inst) {
+  static double maxScoreSpread(LoraInstance inst) {
     ApInstance ap = ApInstance.of(inst);
     Arithmetic ar = new Arithmetic(100);
     double spread = 0;
