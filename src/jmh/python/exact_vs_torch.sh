@@ -1,0 +1,26 @@
+#!/bin/sh
+# exact (ExactDouble, 2 threads) against PyTorch float64 autograd (2 threads) on the same
+# BenchInstances instances; proofs-notes/BENCHMARKS.md, "exact vs PyTorch autograd".
+#   mvn -B -o -Pbench package -DskipTests && sh src/jmh/python/exact_vs_torch.sh [JAR] [OUT]
+# Per point: uptime, the instance written to a file (not timed), the exact method (2 warm-ups,
+# 5 timed repeats, wall and process CPU time), torch (2 warm-ups, 5 repeats, same measures), and
+# the largest difference between the two results. Peak memory: /usr/bin/time -v on each process.
+JAR=${1:-target/benchmarks.jar}
+OUT=${2:-/tmp/exact-vs-torch}
+PY=${PYTHON:-/usr/bin/python3}
+GAMMA=0.5
+mkdir -p "$OUT"
+for L in 4096 8192; do
+  for d in 4 8; do
+    echo "== L=$L d=$d gamma=$GAMMA"
+    uptime
+    java -cp "$JAR" dev.loralimits.bench.ExactVsTorch dump $L $d $GAMMA "$OUT/instance-$L-$d.txt"
+    /usr/bin/time -v java -Xmx1g -cp "$JAR" dev.loralimits.bench.ExactVsTorch time $L $d $GAMMA 2 2 5 "$OUT/exact-$L-$d.txt" \
+      2> "$OUT/exact-$L-$d.time"
+    grep 'Maximum resident' "$OUT/exact-$L-$d.time"
+    uptime
+    /usr/bin/time -v "$PY" src/jmh/python/torch_autograd.py "$OUT/instance-$L-$d.txt" 2 2 5 "$OUT/exact-$L-$d.txt" \
+      2> "$OUT/torch-$L-$d.time"
+    grep 'Maximum resident' "$OUT/torch-$L-$d.time"
+  done
+done
