@@ -55,25 +55,29 @@ import java.util.concurrent.Future;
  * scores of any finite size (1e4, 1e300) give no NaN; far-below-maximum entries underflow to 0,
  * an absolute error below {@code 2^-1022}.
  *
- * <p><b>Time and memory.</b> Two passes. Pass 1, over query rows j: m_j, Z_j, c_j, g0_j, s'_j,
- * the loss term and {@code u_j = P[j,:] (Km - Km_0)}; then {@code G_Q = beta XQ^T U}. Pass 2, over
- * key rows l (only when K or V is adapted): F[j,l] and P[j,l] are recomputed from the stored
- * {@code m_j, Z_j, c_j, g0_j, s'_j}, giving {@code H_l = sum_j P[j,l] Qm_j} and
- * {@code R_l = sum_j F[j,l] c_j}; then {@code G_K = beta (XK - XK_0)^T H}, {@code G_V = XV^T R}.
- * Time {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per point with {@code Lq Lk} (one pass) or
- * {@code 2 Lq Lk} (two passes) calls of exp; extra memory {@code O((Lq + Lk) d)} plus
- * {@code O(Lk)} scratch per thread: no {@code Lq x Lk} matrix is ever allocated.
+ * <p><b>Time and memory.</b> One pass over the query rows j: the row's scores, numerators
+ * {@code exp(S[j,l] - m_j)}, F[j,:] and P[j,:] go to buffers of length Lk, so each score and
+ * exponential is computed once; from them m_j, Z_j, c_j, g0_j, s'_j, the loss term,
+ * {@code u_j = P[j,:] (Km - Km_0)} and the contributions {@code P[j,l] Qm_j} and
+ * {@code F[j,l] c_j} to {@code H_l} and {@code R_l}; then {@code G_Q = beta XQ^T U},
+ * {@code G_K = beta (XK - XK_0)^T H}, {@code G_V = XV^T R}. Time
+ * {@code O(Lq Lk (h + o) + (Lq + Lk) d^2)} per point with {@code Lq Lk} calls of exp
+ * ({@link ExpKernel}); extra memory {@code O((Lq + Lk) d)} (the key-side matrices transposed, H
+ * and R) plus {@code O(Lk (h + o))} per thread (row buffers, chunk partials of H and R): no
+ * {@code Lq x Lk} matrix is ever allocated.
  *
- * <p><b>Determinism.</b> Every index of a parallel pass (a query row j, a key row l, a row of
- * {@code X W}) is computed by one thread, sequentially, in a fixed order, and written to its own
- * slot; all cross-index sums ({@code XQ^T U}, {@code XK^T H}, {@code XV^T R}, the loss, the sum
- * over points) run on the calling thread in increasing index order. The operations performed for
- * an index do not depend on which thread runs it or how the indices are split into blocks, and
- * Java double arithmetic is IEEE 754 with no implicit contraction into fused multiply-adds (the
- * explicit {@link Math#fma} is correctly rounded everywhere), so the results are bit-identical for
- * every thread count. Pass 2 recomputes S[j,l] and F[j,l] with the same code as pass 1 (and the
- * row's plain or double-double choice stored by pass 1), so it sees bit-identical values. The
- * exponential is {@link StrictMath#exp} (fdlibm), reproducible on every platform, error below 1 ulp.
+ * <p><b>Determinism.</b> A query row's own results (c_j, u_j, the loss term) are computed by one
+ * thread, sequentially, in a fixed order, and written to its own slot. The column sums H and R
+ * are summed per chunk of {@link #QUERY_CHUNK} consecutive rows (each chunk by one thread into its
+ * own partial, rows in increasing order) and the partials are added on the calling thread in
+ * chunk order; the chunks depend on Lq only. All other cross-index sums ({@code XQ^T U},
+ * {@code XK^T H}, {@code XV^T R}, the loss, the sum over points) run on the calling thread in
+ * increasing index order. So the operations performed do not depend on the thread count, and Java
+ * double arithmetic is IEEE 754 with no implicit contraction into fused multiply-adds (the
+ * explicit {@link Math#fma} is correctly rounded everywhere): the results are bit-identical for
+ * every thread count. The exponential is {@link ExpKernel#exp} (range reduction and a degree-13
+ * polynomial in {@code + - *} and fma, fdlibm's {@link StrictMath#exp} below -708), relative error
+ * at most {@code 2.2 u}, the same bits on every JVM and platform (unlike {@link Math#exp}).
  *
  * <p><b>Accuracy.</b> Each result y satisfies
  * {@code |y_computed - y| <= 1.02 x ybar + 3.01 2^-1021 ybar(1)} with
@@ -97,6 +101,13 @@ public final class ExactDouble {
   static final double PLAIN_ROW_BOUND = 0x1p-47;
 
   private static final double U = 0x1p-53;
+
+  /**
+   * Query rows per chunk of the fused pass: the column sums H and R are summed per chunk and the
+   * chunk sums added in chunk order, so the result does not depend on the thread count; the extra
+   * memory is one {@code (h + o) x Lk} partial per thread.
+   */
+  static final int QUERY_CHUNK = 64;
 
   private ExactDouble() {}
 
@@ -238,96 +249,28 @@ public final class ExactDouble {
       double[][] kc = adaptQ ? centred(km.hi, km.lo) : null;
       double[][] vc = needP ? par.product(centred(p.xv(), low[2]), wv) : null;
       double[][] xkc = adaptK ? centred(p.xk(), low[1]) : null;
-      Scores sc = new Scores(bq, km);
-      Rows rows = new Rows(lq, vm[0].length, adaptQ ? km.hi[0].length : 0, needP);
-      par.forBlocks(lq, (from, to) -> queryRows(from, to, sc, kc, vm, vc, p.y(), rows));
+      int h = qm.hi[0].length;
+      int o = vm[0].length;
+      Kernel kernel = new Kernel(bq, km, qm.hi, vm, vc, kc, p.y(), adaptK, adaptV);
+      double[] rowLoss = new double[lq];
+      double[][] u = adaptQ ? new double[lq][h] : null;
+      double[][] ht = adaptK ? new double[h][lk] : null;
+      double[][] rt = adaptV ? new double[o][lk] : null;
+      par.forChunks(lq, () -> kernel.new Scratch(), (j, w) -> kernel.row(j, w, rowLoss, u), (w) -> {
+        addInto(ht, w.ht);
+        addInto(rt, w.rt);
+      });
       for (int j = 0; j < lq; j++) {
-        loss += rows.loss[j];
+        loss += rowLoss[j];
       }
       if (adaptQ) {
-        addTransposeTimes(gw.get(Adapter.Q), p.xq(), rows.u);
+        addTransposeTimes(gw.get(Adapter.Q), p.xq(), u);
       }
-      if (adaptK || adaptV) {
-        double[][] h = adaptK ? new double[lk][qm.hi[0].length] : null;
-        double[][] r = adaptV ? new double[lk][vm[0].length] : null;
-        par.forBlocks(lk, (from, to) -> keyRows(from, to, sc, qm.hi, vc, rows, h, r));
-        if (adaptK) {
-          addTransposeTimes(gw.get(Adapter.K), xkc, h);
-        }
-        if (adaptV) {
-          addTransposeTimes(gw.get(Adapter.V), p.xv(), r);
-        }
+      if (adaptK) {
+        addTransposeTimesT(gw.get(Adapter.K), xkc, ht);
       }
-    }
-
-    /**
-     * Pass 1 for query rows [from, to): m_j, Z_j, c_j, g0_j, s'_j, the loss term and
-     * {@code u_j = sum_l P[j,l] (Km_l - Km_0)}; {@code kc} and {@code vc} are the centred
-     * {@code Km_l - Km_0} and {@code (X^V_l - X^V_0) W_V} (null when not needed).
-     */
-    private void queryRows(
-        int from, int to, Scores sc, double[][] kc, double[][] vm, double[][] vc, double[][] y, Rows rows) {
-      int lk = vm.length;
-      int o = vm[0].length;
-      double[] f = new double[lk];
-      double[] lo = new double[lk];
-      double[] gd = rows.centred ? new double[lk] : null;
-      double[] z = new double[o];
-      for (int j = from; j < to; j++) {
-        int star = sc.row(j, f, lo, rows);
-        double sum = rows.sum[j];
-        java.util.Arrays.fill(z, 0);
-        for (int l = 0; l < lk; l++) {
-          f[l] = f[l] / sum;
-          axpy(f[l], vm[l], z);
-        }
-        double[] c = rows.c[j];
-        for (int i = 0; i < o; i++) {
-          c[i] = z[i] - y[j][i];
-        }
-        rows.loss[j] = 0.5 * dot(c, c);
-        if (gd == null) {
-          continue;
-        }
-        // pivoted centred backward: gd[star] = 0 exactly, so P[j,star] = -F[j,star] s'
-        double g0 = dot(c, vc[star]);
-        double sp = 0;
-        for (int l = 0; l < lk; l++) {
-          gd[l] = dot(c, vc[l]) - g0;
-          sp += f[l] * gd[l];
-        }
-        rows.g0[j] = g0;
-        rows.sp[j] = sp;
-        if (rows.u != null) {
-          double[] u = rows.u[j];
-          for (int l = 0; l < lk; l++) {
-            axpy(f[l] * (gd[l] - sp), kc[l], u);
-          }
-        }
-      }
-    }
-
-    /**
-     * Pass 2 for key rows [from, to): H_l = sum_j P[j,l] Qm_j and R_l = sum_j F[j,l] c_j
-     * ({@code vc} as in pass 1, null when K is frozen).
-     */
-    private void keyRows(
-        int from, int to, Scores sc, double[][] qm, double[][] vc, Rows rows, double[][] h, double[][] r) {
-      int lq = qm.length;
-      double[] hi = new double[1];
-      double[] lo = new double[1];
-      for (int l = from; l < to; l++) {
-        for (int j = 0; j < lq; j++) {
-          // the same operations as pass 1, so the same bits
-          double f = sc.numerator(j, l, rows, hi, lo) / rows.sum[j];
-          if (h != null) {
-            double gd = dot(rows.c[j], vc[l]) - rows.g0[j];
-            axpy(f * (gd - rows.sp[j]), qm[j], h[l]);
-          }
-          if (r != null) {
-            axpy(f, rows.c[j], r[l]);
-          }
-        }
+      if (adaptV) {
+        addTransposeTimesT(gw.get(Adapter.V), p.xv(), rt);
       }
     }
   }
@@ -350,25 +293,44 @@ public final class ExactDouble {
   }
 
   /**
-   * The softmax numerators {@code exp(S[j,l] - m_j)} of one point: plain doubles on rows whose
-   * exponent error bound is at most {@link #PLAIN_ROW_BOUND}, double-double elsewhere
-   * (EXACT-DOUBLE.md sections 4.1 and 4.2).
+   * The fused pass over the query rows of one point (EXACT-DOUBLE.md section 0, steps 4-7): for
+   * row j, every score, numerator, F[j,l] and P[j,l] is computed once, into per-row buffers of
+   * length Lk; the row's own results (loss term, {@code u_j}) go to slot j, and the column sums
+   * {@code H_l = sum_j P[j,l] Qh_j}, {@code R_l = sum_j F[j,l] c_j} into the chunk partials of the
+   * scratch that runs the row. The key-side matrices are stored transposed ({@code [i][l]}) so
+   * that the loops over l run over contiguous arrays.
    */
-  private static final class Scores {
+  private static final class Kernel {
     private final double[][] qh;
     private final double[][] ql;
     private final double[][] kh;
     private final double[][] kl;
+    private final double[][] khT;
     private final double[] kmax;
     private final double plainLimit;
+    private final double[][] qm;
+    private final double[][] vmT;
+    private final double[][] vc;
+    private final double[][] vcT;
+    private final double[][] kcT;
+    private final double[][] y;
+    private final boolean wantH;
+    private final boolean wantR;
+    private final int lk;
+    private final int h;
+    private final int o;
 
-    /** @param bq {@code beta Qm}; @param km {@code Km} */
-    Scores(Dd bq, Dd km) {
+    /** @param bq {@code beta Qm}; @param km {@code Km}; @param qm {@code hi(Qm)}; vc, kc null when not needed */
+    Kernel(Dd bq, Dd km, double[][] qm, double[][] vm, double[][] vc, double[][] kc, double[][] y,
+        boolean wantH, boolean wantR) {
       qh = bq.hi;
       ql = bq.lo;
       kh = km.hi;
       kl = km.lo;
-      int h = kh[0].length;
+      lk = kh.length;
+      h = kh[0].length;
+      o = vm[0].length;
+      khT = transpose(kh);
       kmax = new double[h];
       for (double[] k : kh) {
         for (int i = 0; i < h; i++) {
@@ -376,68 +338,276 @@ public final class ExactDouble {
         }
       }
       plainLimit = PLAIN_ROW_BOUND / (switchFactor(h) * U);
+      this.qm = qm;
+      vmT = transpose(vm);
+      this.vc = vc;
+      vcT = vc == null ? null : transpose(vc);
+      kcT = kc == null ? null : transpose(kc);
+      this.y = y;
+      this.wantH = wantH;
+      this.wantR = wantR;
+    }
+
+    /** Per-thread buffers: the row's scores, numerators, P, and the chunk partials of H and R. */
+    final class Scratch {
+      final double[] s = new double[lk];
+      final double[] f = new double[lk];
+      final double[] lo = new double[lk];
+      final double[] k = new double[lk];
+      final double[] z = new double[o];
+      final double[] c = new double[o];
+      final double[][] ht = wantH ? new double[h][lk] : null;
+      final double[][] rt = wantR ? new double[o][lk] : null;
+
+      void clear() {
+        clearRows(ht);
+        clearRows(rt);
+      }
+    }
+
+    /** Row j: its loss term into {@code loss[j]}, {@code u_j} into {@code u[j]} (when u is not null). */
+    void row(int j, Scratch w, double[] loss, double[][] u) {
+      double[] f = w.f;
+      int star = numerators(j, w);
+      double sum = sum4(f, lk);
+      for (int l = 0; l < lk; l++) {
+        f[l] = f[l] / sum;
+      }
+      double[] z = w.z;
+      columnDots(f, vmT, z);
+      double[] c = w.c;
+      for (int i = 0; i < o; i++) {
+        c[i] = z[i] - y[j][i];
+      }
+      loss[j] = 0.5 * dot(c, c);
+      if (vcT != null) {
+        // pivoted centred backward: gd[star] = 0 exactly, so P[j,star] = -F[j,star] s'
+        double[] gd = w.s;
+        double[] v = vc[star];
+        double g0 = c[0] * v[0];
+        for (int i = 1; i < o; i++) {
+          g0 += c[i] * v[i];
+        }
+        combine(c, vcT, gd);
+        for (int l = 0; l < lk; l++) {
+          gd[l] = gd[l] - g0;
+        }
+        double sp = dot4(f, gd, lk);
+        for (int l = 0; l < lk; l++) {
+          gd[l] = f[l] * (gd[l] - sp);
+        }
+        if (u != null) {
+          columnDots(gd, kcT, u[j]);
+        }
+        if (w.ht != null) {
+          double[] q = qm[j];
+          for (int i = 0; i < h; i++) {
+            axpyArray(q[i], gd, w.ht[i]);
+          }
+        }
+      }
+      if (w.rt != null) {
+        for (int i = 0; i < o; i++) {
+          axpyArray(c[i], f, w.rt[i]);
+        }
+      }
     }
 
     /**
-     * Row j: writes the numerators into f, records their sum Z_j, the row's maximum and whether
-     * it is a double-double row in rows, and returns the pivot {@code l*} (the first index of the
-     * maximum). {@code lo} is scratch.
+     * The numerators {@code exp(S[j,l] - m_j)} of row j into {@code w.f}: plain doubles when the
+     * row's exponent error bound is at most {@link #PLAIN_ROW_BOUND}, double-double otherwise
+     * (EXACT-DOUBLE.md 4.1, 4.2); returns the pivot {@code l*} (the first index of the maximum).
      */
-    int row(int j, double[] f, double[] lo, Rows rows) {
+    private int numerators(int j, Scratch w) {
       double[] q = qh[j];
       double a = 0;
-      for (int i = 0; i < q.length; i++) {
+      for (int i = 0; i < h; i++) {
         a += Math.abs(q[i]) * kmax[i];
       }
       boolean dd = !(a <= plainLimit); // NaN (overflow) takes the double-double path
-      int lk = kh.length;
+      double[] s = w.s;
+      double[] f = w.f;
+      double[] lo = w.lo;
       int star = 0;
-      double sum = 0;
       double mh = Double.NEGATIVE_INFINITY;
-      double ml = Double.NEGATIVE_INFINITY;
       if (!dd) {
+        combine(q, khT, s);
         for (int l = 0; l < lk; l++) {
-          f[l] = dot(q, kh[l]);
-          if (f[l] > mh) {
-            mh = f[l];
+          if (s[l] > mh) {
+            mh = s[l];
             star = l;
           }
         }
         for (int l = 0; l < lk; l++) {
-          f[l] = StrictMath.exp(f[l] - mh);
-          sum += f[l];
+          s[l] = s[l] - mh;
         }
-      } else {
-        for (int l = 0; l < lk; l++) {
-          ddScore(q, ql[j], kh[l], kl[l], f, lo, l);
-          if (f[l] > mh || (f[l] == mh && lo[l] > ml)) {
-            mh = f[l];
-            ml = lo[l];
-            star = l;
-          }
-        }
-        for (int l = 0; l < lk; l++) {
-          f[l] = ddNumerator(f[l], lo[l], mh, ml);
-          sum += f[l];
+        ExpKernel.exp(s, f, w.k, lk);
+        return star;
+      }
+      double ml = Double.NEGATIVE_INFINITY;
+      for (int l = 0; l < lk; l++) {
+        ddScore(q, ql[j], kh[l], kl[l], s, lo, l);
+        if (s[l] > mh || (s[l] == mh && lo[l] > ml)) {
+          mh = s[l];
+          ml = lo[l];
+          star = l;
         }
       }
-      rows.sum[j] = sum;
-      rows.dd[j] = dd;
-      rows.max[j] = mh;
-      rows.maxLo[j] = ml;
+      for (int l = 0; l < lk; l++) {
+        f[l] = ddNumerator(s[l], lo[l], mh, ml);
+      }
       return star;
     }
+  }
 
-    /** The numerator of (j, l) by the row's stored path and maximum; hi, lo are scratch. */
-    double numerator(int j, int l, Rows rows, double[] hi, double[] lo) {
-      return rows.dd[j]
-          ? recomputed(j, l, rows, hi, lo)
-          : StrictMath.exp(dot(qh[j], kh[l]) - rows.max[j]);
+  /**
+   * {@code out[l] = a . xT[:, l]} for every column l: {@code a_0 xT[0][l] + a_1 xT[1][l] + ...}
+   * summed left to right (the order of {@link #dot}).
+   */
+  private static void combine(double[] a, double[][] xT, double[] out) {
+    int n = out.length;
+    double[] x0 = xT[0];
+    double a0 = a[0];
+    for (int l = 0; l < n; l++) {
+      out[l] = a0 * x0[l];
     }
+    for (int i = 1; i < a.length; i++) {
+      double ai = a[i];
+      double[] xi = xT[i];
+      for (int l = 0; l < n; l++) {
+        out[l] += ai * xi[l];
+      }
+    }
+  }
 
-    private double recomputed(int j, int l, Rows rows, double[] hi, double[] lo) {
-      ddScore(qh[j], ql[j], kh[l], kl[l], hi, lo, 0);
-      return ExactDouble.ddNumerator(hi[0], lo[0], rows.max[j], rows.maxLo[j]);
+  /**
+   * {@code out[i] = sum_l f[l] xT[i][l]}, each a recursive sum in increasing l (four components
+   * at a time, for independent accumulators).
+   */
+  private static void columnDots(double[] f, double[][] xT, double[] out) {
+    int n = f.length;
+    int i = 0;
+    for (; i + 3 < out.length; i += 4) {
+      double[] x0 = xT[i];
+      double[] x1 = xT[i + 1];
+      double[] x2 = xT[i + 2];
+      double[] x3 = xT[i + 3];
+      double s0 = 0;
+      double s1 = 0;
+      double s2 = 0;
+      double s3 = 0;
+      for (int l = 0; l < n; l++) {
+        double fl = f[l];
+        s0 += fl * x0[l];
+        s1 += fl * x1[l];
+        s2 += fl * x2[l];
+        s3 += fl * x3[l];
+      }
+      out[i] = s0;
+      out[i + 1] = s1;
+      out[i + 2] = s2;
+      out[i + 3] = s3;
+    }
+    for (; i < out.length; i++) {
+      double[] x = xT[i];
+      double s = 0;
+      for (int l = 0; l < n; l++) {
+        s += f[l] * x[l];
+      }
+      out[i] = s;
+    }
+  }
+
+  /**
+   * {@code sum_{l < n} x[l]} as four recursive sums over {@code l = 0, 1, 2, 3 (mod 4)} in
+   * increasing l, then {@code (p0 + p1) + (p2 + p3)}: a fixed order, of depth at most
+   * {@code max(n - 1, 0)} additions per term (EXACT-DOUBLE.md section 3).
+   */
+  static double sum4(double[] x, int n) {
+    double p0 = 0;
+    double p1 = 0;
+    double p2 = 0;
+    double p3 = 0;
+    int l = 0;
+    for (; l + 3 < n; l += 4) {
+      p0 += x[l];
+      p1 += x[l + 1];
+      p2 += x[l + 2];
+      p3 += x[l + 3];
+    }
+    if (l < n) {
+      p0 += x[l];
+    }
+    if (l + 1 < n) {
+      p1 += x[l + 1];
+    }
+    if (l + 2 < n) {
+      p2 += x[l + 2];
+    }
+    return (p0 + p1) + (p2 + p3);
+  }
+
+  /** {@code sum_{l < n} a[l] b[l]} in the order of {@link #sum4}, each product rounded once. */
+  static double dot4(double[] a, double[] b, int n) {
+    double p0 = 0;
+    double p1 = 0;
+    double p2 = 0;
+    double p3 = 0;
+    int l = 0;
+    for (; l + 3 < n; l += 4) {
+      p0 += a[l] * b[l];
+      p1 += a[l + 1] * b[l + 1];
+      p2 += a[l + 2] * b[l + 2];
+      p3 += a[l + 3] * b[l + 3];
+    }
+    if (l < n) {
+      p0 += a[l] * b[l];
+    }
+    if (l + 1 < n) {
+      p1 += a[l + 1] * b[l + 1];
+    }
+    if (l + 2 < n) {
+      p2 += a[l + 2] * b[l + 2];
+    }
+    return (p0 + p1) + (p2 + p3);
+  }
+
+  /** {@code y[l] += a x[l]}. */
+  private static void axpyArray(double a, double[] x, double[] y) {
+    for (int l = 0; l < y.length; l++) {
+      y[l] += a * x[l];
+    }
+  }
+
+  private static double[][] transpose(double[][] m) {
+    double[][] t = new double[m[0].length][m.length];
+    for (int l = 0; l < m.length; l++) {
+      for (int i = 0; i < m[0].length; i++) {
+        t[i][l] = m[l][i];
+      }
+    }
+    return t;
+  }
+
+  private static void clearRows(double[][] m) {
+    if (m != null) {
+      for (double[] row : m) {
+        java.util.Arrays.fill(row, 0);
+      }
+    }
+  }
+
+  /** {@code total += part} entrywise (nothing when total is null). */
+  private static void addInto(double[][] total, double[][] part) {
+    if (total == null) {
+      return;
+    }
+    for (int i = 0; i < total.length; i++) {
+      double[] t = total[i];
+      double[] p = part[i];
+      for (int l = 0; l < t.length; l++) {
+        t[l] += p[l];
+      }
     }
   }
 
@@ -477,36 +647,8 @@ public final class ExactDouble {
   private static double ddNumerator(double sh, double sl, double mh, double ml) {
     double t = sh - mh;
     double dl = DoubleDouble.twoSumError(sh, -mh, t) + (sl - ml);
-    double e = StrictMath.exp(t);
+    double e = ExpKernel.exp(t);
     return Math.fma(e, dl, e);
-  }
-
-  /** Per-query-row results of pass 1, one slot per row. */
-  private static final class Rows {
-    final boolean[] dd;
-    final double[] max;
-    final double[] maxLo;
-    final double[] sum;
-    final double[] g0;
-    final double[] sp;
-    final double[] loss;
-    final double[][] c;
-    final double[][] u;
-    /** Whether P is needed (Q or K adapted). */
-    final boolean centred;
-
-    Rows(int lq, int o, int h, boolean centred) {
-      dd = new boolean[lq];
-      max = new double[lq];
-      maxLo = new double[lq];
-      sum = new double[lq];
-      g0 = new double[lq];
-      sp = new double[lq];
-      loss = new double[lq];
-      c = new double[lq][o];
-      u = h == 0 ? null : new double[lq][h];
-      this.centred = centred;
-    }
   }
 
   /** Contiguous index blocks, one per thread; the calling thread runs everything when threads = 1. */
@@ -547,6 +689,48 @@ public final class ExactDouble {
             throw (RuntimeException) cause;
           }
           throw new IllegalStateException(cause);
+        }
+      }
+    }
+
+    interface Row<W> {
+      void run(int j, W scratch);
+    }
+
+    interface Fold<W> {
+      void add(W scratch);
+    }
+
+    /**
+     * Rows {@code [0, n)} in chunks of {@link #QUERY_CHUNK} consecutive rows: rounds of up to
+     * {@code threads} chunks run in parallel, each on its own scratch (cleared first), each chunk's
+     * rows in increasing order; after a round, {@code fold} takes the scratches in chunk order on
+     * the calling thread. The chunks and the order of the folds depend only on n, never on the
+     * thread count.
+     */
+    <W extends ExactDouble.Kernel.Scratch> void forChunks(
+        int n, java.util.function.Supplier<W> scratch, Row<W> row, Fold<W> fold) {
+      int chunks = (n + QUERY_CHUNK - 1) / QUERY_CHUNK;
+      int slots = Math.min(threads, chunks);
+      List<W> scratches = new ArrayList<>();
+      for (int s = 0; s < slots; s++) {
+        scratches.add(scratch.get());
+      }
+      for (int first = 0; first < chunks; first += slots) {
+        int round = Math.min(slots, chunks - first);
+        int base = first;
+        forBlocks(round, (from, to) -> {
+          for (int s = from; s < to; s++) {
+            W w = scratches.get(s);
+            w.clear();
+            int c = base + s;
+            for (int j = c * QUERY_CHUNK; j < Math.min(n, (c + 1) * QUERY_CHUNK); j++) {
+              row.run(j, w);
+            }
+          }
+        });
+        for (int s = 0; s < round; s++) {
+          fold.add(scratches.get(s));
         }
       }
     }
@@ -698,6 +882,20 @@ public final class ExactDouble {
     for (int j = 0; j < x.length; j++) {
       for (int a = 0; a < g.length; a++) {
         axpy(x[j][a], v[j], g[a]);
+      }
+    }
+  }
+
+  /** {@code g += x^T vT^T} ({@code vT} holds {@code v} transposed), summed over the rows of x in increasing order. */
+  private static void addTransposeTimesT(double[][] g, double[][] x, double[][] vT) {
+    int cols = vT.length;
+    for (int j = 0; j < x.length; j++) {
+      for (int a = 0; a < g.length; a++) {
+        double xa = x[j][a];
+        double[] ga = g[a];
+        for (int i = 0; i < cols; i++) {
+          ga[i] += xa * vT[i][j];
+        }
       }
     }
   }

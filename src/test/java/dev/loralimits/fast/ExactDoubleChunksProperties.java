@@ -1,0 +1,62 @@
+package dev.loralimits.fast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.testing.Instances;
+import java.math.BigDecimal;
+import java.util.EnumSet;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Label;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * Determinism of the fused pass across chunks (EXACT-DOUBLE.md section 0 step 7): with more query
+ * rows than {@link ExactDouble#QUERY_CHUNK}, the column sums H and R are folded over several
+ * chunks and rounds; 1, 2, 3 and 5 threads must still give bit-identical results, on plain and
+ * double-double rows (X scaled by 1 or 6: scores of a few units or of some tens).
+ */
+@Label("ExactDouble: bit-identical across thread counts with several query chunks")
+class ExactDoubleChunksProperties {
+  @Provide
+  Arbitrary<Instances.Spec> manyRows() {
+    Arbitrary<Set<Adapter>> adapters = Arbitraries.subsetOf(Adapter.values()).ofMinSize(1).map(s -> EnumSet.copyOf(s));
+    return Combinators.combine(
+            Arbitraries.integers().between(ExactDouble.QUERY_CHUNK + 1, 5 * ExactDouble.QUERY_CHUNK + 7),
+            Arbitraries.integers().between(1, 150),
+            Arbitraries.integers().between(1, 5),
+            Arbitraries.of(true, false),
+            adapters,
+            Arbitraries.of(1.0, 6.0))
+        .as((lq, lk, d, cross, ad, scale) ->
+            new Instances.Spec(lq, cross ? lk : lq, d, Math.max(1, d / 2), 1, cross, ad, BigDecimal.ONE, BigDecimal.ONE, scale));
+  }
+
+  @Property(tries = 25)
+  void threadCountDoesNotChangeOneBit(@ForAll("manyRows") Instances.Spec spec, @ForAll long seed) {
+    int chunks = (spec.lq() + ExactDouble.QUERY_CHUNK - 1) / ExactDouble.QUERY_CHUNK;
+    Statistics.label("chunks").collect(chunks >= 4 ? ">= 4" : chunks);
+    Statistics.label("chunks").coverage(c -> c.check(">= 4").percentage(p -> p >= 10));
+    Statistics.label("last chunk partial").collect(spec.lq() % ExactDouble.QUERY_CHUNK != 0);
+    Statistics.label("last chunk partial").coverage(c -> c.check(true).percentage(p -> p >= 50));
+    LoraInstance inst = Instances.random(spec, seed);
+    DoubleGradients one = ExactDouble.gradient(inst, 1);
+    for (int threads : new int[] {2, 3, 5}) {
+      DoubleGradients more = ExactDouble.gradient(inst, threads);
+      assertThat(Double.doubleToRawLongBits(more.loss())).as("loss, %d threads", threads)
+          .isEqualTo(Double.doubleToRawLongBits(one.loss()));
+      assertThat(more.gradA().keySet()).isEqualTo(one.gradA().keySet());
+      for (Adapter mu : one.gradA().keySet()) {
+        assertThat(more.gradA().get(mu)).as("dLoss/dA_%s, %d threads", mu, threads).isEqualTo(one.gradA().get(mu));
+        assertThat(more.gradB().get(mu)).as("dLoss/dB_%s, %d threads", mu, threads).isEqualTo(one.gradB().get(mu));
+      }
+    }
+  }
+}
