@@ -84,10 +84,14 @@ final class CheckCommand implements Callable<Integer> {
   private Path candidate;
 
   @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "ours", description = {
-      "Names and orientation of the weights in tensor files (default: ${DEFAULT-VALUE}):",
-      "  ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
-      "  peft  PyTorch/PEFT: q_proj.weight, q_proj.lora_A.weight, q_proj.lora_B.weight, ...;"
-          + " q_proj.lora_A.weight.grad, ... (transposed; any common prefix)"})
+        "Names and orientation of the weights in tensor",
+        "files (default: ${DEFAULT-VALUE}):",
+        "ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
+        "peft  PyTorch/PEFT: q_proj.weight,",
+        "      q_proj.lora_A.weight, q_proj.lora_B.weight,",
+        "      ... (transposed; any common prefix);",
+        "      gradients q_proj.lora_A.weight.grad, ..."
+      })
   private String layout;
 
   @Option(names = "--precision", paramLabel = "FORMAT", description = {

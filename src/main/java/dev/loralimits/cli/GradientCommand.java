@@ -158,11 +158,13 @@ final class GradientCommand implements Callable<Integer> {
       paramLabel = "LAYOUT",
       defaultValue = "ours",
       description = {
-        "Names and orientation of the weights in tensor files (default: ${DEFAULT-VALUE}):",
-        "  ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
-        "  peft  PyTorch/PEFT: q_proj.weight, q_proj.lora_A.weight,",
-        "        q_proj.lora_B.weight, ... (transposed; any common",
-        "        prefix); gradients q_proj.lora_A.weight.grad, ..."
+        "Names and orientation of the weights in tensor",
+        "files (default: ${DEFAULT-VALUE}):",
+        "ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
+        "peft  PyTorch/PEFT: q_proj.weight,",
+        "      q_proj.lora_A.weight, q_proj.lora_B.weight,",
+        "      ... (transposed; any common prefix);",
+        "      gradients q_proj.lora_A.weight.grad, ..."
       })
   private String layout;
 
