@@ -501,6 +501,17 @@ class CliExamples {
     }
   }
 
+  /** Issue 10: an exhausted heap was "internal error: java.lang.OutOfMemoryError". */
+  @Test
+  void outOfMemoryIsOneLineWithAHint() {
+    StringWriter w = new StringWriter();
+    int code = Main.failure(new OutOfMemoryError("Java heap space"), new PrintWriter(w));
+    assertThat(code).isEqualTo(Main.COMPUTATION_FAILED);
+    assertThat(w.toString()).startsWith("lora-limits: out of memory: ").contains("JAVA_TOOL_OPTIONS=-Xmx")
+        .doesNotContain("java.lang").endsWith(System.lineSeparator());
+    assertThat(w.toString().split("\\R")).hasSize(1);
+  }
+
   /** Issue 10: {@code lora-limits help} was an unmatched argument; near misses get a suggestion. */
   @Test
   void helpCommandAndSuggestions() {
