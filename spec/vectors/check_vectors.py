@@ -215,7 +215,14 @@ def _load(spec):
     if not name:
         raise SystemExit("--impl must be MODULE:FUNCTION, got %r" % spec)
     sys.path.insert(0, os.getcwd())
-    return getattr(importlib.import_module(module), name)
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as e:
+        raise SystemExit("--impl %s: cannot import module %r (%s); put %s.py in the current"
+                         " directory or on PYTHONPATH" % (spec, module, e, module))
+    if not hasattr(mod, name):
+        raise SystemExit("--impl %s: module %r has no function %r" % (spec, module, name))
+    return getattr(mod, name)
 
 
 def main(argv=None):

@@ -31,6 +31,7 @@ import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -73,14 +74,7 @@ final class CheckCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = "--progress",
-      paramLabel = "WHEN",
-      defaultValue = "auto",
-      description =
-          "Progress bar of the reference on standard error: auto (when it is a terminal; runs"
-              + " under 2 s show none), always, never (default: ${DEFAULT-VALUE}).")
-  private String progress;
+  @Mixin private ProgressOption progress;
 
 
   @Option(names = "--instance", required = true, paramLabel = "FILE", description = "The instance (.json, .npz or .safetensors), or - for standard input.")
@@ -90,10 +84,14 @@ final class CheckCommand implements Callable<Integer> {
   private Path candidate;
 
   @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "ours", description = {
-      "Names and orientation of the weights in tensor files (default: ${DEFAULT-VALUE}):",
-      "  ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
-      "  peft  PyTorch/PEFT: q_proj.weight, q_proj.lora_A.weight, q_proj.lora_B.weight, ...;"
-          + " q_proj.lora_A.weight.grad, ... (transposed; any common prefix)"})
+        "Names and orientation of the weights in tensor",
+        "files (default: ${DEFAULT-VALUE}):",
+        "ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
+        "peft  PyTorch/PEFT: q_proj.weight,",
+        "      q_proj.lora_A.weight, q_proj.lora_B.weight,",
+        "      ... (transposed; any common prefix);",
+        "      gradients q_proj.lora_A.weight.grad, ..."
+      })
   private String layout;
 
   @Option(names = "--precision", paramLabel = "FORMAT", description = {
@@ -223,7 +221,7 @@ final class CheckCommand implements Callable<Integer> {
    */
   private GradientResult reference(LoraInstance inst, boolean withLoss, EntryTolerance tolerance, String loosen) {
     try (StderrProgress bar = new StderrProgress(
-        spec.commandLine().getErr(), "reference", GradientCommand.progressMode(progress))) {
+        spec.commandLine().getErr(), "reference", progress.mode())) {
       return reference(inst, withLoss, tolerance, loosen, bar);
     }
   }

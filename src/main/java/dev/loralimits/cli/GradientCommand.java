@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -74,24 +75,7 @@ final class GradientCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = "--progress",
-      paramLabel = "WHEN",
-      defaultValue = "auto",
-      description =
-          "Progress bar of the reference on standard error: auto (when it is a terminal; runs"
-              + " under 2 s show none), always, never (default: ${DEFAULT-VALUE}).")
-  private String progress;
-
-  /** The --progress mode. */
-  static StderrProgress.Mode progressMode(String text) {
-    return switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
-      case "auto" -> StderrProgress.Mode.AUTO;
-      case "always" -> StderrProgress.Mode.ALWAYS;
-      case "never" -> StderrProgress.Mode.NEVER;
-      default -> throw new IllegalArgumentException("--progress (" + text + ") must be auto, always or never");
-    };
-  }
+  @Mixin private ProgressOption progress;
 
   @Option(
       names = "--method",
@@ -174,11 +158,13 @@ final class GradientCommand implements Callable<Integer> {
       paramLabel = "LAYOUT",
       defaultValue = "ours",
       description = {
-        "Names and orientation of the weights in tensor files (default: ${DEFAULT-VALUE}):",
-        "  ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
-        "  peft  PyTorch/PEFT: q_proj.weight, q_proj.lora_A.weight,",
-        "        q_proj.lora_B.weight, ... (transposed; any common",
-        "        prefix); gradients q_proj.lora_A.weight.grad, ..."
+        "Names and orientation of the weights in tensor",
+        "files (default: ${DEFAULT-VALUE}):",
+        "ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
+        "peft  PyTorch/PEFT: q_proj.weight,",
+        "      q_proj.lora_A.weight, q_proj.lora_B.weight,",
+        "      ... (transposed; any common prefix);",
+        "      gradients q_proj.lora_A.weight.grad, ..."
       })
   private String layout;
 
@@ -209,7 +195,7 @@ final class GradientCommand implements Callable<Integer> {
 
   /** The reference at --digits, with a progress bar on standard error (--progress). */
   private GradientResult reference(LoraInstance inst) {
-    try (StderrProgress bar = new StderrProgress(spec.commandLine().getErr(), "reference", progressMode(progress))) {
+    try (StderrProgress bar = new StderrProgress(spec.commandLine().getErr(), "reference", progress.mode())) {
       return ReferenceGradient.compute(inst, digits, form, bar);
     }
   }

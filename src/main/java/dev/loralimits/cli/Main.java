@@ -214,6 +214,10 @@ public final class Main implements Runnable {
         || e instanceof OutputFile.OutputException) {
       err.println(NAME + ": " + oneLine(e.getMessage()));
       code = COMPUTATION_FAILED;
+    } else if (e instanceof OutOfMemoryError) {
+      err.println(NAME + ": out of memory: the input or the computation needs more than the Java heap ("
+          + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB); give it more, e.g. JAVA_TOOL_OPTIONS=-Xmx8g");
+      code = COMPUTATION_FAILED;
     } else {
       err.println(NAME + ": internal error: " + e.getClass().getName() + ": " + oneLine(e.getMessage()));
       if ("1".equals(System.getenv(DEBUG_ENV))) {

@@ -38,11 +38,20 @@ import java.util.regex.Pattern;
  */
 final class JsonSource {
 
-  /** Size limits: bytes of input and entries of one matrix. */
+  /**
+   * Size limits: bytes of input and matrix entries of the whole document (spec/FORMATS.md 1.7).
+   * An entry is kept as an exact decimal, about 40 to 80 bytes of heap for short decimals: at the
+   * default {@code 2^24} entries that is at most about 1.3 GB. (The cap was {@code 2^26} per
+   * matrix: 200 MB of JSON then took 5.1 GB and ended in an out-of-memory error under -Xmx1g;
+   * issue 10.)
+   */
   record Limits(long maxBytes, long maxEntries) {
-    /** 256 MiB of input, {@code 2^26} entries per matrix. */
-    static final Limits DEFAULT = new Limits(256L << 20, 1L << 26);
+    /** 256 MiB of input, {@code 2^24} entries in all. */
+    static final Limits DEFAULT = new Limits(256L << 20, 1L << 24);
   }
+
+  /** Matrix entries read so far in this document. */
+  private long documentEntries;
 
   /** The body of a document: reads the current top-level value of field {@code name}. */
   @FunctionalInterface
@@ -495,7 +504,6 @@ final class JsonSource {
     boolean anyNonFinite = false;
     List<BigDecimal> row = new ArrayList<>();
     List<CandidateMatrix.NonFinite> rowKinds = new ArrayList<>();
-    long entries = 0;
     int cols = -1;
     while (p.nextToken() != JsonToken.END_ARRAY) {
       String rowPath = path + "[" + rows.size() + "]";
@@ -503,8 +511,9 @@ final class JsonSource {
       row.clear();
       rowKinds.clear();
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        if (++entries > limits.maxEntries()) {
-          throw error(path, "too large: more than " + limits.maxEntries() + " entries");
+        if (++documentEntries > limits.maxEntries()) {
+          throw error(path, "too large: the document has more than " + limits.maxEntries()
+              + " matrix entries (FORMATS 1.7)");
         }
         String at = rowPath + "[" + row.size() + "]";
         Object v = candidate ? candidateValue(at) : number(at);

@@ -479,6 +479,39 @@ class CliExamples {
     assertOneCleanLine(garbage);
   }
 
+  /**
+   * Issue 10: the help text of every command fits 80 columns, and the --layout table is not
+   * re-wrapped by picocli ("weight," and "common" were left alone on lines).
+   */
+  @Test
+  void helpTextsWrapCleanly() {
+    for (String cmd : new String[] {"gradient", "check", "demo", "phase", "vectors"}) {
+      Run r = run(cmd, "--help");
+      assertThat(r.code).isEqualTo(Main.OK);
+      for (String line : r.out.split("\\R")) {
+        assertThat(line.length()).as(cmd + ": " + line).isLessThanOrEqualTo(80);
+      }
+      if (cmd.equals("gradient") || cmd.equals("check")) {
+        // the --layout table keeps its lines (it was broken into "weight," and "common" lines)
+        assertThat(r.out)
+            .contains("  peft  PyTorch/PEFT: q_proj.weight,\n")
+            .contains("        q_proj.lora_A.weight, q_proj.lora_B.weight,\n")
+            .contains("        gradients q_proj.lora_A.weight.grad, ...\n");
+      }
+    }
+  }
+
+  /** Issue 10: an exhausted heap was "internal error: java.lang.OutOfMemoryError". */
+  @Test
+  void outOfMemoryIsOneLineWithAHint() {
+    StringWriter w = new StringWriter();
+    int code = Main.failure(new OutOfMemoryError("Java heap space"), new PrintWriter(w));
+    assertThat(code).isEqualTo(Main.COMPUTATION_FAILED);
+    assertThat(w.toString()).startsWith("lora-limits: out of memory: ").contains("JAVA_TOOL_OPTIONS=-Xmx")
+        .doesNotContain("java.lang").endsWith(System.lineSeparator());
+    assertThat(w.toString().split("\\R")).hasSize(1);
+  }
+
   /** Issue 10: {@code lora-limits help} was an unmatched argument; near misses get a suggestion. */
   @Test
   void helpCommandAndSuggestions() {

@@ -51,10 +51,10 @@ class StderrProgressExamples {
 
   @Test
   void progressModesAreParsedAndBadOnesNamed() {
-    assertThat(GradientCommand.progressMode("auto")).isEqualTo(StderrProgress.Mode.AUTO);
-    assertThat(GradientCommand.progressMode("Always")).isEqualTo(StderrProgress.Mode.ALWAYS);
-    assertThat(GradientCommand.progressMode("never")).isEqualTo(StderrProgress.Mode.NEVER);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> GradientCommand.progressMode("yes"))
+    assertThat(ProgressOption.parse("auto")).isEqualTo(StderrProgress.Mode.AUTO);
+    assertThat(ProgressOption.parse("Always")).isEqualTo(StderrProgress.Mode.ALWAYS);
+    assertThat(ProgressOption.parse("never")).isEqualTo(StderrProgress.Mode.NEVER);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProgressOption.parse("yes"))
         .hasMessage("--progress (yes) must be auto, always or never");
   }
 

@@ -577,13 +577,25 @@ class InstanceJsonExamples {
     JsonSource.Limits limits = new JsonSource.Limits(1L << 20, 3);
     assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
         .isInstanceOf(InputException.class)
-        .hasMessage("inst.json: weights.Q.W: too large: more than 3 entries");
+        .hasMessage("inst.json: weights.Q.W: too large: the document has more than 3 matrix entries (FORMATS 1.7)");
+  }
+
+  /** Issue 10: the cap counts the whole document (many small matrices took 5.1 GB under a per-matrix cap). */
+  @Test
+  void entriesOfAllMatricesCountTogether() {
+    byte[] bytes = BASE.getBytes(StandardCharsets.UTF_8);
+    // Q.W has 4 entries, Q.A 2: the 7th and 8th are Q.B's
+    JsonSource.Limits limits = new JsonSource.Limits(1L << 20, 7);
+    assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
+        .hasMessage("inst.json: weights.Q.B: too large: the document has more than 7 matrix entries (FORMATS 1.7)");
+    assertThat(InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), new JsonSource.Limits(1L << 20, 1000)))
+        .isNotNull();
   }
 
   @Test
-  void defaultLimitsAre256MiBAnd2To26Entries() {
+  void defaultLimitsAre256MiBAnd2To24Entries() {
     assertThat(JsonSource.Limits.DEFAULT.maxBytes()).isEqualTo(256L * 1024 * 1024);
-    assertThat(JsonSource.Limits.DEFAULT.maxEntries()).isEqualTo(1L << 26);
+    assertThat(JsonSource.Limits.DEFAULT.maxEntries()).isEqualTo(1L << 24);
   }
 
   @Test

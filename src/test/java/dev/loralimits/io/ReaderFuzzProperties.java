@@ -94,35 +94,30 @@ class ReaderFuzzProperties {
     assertThat(m.length()).isLessThan(1000);
   }
 
+  /** Reads {@code doc} with {@code reader}; "read", or "refused" after checking the refusal. */
+  private static String readOrRefuse(String source, String doc, java.util.function.BiConsumer<String, String> reader) {
+    try {
+      reader.accept(source, doc);
+      return "read";
+    } catch (RuntimeException e) {
+      assertCleanRefusal(source, e);
+      return "refused";
+    }
+  }
+
   @Property(tries = TRIES)
   @Label("mutated instances are read or refused in one documented line")
   void instances(@ForAll("mutations") List<Mutation> ms) {
-    String doc = mutate(INSTANCE, ms);
-    boolean read;
-    try {
-      InstanceJson.parse("inst.json", doc);
-      read = true;
-    } catch (RuntimeException e) {
-      assertCleanRefusal("inst.json", e);
-      read = false;
-    }
-    Statistics.label("outcome").collect(read ? "read" : "refused")
+    String outcome = readOrRefuse("inst.json", mutate(INSTANCE, ms), InstanceJson::parse);
+    Statistics.label("outcome").collect(outcome)
         .coverage(c -> c.check("refused").percentage(p -> p > 50));
   }
 
   @Property(tries = TRIES)
   @Label("mutated candidates are read or refused in one documented line")
   void candidates(@ForAll("mutations") List<Mutation> ms) {
-    String doc = mutate(CANDIDATE, ms);
-    boolean read;
-    try {
-      GradientJson.parseCandidate("cand.json", doc);
-      read = true;
-    } catch (RuntimeException e) {
-      assertCleanRefusal("cand.json", e);
-      read = false;
-    }
-    Statistics.label("outcome").collect(read ? "read" : "refused")
+    String outcome = readOrRefuse("cand.json", mutate(CANDIDATE, ms), GradientJson::parseCandidate);
+    Statistics.label("outcome").collect(outcome)
         .coverage(c -> {
           c.check("refused").percentage(p -> p > 50);
           c.check("read").count(n -> n > 0);
