@@ -148,4 +148,22 @@ class BinaryEngineExamples {
   private static DecimalMatrix m(String a, String b, String c, String d) {
     return DecimalMatrix.parse("m", new String[][] {{a, b}, {c, d}});
   }
+
+  /**
+   * A one-hot instance (beta = 1000) whose dLoss/dA_Q[0][0] is 7.938...e-188: certified at 30
+   * digits, against E2 at 480 digits (at 180 digits E2 cannot resolve it: the value is what is
+   * left of O(1) terms cancelling). E3 in apfloat at 180, 400 and 700 digits gives the same
+   * 7.938310342286327022343490e-188.
+   */
+  @Test
+  void aOneHotGradientNearTenToTheMinus188IsCertified() {
+    LoraInstance inst = BinaryEngineProperties.rectangular(new Random(3), BinaryEngineProperties.Kind.ONE_HOT);
+    GradientResult got = BinaryReference.certify(inst, BinaryEngineProperties.DIGITS, Progress.NONE, 2);
+    assertThat(got).isNotNull();
+    assertThat(got.gradients().get(Adapter.Q).a().get(0, 0).toString()).startsWith("7.938310342286");
+    Contract.check(
+        got,
+        ReferenceGradient.computeAt(ApInstance.of(inst), Form.LEMMA_3_2, BinaryEngineProperties.EXTREME_STAND_IN_DIGITS),
+        BinaryEngineProperties.DIGITS);
+  }
 }
