@@ -1,0 +1,71 @@
+package dev.loralimits.reference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.DataPoint;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.Projection;
+import java.math.BigDecimal;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RangeGuard (FORMATS 3.4) with softmax entries dropped below exp(-2e18): a matrix that is zero by
+ * structure is still answered (as exact zeros), one that merely computes as zero is refused.
+ * Found missing by mutation testing (negated structural-zero conditions survived).
+ */
+class RangeGuardExamples {
+  private static DecimalMatrix m(String[][] rows) {
+    return DecimalMatrix.parse("m", rows);
+  }
+
+  private static final DecimalMatrix I2 = m(new String[][] {{"1", "0"}, {"0", "1"}});
+  private static final DecimalMatrix X = m(new String[][] {{"0.5", "-0.25"}, {"0.1", "0.75"}, {"-0.6", "0.2"}});
+  private static final DecimalMatrix Y = m(new String[][] {{"1", "0"}, {"0", "1"}, {"0.5", "0.5"}});
+
+  /** beta = 1e400: every softmax row one-hot far below exp(-2e18); V adapted with A or B zero. */
+  private static LoraInstance vOnly(DecimalMatrix a, DecimalMatrix b) {
+    Map<Adapter, Projection> w = new EnumMap<>(Adapter.class);
+    w.put(Adapter.Q, Projection.frozen(I2));
+    w.put(Adapter.K, Projection.frozen(I2));
+    w.put(Adapter.V, Projection.adapted(I2, a, b));
+    return new LoraInstance(BigDecimal.ONE, new BigDecimal("1e400"), w, List.of(DataPoint.self(X, Y)));
+  }
+
+  @Test
+  void structuralZeroOfDaIsAnsweredAmongDroppedEntries() {
+    // B_V = 0: dLoss/dA_V = (alpha/r) B_V^T G_V = 0 by structure; dLoss/dB_V is not zero
+    GradientResult g = ReferenceGradient.compute(
+        vOnly(m(new String[][] {{"0.5", "-1"}}), m(new String[][] {{"0"}, {"0"}})), 10);
+    assertThat(g.gradients().get(Adapter.V).a().maxAbs().signum()).isZero();
+    assertThat(g.gradients().get(Adapter.V).b().maxAbs().signum()).isPositive();
+  }
+
+  @Test
+  void structuralZeroOfDbIsAnsweredAmongDroppedEntries() {
+    // A_V = 0: dLoss/dB_V = (alpha/r) G_V A_V^T = 0 by structure; dLoss/dA_V is not zero
+    GradientResult g = ReferenceGradient.compute(
+        vOnly(m(new String[][] {{"0", "0"}}), m(new String[][] {{"0.5"}, {"-1"}})), 10);
+    assertThat(g.gradients().get(Adapter.V).b().maxAbs().signum()).isZero();
+    assertThat(g.gradients().get(Adapter.V).a().maxAbs().signum()).isPositive();
+  }
+
+  @Test
+  void aZeroThatIsNotStructuralIsRefused() {
+    // Q adapted too: its gradient is carried by the dropped entries alone and computes as 0
+    Map<Adapter, Projection> w = new EnumMap<>(Adapter.class);
+    w.put(Adapter.Q, Projection.adapted(I2, m(new String[][] {{"0.5", "-1"}}), m(new String[][] {{"0.25"}, {"1"}})));
+    w.put(Adapter.K, Projection.frozen(I2));
+    w.put(Adapter.V, Projection.frozen(I2));
+    LoraInstance inst = new LoraInstance(BigDecimal.ONE, new BigDecimal("1e400"), w, List.of(DataPoint.self(X, Y)));
+    assertThatThrownBy(() -> ReferenceGradient.compute(inst, 10))
+        .isInstanceOf(OutOfRangeException.class)
+        .hasMessageContaining("dLoss/dA_Q computes as exactly 0");
+  }
+}
