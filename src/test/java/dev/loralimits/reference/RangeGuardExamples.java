@@ -68,4 +68,18 @@ class RangeGuardExamples {
         .isInstanceOf(OutOfRangeException.class)
         .hasMessageContaining("dLoss/dA_Q computes as exactly 0");
   }
+
+  @Test
+  void aComputedZeroNextToAStructuralZeroIsRefused() {
+    // B_Q = 0: dLoss/dA_Q is zero by structure (admitted); dLoss/dB_Q computes as 0 only because
+    // the entries it depends on were dropped, so it must be refused
+    Map<Adapter, Projection> w = new EnumMap<>(Adapter.class);
+    w.put(Adapter.Q, Projection.adapted(I2, m(new String[][] {{"0.5", "-1"}}), m(new String[][] {{"0"}, {"0"}})));
+    w.put(Adapter.K, Projection.frozen(I2));
+    w.put(Adapter.V, Projection.frozen(I2));
+    LoraInstance inst = new LoraInstance(BigDecimal.ONE, new BigDecimal("1e400"), w, List.of(DataPoint.self(X, Y)));
+    assertThatThrownBy(() -> ReferenceGradient.compute(inst, 10))
+        .isInstanceOf(OutOfRangeException.class)
+        .hasMessageContaining("dLoss/dB_Q computes as exactly 0");
+  }
 }
