@@ -83,16 +83,7 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--candidate", required = true, paramLabel = "FILE", description = "The candidate gradient (.json, .npz or .safetensors), or - for standard input.")
   private Path candidate;
 
-  @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "ours", description = {
-        "Names and orientation of the weights in tensor",
-        "files (default: ${DEFAULT-VALUE}):",
-        "ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
-        "peft  PyTorch/PEFT: q_proj.weight,",
-        "      q_proj.lora_A.weight, q_proj.lora_B.weight,",
-        "      ... (transposed; any common prefix);",
-        "      gradients q_proj.lora_A.weight.grad, ..."
-      })
-  private String layout;
+  @Mixin private LayoutOption layout;
 
   @Option(names = "--precision", paramLabel = "FORMAT", description = {
       "The format the candidate computed in: float64 (default), float32, bfloat16, float16. Each"
@@ -125,7 +116,7 @@ final class CheckCommand implements Callable<Integer> {
     if (digits != null) {
       Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
     }
-    TensorLayout l = TensorLayout.parse(layout);
+    TensorLayout l = layout.layout();
     Checks.argument(
         !(InputFiles.isStandardInput(instance) && InputFiles.isStandardInput(candidate)),
         "--instance and --candidate cannot both be - (standard input)");

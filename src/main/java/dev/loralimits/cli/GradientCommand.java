@@ -153,20 +153,7 @@ final class GradientCommand implements Callable<Integer> {
               + " gradients only; the fast certificate is JSON-only).")
   private Path out;
 
-  @Option(
-      names = "--layout",
-      paramLabel = "LAYOUT",
-      defaultValue = "ours",
-      description = {
-        "Names and orientation of the weights in tensor",
-        "files (default: ${DEFAULT-VALUE}):",
-        "ours  W_Q, A_Q, B_Q, ...; grad_A_Q, grad_B_Q, ...",
-        "peft  PyTorch/PEFT: q_proj.weight,",
-        "      q_proj.lora_A.weight, q_proj.lora_B.weight,",
-        "      ... (transposed; any common prefix);",
-        "      gradients q_proj.lora_A.weight.grad, ..."
-      })
-  private String layout;
+  @Mixin private LayoutOption layout;
 
   @Parameters(
       index = "0",
@@ -178,7 +165,7 @@ final class GradientCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     String m = checkMethod(method);
     checkOptions(m);
-    TensorLayout l = TensorLayout.parse(layout);
+    TensorLayout l = layout.layout();
     TensorFiles.Format outFormat = out == null ? TensorFiles.Format.JSON : outputFormat(out);
     Checks.argument(
         l == TensorLayout.OURS || InputFiles.isStandardInput(instance) || InputFiles.isTensor(instance) || outFormat.isTensor(),

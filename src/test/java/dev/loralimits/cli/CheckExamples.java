@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,18 +24,14 @@ class CheckExamples {
     try (var in = CheckExamples.class.getResourceAsStream("/dev/loralimits/demo-instance.json")) {
       Files.copy(in, instance);
     }
-    Run r = run("gradient", "--method", "exact", instance.toString());
+    CliRun r = run("gradient", "--method", "exact", instance.toString());
     assertThat(r.code).isZero();
     exactJson = r.out;
   }
 
-  record Run(int code, String out, String err) {}
 
-  static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   static Path write(String name, String content) throws Exception {
@@ -58,14 +52,14 @@ class CheckExamples {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("```\\n(\\{\"format\": \"lora-attention-gradient/1\",\\n.*?)```",
         java.util.regex.Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
     assertThat(m.find()).as("a candidate template in README.md").isTrue();
-    Run r = run("check", "--instance", instance.toString(), "--candidate", write("template.json", m.group(1)).toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", write("template.json", m.group(1)).toString());
     assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
     assertThat(r.out).containsPattern("dLoss/dB_V +3x2 .* FAIL");
   }
 
   @Test
   void float64GradientPassesWithAbout15Digits() throws Exception {
-    Run r = run("check", "--instance", instance.toString(), "--candidate", write("c.json", exactJson).toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", write("c.json", exactJson).toString());
     assertThat(r.code).isZero();
     assertThat(r.out).contains("verdict: PASS").contains("dLoss/dB_V");
     JsonNode j = new ObjectMapper().readTree(
@@ -101,7 +95,7 @@ class CheckExamples {
   @Test
   void oneWrongEntryFails() throws Exception {
     // first entry of dLoss/dA_Q off in its 8th significant digit
-    Run r = run("check", "--instance", instance.toString(), "--candidate",
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate",
         write("w.json", mapped(x -> x * (1 + 1e-7), true)).toString());
     assertThat(r.code).isEqualTo(CheckCommand.FAIL);
     assertThat(r.out).contains("verdict: FAIL").containsPattern("dLoss/dA_Q .* FAIL");
@@ -121,16 +115,16 @@ class CheckExamples {
     ObjectMapper om = new ObjectMapper();
     var tree = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(exactJson);
     ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("gradients")).remove("K");
-    Run r = run("check", "--instance", instance.toString(), "--candidate", write("noK.json", om.writeValueAsString(tree)).toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", write("noK.json", om.writeValueAsString(tree)).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.err.strip().lines().count()).isEqualTo(1);
     assertThat(r.err.strip()).isEqualTo(
         "lora-limits: " + dir.resolve("noK.json") + ": candidate has no gradients for K, which the instance adapts (it adapts Q, K, V)");
     assertThat(j).isNotNull();
-    Run bad = run("check", "--rtol", "-1", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
+    CliRun bad = run("check", "--rtol", "-1", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
     assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(bad.err.strip()).isEqualTo("lora-limits: --rtol (-1) must be >= 0");
-    Run nan = run("check", "--atol", "NaN", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
+    CliRun nan = run("check", "--atol", "NaN", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
     assertThat(nan.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(nan.err).startsWith("lora-limits: Invalid value for option '--atol'");
   }
@@ -139,9 +133,9 @@ class CheckExamples {
   @Test
   void tensorCandidatesInBothLayouts() throws Exception {
     Path npz = dir.resolve("cand.npz");
-    Run g = run("gradient", "--method", "exact", "--out", npz.toString(), instance.toString());
+    CliRun g = run("gradient", "--method", "exact", "--out", npz.toString(), instance.toString());
     assertThat(g.code).as(g.err).isZero();
-    Run r = run("check", "--instance", instance.toString(), "--candidate", npz.toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", npz.toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).contains("verdict: PASS").contains("loss").contains("dLoss/dB_V");
 
@@ -149,16 +143,16 @@ class CheckExamples {
     Path peftInstance = dir.resolve("inst-peft.safetensors");
     dev.loralimits.io.TensorFiles.writeInstance(inst, peftInstance, dev.loralimits.io.TensorLayout.PEFT);
     Path peftCand = dir.resolve("cand-peft.safetensors");
-    Run gp = run("gradient", "--method", "exact", "--layout", "peft", "--out", peftCand.toString(), peftInstance.toString());
+    CliRun gp = run("gradient", "--method", "exact", "--layout", "peft", "--out", peftCand.toString(), peftInstance.toString());
     assertThat(gp.code).as(gp.err).isZero();
-    Run rp = run("check", "--layout", "peft", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
+    CliRun rp = run("check", "--layout", "peft", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
     assertThat(rp.code).as(rp.err).isZero();
     assertThat(rp.out).contains("verdict: PASS");
     // Read in the wrong layout: one line naming the file, exit 2.
-    Run wrong = run("check", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
+    CliRun wrong = run("check", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
     assertThat(wrong.code).isEqualTo(2);
     assertThat(wrong.err.strip()).isEqualTo(peftInstance + ": __metadata__.layout: the file says layout \"peft\", read as ours (give --layout peft)");
-    Run jsonOnly = run("check", "--layout", "peft", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
+    CliRun jsonOnly = run("check", "--layout", "peft", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
     assertThat(jsonOnly.code).isEqualTo(2);
   }
 
@@ -185,7 +179,7 @@ class CheckExamples {
     String text = withTokens(new String[][] {{"Q", "A", "0", "0"}, {"Q", "A", "1", "2"}, {"Q", "A", "1", "1"}, {"V", "B", "2", "0"}},
         "NaN", "Infinity", "NaN", "-Infinity");
     Path p = write("nan.json", text);
-    Run r = run("check", "--instance", instance.toString(), "--candidate", p.toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", p.toString());
     assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
     assertThat(r.out).containsPattern("dLoss/dA_Q .* FAIL: 3 non-finite \\(2 NaN, 1 \\+Inf\\)\\R");
     assertThat(r.out).containsPattern("dLoss/dB_V .* FAIL: 1 non-finite \\(1 -Inf\\)\\R");
@@ -241,7 +235,7 @@ class CheckExamples {
         }
       }
     }
-    Run r = run("check", "--instance", instance.toString(), "--candidate", p.toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", p.toString());
     assertThat(r.code).as(r.err).isEqualTo(CheckCommand.FAIL);
     assertThat(r.out).containsPattern("dLoss/dB_K .* FAIL: 1 non-finite \\(1 NaN\\)").doesNotContain("loss ");
   }
@@ -252,11 +246,11 @@ class CheckExamples {
     var min = new ObjectMapper().createObjectNode();
     min.put("format", "lora-attention-gradient/1");
     min.set("gradients", tree.get("gradients"));
-    Run r = run("check", "--instance", instance.toString(), "--candidate", write("min.json", min.toString()).toString());
+    CliRun r = run("check", "--instance", instance.toString(), "--candidate", write("min.json", min.toString()).toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).startsWith("matrix ").doesNotContain("\nloss ").contains("dLoss/dA_Q").contains("verdict: PASS");
     // Missing the gradients as well as the format: one message naming both.
-    Run bad = run("check", "--instance", instance.toString(), "--candidate", write("bad.json", "{\"loss\": 1}").toString());
+    CliRun bad = run("check", "--instance", instance.toString(), "--candidate", write("bad.json", "{\"loss\": 1}").toString());
     assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(bad.err.strip()).isEqualTo(dir.resolve("bad.json")
         + ": (document): missing fields format (expected \"lora-attention-gradient/1\"), gradients");
@@ -276,7 +270,7 @@ class CheckExamples {
   @Test
   void gradientsOfAFrozenProjectionAreARowNotComparedNotAnError() throws Exception {
     Path inst = write("kfrozen.json", K_FROZEN);
-    Run g = run("gradient", "--method", "exact", inst.toString());
+    CliRun g = run("gradient", "--method", "exact", inst.toString());
     assertThat(g.code).as(g.err).isZero();
     ObjectMapper om = new ObjectMapper();
     var tree = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(g.out);
@@ -285,7 +279,7 @@ class CheckExamples {
     k.set("A", om.readTree("[[0.1, 0.2]]"));
     k.set("B", om.readTree("[[0.3], [0.4]]"));
     Path cand = write("withK.json", om.writeValueAsString(tree));
-    Run r = run("check", "--instance", inst.toString(), "--candidate", cand.toString());
+    CliRun r = run("check", "--instance", inst.toString(), "--candidate", cand.toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).containsPattern("dLoss/dA_K +1x2 +not compared \\(frozen\\)\\R")
         .containsPattern("dLoss/dB_K +2x1 +not compared \\(frozen\\)\\R").contains("verdict: PASS");
@@ -296,7 +290,7 @@ class CheckExamples {
     assertThat(last.get("reason").asText()).isEqualTo("frozen");
     // The other way round, an adapted projection the candidate lacks stays an error naming it.
     ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("gradients")).remove("V");
-    Run noV = run("check", "--instance", inst.toString(), "--candidate", write("noV.json", om.writeValueAsString(tree)).toString());
+    CliRun noV = run("check", "--instance", inst.toString(), "--candidate", write("noV.json", om.writeValueAsString(tree)).toString());
     assertThat(noV.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(noV.err).contains("candidate has no gradients for V, which the instance adapts (it adapts Q, V)");
   }
@@ -323,11 +317,11 @@ class CheckExamples {
 
   @Test
   void aTransposedCandidateIsUnusableInputAndTheMessageSaysTranspose() throws Exception {
-    Run one = run("check", "--instance", instance.toString(), "--candidate", write("t1.json", transposed("Q.A")).toString());
+    CliRun one = run("check", "--instance", instance.toString(), "--candidate", write("t1.json", transposed("Q.A")).toString());
     assertThat(one.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(one.err.strip()).isEqualTo("lora-limits: " + dir.resolve("t1.json")
         + ": dLoss/dA_Q: candidate is 3x2, expected 2x3 (the transpose)");
-    Run all = run("check", "--instance", instance.toString(), "--candidate",
+    CliRun all = run("check", "--instance", instance.toString(), "--candidate",
         write("tall.json", transposed("Q.A", "Q.B", "K.A", "K.B", "V.A", "V.B")).toString());
     assertThat(all.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(all.err.strip().lines().count()).isEqualTo(1);
@@ -338,7 +332,7 @@ class CheckExamples {
 
   @Test
   void theJsonReportHasNumbersAndNullsAndParsesExactly() throws Exception {
-    Run r = run("check", "--json", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", write("c2.json", exactJson).toString());
+    CliRun r = run("check", "--json", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", write("c2.json", exactJson).toString());
     assertThat(r.code).isZero();
     assertThat(r.out).doesNotContain("Infinity").doesNotContain("NaN");
     JsonNode j = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(r.out);
@@ -363,16 +357,16 @@ class CheckExamples {
   @Test
   void tooFewDigitsForTheToleranceAreRefusedWithTheReason() throws Exception {
     Path c = write("c3.json", exactJson);
-    Run r = run("check", "--digits", "8", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun r = run("check", "--digits", "8", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.out).isEmpty();
     assertThat(r.err.strip()).isEqualTo("lora-limits: --digits 8: the reference is certified to 1e-7 relative, but the tolerance"
         + " of loss needs 8.9e-12; use >= 13 or omit --digits");
-    Run ok = run("check", "--digits", "13", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun ok = run("check", "--digits", "13", "--rtol", "1e-9", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(ok.code).as(ok.err).isZero();
     assertThat(ok.out).contains("reference to 13 digits");
     // A tolerance of exactly 0 can be certified by no reference that is not exactly 0.
-    Run zero = run("check", "--rtol", "0", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun zero = run("check", "--rtol", "0", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(zero.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(zero.err.strip()).isEqualTo("lora-limits: the tolerance of loss allows no error at [0][0], where the reference is"
         + " not exactly 0: no number of digits of the reference certifies it; loosen --rtol or --atol");
@@ -420,7 +414,7 @@ class CheckExamples {
 
   @Test
   void theDefaultIsPrecisionAwareFloat64AndReportsItsTolerancePerEntry() throws Exception {
-    Run r = run("check", "--json", "--instance", instance.toString(), "--candidate", write("p1.json", exactJson).toString());
+    CliRun r = run("check", "--json", "--instance", instance.toString(), "--candidate", write("p1.json", exactJson).toString());
     assertThat(r.code).as(r.err).isZero();
     JsonNode j = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(r.out);
     assertThat(j.get("precision").asText()).isEqualTo("float64");
@@ -441,27 +435,27 @@ class CheckExamples {
   @Test
   void aFloat32CandidateFailsTheDefaultAndPassesPrecisionFloat32() throws Exception {
     Path c = write("p2.json", roundedToFloat32(exactJson));
-    Run def = run("check", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun def = run("check", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(def.code).as(def.err).isEqualTo(CheckCommand.FAIL);
     assertThat(def.out).contains("verdict: FAIL (precision float64");
-    Run f32 = run("check", "--precision", "float32", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun f32 = run("check", "--precision", "float32", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(f32.code).as(f32.out + f32.err).isZero();
     assertThat(f32.out).contains("verdict: PASS (precision float32");
-    Run bf16 = run("check", "--precision", "bf16", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun bf16 = run("check", "--precision", "bf16", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(bf16.code).as(bf16.out + bf16.err).isZero();
   }
 
   @Test
   void precisionAndFixedTolerancesExcludeEachOtherAndBadNamesAreRefused() throws Exception {
     Path c = write("p3.json", exactJson);
-    Run both = run("check", "--precision", "float32", "--rtol", "1e-5", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun both = run("check", "--precision", "float32", "--rtol", "1e-5", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(both.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(both.err.strip()).isEqualTo("lora-limits: --precision and --rtol/--atol exclude each other: --precision derives"
         + " the tolerance, --rtol/--atol fix it");
-    Run bad = run("check", "--precision", "float8", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun bad = run("check", "--precision", "float8", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(bad.err.strip()).isEqualTo("lora-limits: precision (float8) must be one of float64, float32, bfloat16, float16");
-    Run atolOnly = run("check", "--atol", "1e-12", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun atolOnly = run("check", "--atol", "1e-12", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(atolOnly.code).as(atolOnly.err).isZero();
     assertThat(atolOnly.out).contains("rtol 0, atol 1e-12");
   }
@@ -469,7 +463,7 @@ class CheckExamples {
   @Test
   void tooFewDigitsForThePrecisionAwareToleranceAreRefused() throws Exception {
     Path c = write("p4.json", exactJson);
-    Run r = run("check", "--digits", "8", "--instance", instance.toString(), "--candidate", c.toString());
+    CliRun r = run("check", "--digits", "8", "--instance", instance.toString(), "--candidate", c.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.err.strip()).startsWith("lora-limits: --digits 8: the reference is certified to 1e-7 relative, but the tolerance of")
         .endsWith("or omit --digits");
@@ -480,12 +474,12 @@ class CheckExamples {
     String big = Files.readString(instance).replaceFirst("\\[\\[0\\.5,", "[[1e400,");
     assertThat(big).contains("1e400");
     Path i = write("big.json", big);
-    Run r = run("check", "--instance", i.toString(), "--candidate", write("p5.json", exactJson).toString());
+    CliRun r = run("check", "--instance", i.toString(), "--candidate", write("p5.json", exactJson).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.err.strip().lines().count()).isEqualTo(1);
     assertThat(r.err).contains("outside the float64 range").contains("give --rtol/--atol for a fixed tolerance");
     Path half = write("half.json", Files.readString(instance).replaceFirst("\\[\\[0\\.5,", "[[70000,"));
-    Run h = run("check", "--precision", "float16", "--instance", half.toString(), "--candidate", write("p6.json", exactJson).toString());
+    CliRun h = run("check", "--precision", "float16", "--instance", half.toString(), "--candidate", write("p6.json", exactJson).toString());
     assertThat(h.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(h.err).contains("weights.Q.W reaches 70000.0, beyond float16's largest finite number 65504.0");
   }

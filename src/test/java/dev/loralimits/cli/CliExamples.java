@@ -61,23 +61,9 @@ class CliExamples {
 
   @TempDir Path dir;
 
-  /** Output of one in-process run. */
-  private record Run(int code, String out, String err) {
-    /** The lines of standard error. */
-    String[] errLines() {
-      return err.lines().toArray(String[]::new);
-    }
-  }
 
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private Path file(String name, String text) throws IOException {
@@ -92,7 +78,7 @@ class CliExamples {
     return VALID.substring(0, at) + to + VALID.substring(at + from.length());
   }
 
-  private static void assertOneCleanLine(Run r) {
+  private static void assertOneCleanLine(CliRun r) {
     assertThat(r.errLines()).hasSize(1);
     assertThat(r.err).doesNotContain("Exception").doesNotContain("at dev.").doesNotContain("\tat ");
   }
@@ -102,7 +88,7 @@ class CliExamples {
 
   @Test
   void helpListsTheCommandsAndExitCodes() {
-    Run r = run("--help");
+    CliRun r = run("--help");
     assertThat(r.code).isZero();
     assertThat(r.out).contains("gradient").contains("demo").contains("Exit codes");
     assertThat(r.err).isEmpty();
@@ -110,21 +96,21 @@ class CliExamples {
 
   @Test
   void everyCommandHasHelp() {
-    Run g = run("gradient", "--help");
+    CliRun g = run("gradient", "--help");
     assertThat(g.code).isZero();
     assertThat(g.out)
         .contains("--method", "--digits", "--form", "--epsilon", "--threads", "--out", "E1", "FD")
         .contains("reference", "exact", "fast", "auto")
         .contains("outside the efficient regime")
         .doesNotContain("issue #3");
-    Run d = run("demo", "--help");
+    CliRun d = run("demo", "--help");
     assertThat(d.code).isZero();
     assertThat(d.out).contains("--digits");
   }
 
   @Test
   void versionNamesTheTool() {
-    Run r = run("--version");
+    CliRun r = run("--version");
     assertThat(r.code).isZero();
     assertThat(r.out.strip()).isEqualTo("lora-limits " + Main.VERSION);
   }
@@ -135,7 +121,7 @@ class CliExamples {
   @Test
   void gradientPrintsTheJsonWithTheLossToTheRequestedDigits() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run r = run("gradient", "--method", "reference", "--digits", "20", inst.toString());
+    CliRun r = run("gradient", "--method", "reference", "--digits", "20", inst.toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.err).isEmpty();
     assertThat(r.out)
@@ -152,9 +138,9 @@ class CliExamples {
   @Test
   void everyFormPrintsTheSameNumbers() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run e3 = run("gradient", "--method", "reference", "--digits", "15", inst.toString());
+    CliRun e3 = run("gradient", "--method", "reference", "--digits", "15", inst.toString());
     for (String form : new String[] {"E1", "e2", "FD"}) {
-      Run r = run("gradient", "--method", "reference", "--digits", "15", "--form", form, inst.toString());
+      CliRun r = run("gradient", "--method", "reference", "--digits", "15", "--form", form, inst.toString());
       assertThat(r.code).as(r.err).isZero();
       assertThat(r.out.replaceAll("\"method\": \"[^\"]*\"", ""))
           .as(form)
@@ -166,7 +152,7 @@ class CliExamples {
   void outWritesTheFileAndNothingToStdout() throws IOException {
     Path inst = file("inst.json", VALID);
     Path result = dir.resolve("grad.json");
-    Run r = run("gradient", "--method", "reference", "--digits", "10", "--out", result.toString(), inst.toString());
+    CliRun r = run("gradient", "--method", "reference", "--digits", "10", "--out", result.toString(), inst.toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).isEmpty();
     assertThat(Files.readString(result)).startsWith("{").contains("\"digits\": 10");
@@ -175,7 +161,7 @@ class CliExamples {
   @Test
   void defaultDigitsAreFifty() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run r = run("gradient", "--method", "reference", inst.toString());
+    CliRun r = run("gradient", "--method", "reference", inst.toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).contains("\"digits\": 50");
   }
@@ -201,7 +187,7 @@ class CliExamples {
   void malformedInputExitsTwoWithOneLineNamingTheField(String kind, String json, String field)
       throws IOException {
     Path inst = file("inst.json", json);
-    Run r = run("gradient", "--method", "reference", inst.toString());
+    CliRun r = run("gradient", "--method", "reference", inst.toString());
     assertThat(r.code).as(r.err).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.out).isEmpty();
     assertOneCleanLine(r);
@@ -214,7 +200,7 @@ class CliExamples {
   @Test
   void badJsonNamesTheLineAndColumn() throws IOException {
     Path inst = file("inst.json", "{\n  \"format\": \n}");
-    Run r = run("gradient", "--method", "reference", inst.toString());
+    CliRun r = run("gradient", "--method", "reference", inst.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
     assertThat(r.err).contains("line").contains("column");
@@ -223,7 +209,7 @@ class CliExamples {
   @Test
   void missingFileExitsTwoWithOneLine() {
     Path missing = dir.resolve("no-such-instance.json");
-    Run r = run("gradient", "--method", "reference", missing.toString());
+    CliRun r = run("gradient", "--method", "reference", missing.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.out).isEmpty();
     assertOneCleanLine(r);
@@ -317,7 +303,7 @@ class CliExamples {
     return a;
   }
 
-  private static GradientResult parse(Run r) {
+  private static GradientResult parse(CliRun r) {
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.err).isEmpty();
     return GradientJson.parse("stdout", r.out);
@@ -326,7 +312,7 @@ class CliExamples {
   @Test
   void exactAgreesWithTheReferenceAndPrintsSeventeenDigits() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run exactRun = run("gradient", "--method", "exact", "--threads", "2", inst.toString());
+    CliRun exactRun = run("gradient", "--method", "exact", "--threads", "2", inst.toString());
     GradientResult exact = parse(exactRun);
     GradientResult reference = parse(run("gradient", "--method", "reference", "--digits", "30", inst.toString()));
     assertThat(exact.method()).isEqualTo("exact");
@@ -348,7 +334,7 @@ class CliExamples {
   @Test
   void exactPrintsEachDoubleSoThatItReadsBackUnchanged() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run r = run("gradient", "--method", "exact", inst.toString());
+    CliRun r = run("gradient", "--method", "exact", inst.toString());
     GradientResult printed = parse(r);
     for (AdapterGradient g : printed.gradients().values()) {
       for (double[] row : g.a().toDoubles()) {
@@ -363,7 +349,7 @@ class CliExamples {
   @Test
   void fastAnswersWithinItsPrintedBoundsOnALargeSmallNormInstance() throws IOException {
     Path inst = file("answering.json", answering(ANSWERING_LENGTH, 20240603L));
-    Run fastRun = run("gradient", "--method", "fast", "--epsilon", "1e-6", inst.toString());
+    CliRun fastRun = run("gradient", "--method", "fast", "--epsilon", "1e-6", inst.toString());
     GradientResult fast = parse(fastRun);
     GradientResult exact = parse(run("gradient", "--method", "exact", inst.toString()));
     assertThat(fast.method()).isEqualTo("fast");
@@ -401,19 +387,19 @@ class CliExamples {
   @Test
   void autoChoosesFastWhereFastAnswers() throws IOException {
     Path inst = file("answering.json", answering(ANSWERING_LENGTH, 20240603L));
-    Run r = run("gradient", "--method", "auto", inst.toString());
+    CliRun r = run("gradient", "--method", "auto", inst.toString());
     GradientResult auto = parse(r);
     assertThat(auto.method()).isEqualTo("fast");
     assertThat(r.out).contains("\"auto\": \"fast\"").contains("\"bound\"");
     // the same bytes as --method fast, plus the "auto" line
-    Run fast = run("gradient", "--method", "fast", inst.toString());
+    CliRun fast = run("gradient", "--method", "fast", inst.toString());
     assertThat(r.out.replace("  \"auto\": \"fast\",\n", "")).isEqualTo(fast.out);
   }
 
   @Test
   void fastOnATinyInstanceIsRefusedWithOneLine() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run r = run("gradient", "--method", "fast", inst.toString());
+    CliRun r = run("gradient", "--method", "fast", inst.toString());
     assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertThat(r.out).isEmpty();
     assertOneCleanLine(r);
@@ -423,13 +409,13 @@ class CliExamples {
   @Test
   void autoOnATinyInstanceFallsBackToExact() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run r = run("gradient", "--method", "auto", inst.toString());
+    CliRun r = run("gradient", "--method", "auto", inst.toString());
     GradientResult auto = parse(r);
     assertThat(auto.method()).isEqualTo("exact");
     JsonNode doc = new ObjectMapper().readTree(r.out);
     assertThat(doc.get("auto").asText()).startsWith("exact (fast refused: outside the efficient regime");
     assertThat(doc.get("bound")).isNull();
-    Run exact = run("gradient", "--method", "exact", inst.toString());
+    CliRun exact = run("gradient", "--method", "exact", inst.toString());
     assertThat(auto).isEqualTo(parse(exact));
   }
 
@@ -438,7 +424,7 @@ class CliExamples {
   void badEpsilonExitsTwoWithOneLine(String epsilon) throws IOException {
     Path inst = file("inst.json", VALID);
     for (String m : new String[] {"fast", "auto"}) {
-      Run r = run("gradient", "--method", m, "--epsilon", epsilon, inst.toString());
+      CliRun r = run("gradient", "--method", m, "--epsilon", epsilon, inst.toString());
       assertThat(r.code).as(r.err).isEqualTo(Main.UNUSABLE_INPUT);
       assertThat(r.out).isEmpty();
       assertOneCleanLine(r);
@@ -447,7 +433,7 @@ class CliExamples {
   }
 
   /** Runs with {@code stdin} as standard input. */
-  private static Run runWithInput(byte[] stdin, String... args) {
+  private static CliRun runWithInput(byte[] stdin, String... args) {
     java.io.InputStream old = System.in;
     try {
       System.setIn(new java.io.ByteArrayInputStream(stdin));
@@ -461,19 +447,19 @@ class CliExamples {
   @Test
   void dashReadsStandardInput() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run fromFile = run("gradient", "--method", "exact", inst.toString());
-    Run fromStdin = runWithInput(VALID.getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "-");
+    CliRun fromFile = run("gradient", "--method", "exact", inst.toString());
+    CliRun fromStdin = runWithInput(VALID.getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "-");
     assertThat(fromStdin.code).isEqualTo(Main.OK);
     assertThat(fromStdin.out).isEqualTo(fromFile.out);
     Path npz = dir.resolve("inst-out.npz");
     assertThat(run("gradient", "--method", "exact", "--out", npz.toString(), inst.toString()).code).isEqualTo(Main.OK);
-    Run check = runWithInput(Files.readAllBytes(npz), "check", "--instance", inst.toString(), "--candidate", "-");
+    CliRun check = runWithInput(Files.readAllBytes(npz), "check", "--instance", inst.toString(), "--candidate", "-");
     assertThat(check.code).as(check.err).isEqualTo(Main.OK);
     assertThat(check.out).contains("verdict: PASS");
-    Run both = runWithInput(new byte[0], "check", "--instance", "-", "--candidate", "-");
+    CliRun both = runWithInput(new byte[0], "check", "--instance", "-", "--candidate", "-");
     assertThat(both.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(both.err).isEqualTo("lora-limits: --instance and --candidate cannot both be - (standard input)" + System.lineSeparator());
-    Run garbage = runWithInput("{\"format\": 1,".getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "-");
+    CliRun garbage = runWithInput("{\"format\": 1,".getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "-");
     assertThat(garbage.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(garbage.err).startsWith("-: ");
     assertOneCleanLine(garbage);
@@ -486,7 +472,7 @@ class CliExamples {
   @Test
   void helpTextsWrapCleanly() {
     for (String cmd : new String[] {"gradient", "check", "demo", "phase", "vectors"}) {
-      Run r = run(cmd, "--help");
+      CliRun r = run(cmd, "--help");
       assertThat(r.code).isEqualTo(Main.OK);
       for (String line : r.out.split("\\R")) {
         assertThat(line.length()).as(cmd + ": " + line).isLessThanOrEqualTo(80);
@@ -515,13 +501,13 @@ class CliExamples {
   /** Issue 10: {@code lora-limits help} was an unmatched argument; near misses get a suggestion. */
   @Test
   void helpCommandAndSuggestions() {
-    Run help = run("help");
+    CliRun help = run("help");
     assertThat(help.code).isEqualTo(Main.OK);
     assertThat(help.out).startsWith("Usage: lora-limits").contains("gradient", "check", "help");
-    Run helpGradient = run("help", "gradient");
+    CliRun helpGradient = run("help", "gradient");
     assertThat(helpGradient.code).isEqualTo(Main.OK);
     assertThat(helpGradient.out).startsWith("Usage: lora-limits gradient");
-    Run typo = run("gradiant", "x.json");
+    CliRun typo = run("gradiant", "x.json");
     assertThat(typo.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(typo.errLines()[0]).endsWith("(did you mean 'gradient'?)");
     assertThat(typo.errLines()[1]).isEqualTo("Try 'lora-limits --help' for usage.");
@@ -542,7 +528,7 @@ class CliExamples {
 
   @Test
   void badThreadsExitTwoWithOneLine() throws IOException {
-    Run r = run("gradient", "--method", "exact", "--threads", "0", file("inst.json", VALID).toString());
+    CliRun r = run("gradient", "--method", "exact", "--threads", "0", file("inst.json", VALID).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
     int max = GradientCommand.maxThreads();
@@ -584,15 +570,15 @@ class CliExamples {
     int max = GradientCommand.maxThreads();
     assertThat(max).isEqualTo(GradientCommand.THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
     Path inst = file("inst.json", VALID);
-    Run ok = run("gradient", "--method", "exact", "--threads", "" + max, inst.toString());
+    CliRun ok = run("gradient", "--method", "exact", "--threads", "" + max, inst.toString());
     assertThat(ok.code).isEqualTo(Main.OK);
-    Run r = run("gradient", "--method", "exact", "--threads", "" + (max + 1), inst.toString());
+    CliRun r = run("gradient", "--method", "exact", "--threads", "" + (max + 1), inst.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
     assertThat(r.out).isEmpty();
     assertThat(r.err)
         .isEqualTo("lora-limits: --threads (" + (max + 1) + ") must be in [1, " + max + "]" + System.lineSeparator());
-    Run huge = run("gradient", "--method", "exact", "--threads", "100000", inst.toString());
+    CliRun huge = run("gradient", "--method", "exact", "--threads", "100000", inst.toString());
     assertThat(huge.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(huge.out).isEmpty();
   }
@@ -612,7 +598,7 @@ class CliExamples {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("misplacedOptions")
   void optionsOfOtherMethodsAreRefusedWithOneLine(String method, String option, String value) throws IOException {
-    Run r = run("gradient", "--method", method, option, value, file("inst.json", VALID).toString());
+    CliRun r = run("gradient", "--method", method, option, value, file("inst.json", VALID).toString());
     assertThat(r.code).as(r.err).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.out).isEmpty();
     assertOneCleanLine(r);
@@ -621,7 +607,7 @@ class CliExamples {
 
   @Test
   void unknownMethodIsRefused() throws IOException {
-    Run r = run("gradient", "--method", "magic", file("inst.json", VALID).toString());
+    CliRun r = run("gradient", "--method", "magic", file("inst.json", VALID).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
     assertThat(r.err).contains("'magic'");
@@ -630,7 +616,7 @@ class CliExamples {
   @Test
   void digitsOutsideTheRangeAreRefused() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run r = run("gradient", "--method", "reference", "--digits", "0", inst.toString());
+    CliRun r = run("gradient", "--method", "reference", "--digits", "0", inst.toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
     assertThat(r.err).isEqualTo("lora-limits: --digits (0) must be in [1, 2000]" + System.lineSeparator());
@@ -639,7 +625,7 @@ class CliExamples {
   @Test
   void usageErrorsExitTwoWithMessageAndHint() throws IOException {
     Path inst = file("inst.json", VALID);
-    Run[] runs = {
+    CliRun[] runs = {
       run("gradient", inst.toString()), // missing --method
       run("gradient", "--method", "reference", "--digits", "many", inst.toString()),
       run("gradient", "--method", "reference", "--form", "E4", inst.toString()),
@@ -647,7 +633,7 @@ class CliExamples {
       run("frobnicate"),
       run()
     };
-    for (Run r : runs) {
+    for (CliRun r : runs) {
       assertThat(r.code).as(r.err).isEqualTo(Main.UNUSABLE_INPUT);
       assertThat(r.out).isEmpty();
       assertThat(r.errLines()).hasSize(2);
@@ -660,7 +646,7 @@ class CliExamples {
   void unwritableOutIsOneLine() throws IOException {
     Path inst = file("inst.json", VALID);
     Path out = dir.resolve("no-such-dir").resolve("grad.json");
-    Run r = run("gradient", "--method", "reference", "--digits", "5", "--out", out.toString(), inst.toString());
+    CliRun r = run("gradient", "--method", "reference", "--digits", "5", "--out", out.toString(), inst.toString());
     assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
     assertThat(r.err).startsWith("lora-limits: cannot write " + out);
@@ -692,7 +678,7 @@ class CliExamples {
 
   @Test
   void demoPrintsTheInstanceLossGradientsAgreementAndTimes() {
-    Run r = run("demo");
+    CliRun r = run("demo");
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.err).isEmpty();
     assertThat(r.out)
@@ -709,7 +695,7 @@ class CliExamples {
 
   @Test
   void demoDigitsAreRangeChecked() {
-    Run r = run("demo", "--digits", "-3");
+    CliRun r = run("demo", "--digits", "-3");
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertOneCleanLine(r);
   }
@@ -718,14 +704,14 @@ class CliExamples {
   void numbersBeyondTheDoubleRangeAreAComputationTheDoubleMethodsCannotDoAndTheReferenceCan() throws IOException {
     Path f = file("big.json", valid("\"Y\": [[1, 2]]", "\"Y\": [[1e400, 2]]"));
     for (String m : new String[] {"exact", "fast", "auto"}) {
-      Run r = run("gradient", "--method", m, f.toString());
+      CliRun r = run("gradient", "--method", m, f.toString());
       assertThat(r.code).as(m).isEqualTo(Main.COMPUTATION_FAILED);
       assertOneCleanLine(r);
       assertThat(r.err.strip()).as(m).isEqualTo("lora-limits: " + f + ": data[1].Y[0][0] = 1e400 is beyond the double"
           + " range (|x| <= 1.8e308): the double methods cannot represent it; try --method reference");
     }
     // a target of 1e400 is no problem for the apfloat reference: loss = (1e400 - z)^2 / 2 + ... ~ 5e799
-    Run ref = run("gradient", "--method", "reference", "--digits", "10", f.toString());
+    CliRun ref = run("gradient", "--method", "reference", "--digits", "10", f.toString());
     assertThat(ref.code).as(ref.err).isZero();
     assertThat(ref.out).contains("\"loss\": 5.000000000e+799");
   }

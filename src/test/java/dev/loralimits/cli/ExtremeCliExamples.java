@@ -2,9 +2,7 @@ package dev.loralimits.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,17 +31,9 @@ class ExtremeCliExamples {
 
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
 
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private Path instance(String from, String to) throws IOException {
@@ -54,11 +44,11 @@ class ExtremeCliExamples {
         dir.resolve("inst.json"), VALID.substring(0, at) + to + VALID.substring(at + from.length()), StandardCharsets.UTF_8);
   }
 
-  private static Run reference(Path f) {
+  private static CliRun reference(Path f) {
     return run("gradient", "--method", "reference", "--digits", "10", f.toString());
   }
 
-  private static void assertOneCleanLine(Run r) {
+  private static void assertOneCleanLine(CliRun r) {
     assertThat(r.err.lines().count()).as(r.err).isEqualTo(1);
     assertThat(r.err).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("Exponent overflow")
         .doesNotContain("Precision").doesNotContain("nonzero exponent digits");
@@ -74,7 +64,7 @@ class ExtremeCliExamples {
     "\"beta\": 1.0=>\"beta\": 1e-400"})
   void extremeButRepresentableInstancesAreAnswered(String edit) throws IOException {
     String[] fromTo = edit.split("=>");
-    Run r = reference(instance(fromTo[0], fromTo[1]));
+    CliRun r = reference(instance(fromTo[0], fromTo[1]));
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.err).isEmpty();
     assertThat(r.out).contains("\"method\": \"reference\"");
@@ -83,7 +73,7 @@ class ExtremeCliExamples {
   /** beta 1e9: the Q gradient (one-hot rows) is of order 10^-(7.5e8), written in full. */
   @Test
   void aTinyButRepresentableGradientIsWrittenWithItsExponent() throws IOException {
-    Run r = reference(instance("\"beta\": 1.0", "\"beta\": 1e9"));
+    CliRun r = reference(instance("\"beta\": 1.0", "\"beta\": 1e9"));
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).contains("[1.592574562e-746986501, 2.388861844e-746986501]");
     assertThat(r.out).contains("\"loss\": 1.295800000e+0");
@@ -93,7 +83,7 @@ class ExtremeCliExamples {
   @Test
   void aResultBeyondTheExponentRangeIsRefusedByName() throws IOException {
     Path f = instance("\"beta\": 1.0", "\"beta\": 1e15");
-    Run r = reference(f);
+    CliRun r = reference(f);
     assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
     assertThat(r.err).startsWith("lora-limits: " + f + ": the reference cannot answer: dLoss/dA_Q has entries of order 10^-7469865088735")
@@ -106,7 +96,7 @@ class ExtremeCliExamples {
   void aGradientCarriedByUnrepresentableSoftmaxEntriesIsRefused(String edit) throws IOException {
     String[] fromTo = edit.split("=>");
     Path f = instance(fromTo[0], fromTo[1]);
-    Run r = reference(f);
+    CliRun r = reference(f);
     assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
     assertThat(r.err)
@@ -123,7 +113,7 @@ class ExtremeCliExamples {
         dir.resolve("cand.json"),
         "{\"format\": \"lora-attention-gradient/1\", \"gradients\": {\"Q\": {\"A\": [[0, 0]], \"B\": [[0], [0]]},"
             + " \"V\": {\"A\": [[0, 0]], \"B\": [[0], [0]]}}}");
-    Run r = run("check", "--rtol", "1e-9", "--instance", f.toString(), "--candidate", cand.toString());
+    CliRun r = run("check", "--rtol", "1e-9", "--instance", f.toString(), "--candidate", cand.toString());
     assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
     assertThat(r.err).startsWith("lora-limits: " + f + ": the reference cannot answer: the softmax of data point 0");
@@ -136,7 +126,7 @@ class ExtremeCliExamples {
     String[] kv = edit.split("=");
     Path f = instance("\"" + kv[0] + "\": " + (kv[0].equals("beta") ? "1.0" : "4.0"), "\"" + kv[0] + "\": " + kv[1]);
     for (String m : new String[] {"exact", "fast", "auto"}) {
-      Run r = run("gradient", "--method", m, f.toString());
+      CliRun r = run("gradient", "--method", m, f.toString());
       assertThat(r.code).as(m).isEqualTo(Main.COMPUTATION_FAILED);
       assertOneCleanLine(r);
       assertThat(r.err).as(m).startsWith("lora-limits: " + f + ": " + kv[0] + " = " + kv[1] + " is ")
@@ -157,7 +147,7 @@ class ExtremeCliExamples {
     assertThat(frozen).doesNotContain("\"A\"");
     Path f = Files.writeString(dir.resolve("frozen.json"), frozen, StandardCharsets.UTF_8);
     for (String m : new String[] {"reference", "exact", "fast", "auto"}) {
-      Run r = run("gradient", "--method", m, f.toString());
+      CliRun r = run("gradient", "--method", m, f.toString());
       if (m.equals("fast") && r.code != 0) {
         // no gradient to certify, but degree 0 (the rank budget is 1 without adapters) has no
         // finite loss bound at these radii: a regime refusal, exit 1, and auto answers with exact

@@ -3,10 +3,7 @@ package dev.loralimits.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -72,15 +69,10 @@ class OptionFuzzProperties {
   @Property(tries = TRIES)
   @Label("random command lines end in one documented line, exit 2 (or 0 for help/version)")
   void commandLinesFailCleanly(@ForAll("commandLines") List<String> args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args.toArray(new String[0]), o, e);
-    }
-    String stderr = err.toString(StandardCharsets.UTF_8);
-    String stdout = out.toString(StandardCharsets.UTF_8);
+    CliRun r = CliRun.of(args.toArray(new String[0]));
+    int code = r.code;
+    String stderr = r.err;
+    String stdout = r.out;
     boolean helpOrVersion = code == Main.OK;
     Statistics.label("exit").collect(code).coverage(c -> c.check(Main.UNUSABLE_INPUT).percentage(p -> p > 50));
     if (helpOrVersion) {

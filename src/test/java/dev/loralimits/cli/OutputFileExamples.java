@@ -96,14 +96,8 @@ class OutputFileExamples {
   }
 
   private static String[] run(String... args) {
-    var out = new java.io.ByteArrayOutputStream();
-    var err = new java.io.ByteArrayOutputStream();
-    int code;
-    try (var o = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
-        var e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    return new String[] {"" + code, err.toString(StandardCharsets.UTF_8)};
+    CliRun r = CliRun.of(args);
+    return new String[] {"" + r.code, r.err};
   }
 
   /** Issue 10: vectors --out '' wrote into the current directory; Java class names leaked. */
