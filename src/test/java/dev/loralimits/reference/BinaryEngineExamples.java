@@ -166,4 +166,27 @@ class BinaryEngineExamples {
         ReferenceGradient.computeAt(ApInstance.of(inst), Form.LEMMA_3_2, BinaryEngineProperties.EXTREME_STAND_IN_DIGITS),
         BinaryEngineProperties.DIGITS);
   }
+
+  /**
+   * Q gradients of 1.2e-469 (seed 1518) and 1.3e-889 (seed 1354): a 480-digit E2 stand-in got
+   * their leading digits wrong and failed the (correct) engine on CI; the stand-in now doubles its
+   * precision until two runs agree ({@link StandIn}), and these pin that it does.
+   */
+  @Test
+  void gradientsNearTenToTheMinus469And889AreCertifiedAgainstAConvergedStandIn() {
+    BinaryEngineProperties.meetsTheContract(BinaryEngineProperties.Kind.ONE_HOT, 1518);
+    BinaryEngineProperties.meetsTheContract(BinaryEngineProperties.Kind.ONE_HOT, 1354);
+  }
+
+  /** The fixed 480-digit stand-in is wrong for seed 1354 (what the converged one is for). */
+  @Test
+  void aFixedStandInFailsWhereTheConvergedOneSettles() {
+    LoraInstance inst = BinaryEngineProperties.rectangular(new Random(1354), BinaryEngineProperties.Kind.ONE_HOT);
+    ApInstance ap = ApInstance.of(inst);
+    ApGradients fixed = ReferenceGradient.computeAt(ap, Form.LEMMA_3_2, BinaryEngineProperties.EXTREME_STAND_IN_DIGITS);
+    ApGradients converged =
+        StandIn.converged(ap, Form.LEMMA_3_2, BinaryEngineProperties.EXTREME_STAND_IN_DIGITS, BinaryEngineProperties.DIGITS)
+            .gradients();
+    assertThat(StandIn.agree(fixed, converged, BinaryEngineProperties.DIGITS)).isFalse();
+  }
 }

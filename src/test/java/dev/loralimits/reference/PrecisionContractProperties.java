@@ -186,24 +186,31 @@ class PrecisionContractProperties {
    * Every matrix that is zero by structure is written as exact 0 by every form, as the contract
    * asks of a matrix with M = 0 (an entry of 1e-1000 would break it). Before FD skipped exactly
    * fitted points it refused EXACT_FIT; before E1-E3 recognised equal keys, E1 and E2 refused
-   * EQUAL_KEYS.
+   * EQUAL_KEYS. Random draws of structure and form carry no coverage demand (a demand that every
+   * one of 15 pairs appears in 40 tries failed by chance on CI); {@link
+   * #everyStructureInEveryForm} runs each pair on every build.
    */
   @Property(tries = 40)
   void structuralZerosAreExactInEveryForm(
       @ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll Structure structure, @ForAll Form form) {
     Statistics.label("structure").collect(structure);
     Statistics.label("form").collect(form);
-    Statistics.label("structure").coverage(c -> {
-      for (Structure s : Structure.values()) {
-        c.check(s).count(k -> k > 0);
+    assertStructuralZeros(withStructure(spec, seed, structure), structure, form);
+  }
+
+  /** Each structure in each form once, on a cross-attention instance with every adapter. */
+  @Example
+  void everyStructureInEveryForm() {
+    Instances.Spec spec =
+        new Instances.Spec(3, 2, 2, 2, 2, true, Instances.all(), new BigDecimal("4"), new BigDecimal("1.5"), 1.0);
+    for (Structure structure : Structure.values()) {
+      for (Form form : Form.values()) {
+        assertStructuralZeros(withStructure(spec, 7, structure), structure, form);
       }
-    });
-    Statistics.label("form").coverage(c -> {
-      for (Form f : Form.values()) {
-        c.check(f).count(k -> k > 0);
-      }
-    });
-    LoraInstance inst = withStructure(spec, seed, structure);
+    }
+  }
+
+  private static void assertStructuralZeros(LoraInstance inst, Structure structure, Form form) {
     GradientResult g = ReferenceGradient.compute(inst, 20, form);
     if (structure == Structure.EXACT_FIT) {
       assertThat(g.loss().signum()).as("the loss").isZero();
@@ -214,10 +221,10 @@ class PrecisionContractProperties {
       boolean keys = structure == Structure.KEY_LENGTH_ONE || structure == Structure.EQUAL_KEYS;
       boolean fit = structure == Structure.EXACT_FIT;
       if (fit || (keys && queryOrKey) || structure == Structure.B_ZERO) {
-        assertThat(e.getValue().a().maxAbs().signum()).as("dLoss/dA_%s by %s", mu, form).isZero();
+        assertThat(e.getValue().a().maxAbs().signum()).as("dLoss/dA_%s by %s, %s", mu, form, structure).isZero();
       }
       if (fit || (keys && queryOrKey) || structure == Structure.A_ZERO) {
-        assertThat(e.getValue().b().maxAbs().signum()).as("dLoss/dB_%s by %s", mu, form).isZero();
+        assertThat(e.getValue().b().maxAbs().signum()).as("dLoss/dB_%s by %s, %s", mu, form, structure).isZero();
       }
     }
   }
