@@ -12,6 +12,7 @@ import dev.loralimits.check.GradientCheck;
 import dev.loralimits.check.ReferenceDigits;
 import dev.loralimits.io.DecimalFormatting;
 import dev.loralimits.io.GradientFile;
+import dev.loralimits.io.ReadLimits;
 import dev.loralimits.io.TensorFiles;
 import dev.loralimits.io.TensorLayout;
 import dev.loralimits.model.CandidateMatrix.NonFiniteCount;
@@ -84,6 +85,7 @@ final class CheckCommand implements Callable<Integer> {
   private Path candidate;
 
   @Mixin private LayoutOption layout;
+  @Mixin private ReadLimitsOption readLimits;
 
   @Option(names = "--precision", paramLabel = "FORMAT", description = {
       "The format the candidate computed in: float64 (default), float32, bfloat16, float16. Each"
@@ -125,8 +127,9 @@ final class CheckCommand implements Callable<Integer> {
             || InputFiles.isStandardInput(instance) || InputFiles.isStandardInput(candidate)
             || InputFiles.isTensor(instance) || InputFiles.isTensor(candidate),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); both files are JSON");
-    LoraInstance inst = InputFiles.instance(instance, l, System.in);
-    GradientFile cand = InputFiles.gradient(candidate, l, System.in);
+    ReadLimits limits = readLimits.limits();
+    LoraInstance inst = InputFiles.instance(instance, l, limits, System.in);
+    GradientFile cand = InputFiles.gradient(candidate, l, limits, System.in);
     EntryTolerance tolerance;
     if (fixed) {
       tolerance = new FixedTolerance(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);

@@ -154,6 +154,7 @@ final class GradientCommand implements Callable<Integer> {
   private Path out;
 
   @Mixin private LayoutOption layout;
+  @Mixin private ReadLimitsOption readLimits;
 
   @Parameters(
       index = "0",
@@ -170,7 +171,7 @@ final class GradientCommand implements Callable<Integer> {
     Checks.argument(
         l == TensorLayout.OURS || InputFiles.isStandardInput(instance) || InputFiles.isTensor(instance) || outFormat.isTensor(),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); input and output are JSON");
-    LoraInstance inst = InputFiles.instance(instance, l, System.in);
+    LoraInstance inst = InputFiles.instance(instance, l, readLimits.limits(), System.in);
     try {
       return run(inst, m, l, outFormat);
     } catch (OutOfDoubleRangeException e) {

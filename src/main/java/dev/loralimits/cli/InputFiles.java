@@ -2,6 +2,7 @@ package dev.loralimits.cli;
 
 import dev.loralimits.io.GradientFile;
 import dev.loralimits.io.InputException;
+import dev.loralimits.io.ReadLimits;
 import dev.loralimits.io.TensorFiles;
 import dev.loralimits.io.TensorLayout;
 import dev.loralimits.model.LoraInstance;
@@ -26,22 +27,45 @@ final class InputFiles {
     return !isStandardInput(file) && TensorFiles.Format.of(file).isTensor();
   }
 
-  static LoraInstance instance(Path file, TensorLayout layout, InputStream stdin) {
-    if (!isStandardInput(file)) {
-      return TensorFiles.readInstance(file, layout);
+  static LoraInstance instance(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
+    try {
+      if (!isStandardInput(file)) {
+        return TensorFiles.readInstance(file, layout, limits);
+      }
+      byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin, limits);
+      TensorFiles.Format f = layoutChecked(b, layout);
+      return TensorFiles.readInstance(TensorFiles.STANDARD_INPUT, b, f, layout, limits);
+    } catch (InputException e) {
+      throw withLimitHint(e);
     }
-    byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin);
-    TensorFiles.Format f = layoutChecked(b, layout);
-    return TensorFiles.readInstance(TensorFiles.STANDARD_INPUT, b, f, layout);
   }
 
-  static GradientFile gradient(Path file, TensorLayout layout, InputStream stdin) {
-    if (!isStandardInput(file)) {
-      return TensorFiles.readGradient(file, layout);
+  static GradientFile gradient(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
+    try {
+      if (!isStandardInput(file)) {
+        return TensorFiles.readGradient(file, layout, limits);
+      }
+      byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin, limits);
+      TensorFiles.Format f = layoutChecked(b, layout);
+      return TensorFiles.readGradient(TensorFiles.STANDARD_INPUT, b, f, layout, limits);
+    } catch (InputException e) {
+      throw withLimitHint(e);
     }
-    byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin);
-    TensorFiles.Format f = layoutChecked(b, layout);
-    return TensorFiles.readGradient(TensorFiles.STANDARD_INPUT, b, f, layout);
+  }
+
+  /**
+   * A JSON limit's refusal ({@link ReadLimits}: the readers say "the document has more than N
+   * matrix entries" or "too large: ... bytes, limit N") with the option that raises it appended.
+   */
+  static InputException withLimitHint(InputException e) {
+    String p = e.problem();
+    if (p.contains("matrix entries (FORMATS 1.7)")) {
+      return new InputException(e.source(), e.path(), p + "; raise with --max-json-entries", e);
+    }
+    if (p.startsWith("too large:") && p.contains("bytes") && p.contains("(FORMATS 1.7)")) {
+      return new InputException(e.source(), e.path(), p + "; raise with --max-json-bytes", e);
+    }
+    return e;
   }
 
   private static TensorFiles.Format layoutChecked(byte[] b, TensorLayout layout) {

@@ -169,6 +169,18 @@ public final class Main implements Runnable {
     });
     cl.registerConverter(Integer.class, ascii);
     cl.registerConverter(Integer.TYPE, ascii);
+    CommandLine.ITypeConverter<Long> asciiLong = s -> {
+      if (!s.matches("[+-]?[0-9]{1,19}")) {
+        throw new CommandLine.TypeConversionException("'" + oneLine(s).replaceAll("\\p{Cntrl}", "?") + "' is not an integer (ASCII digits)");
+      }
+      try {
+        return Long.parseLong(s);
+      } catch (NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + s + "' is out of range");
+      }
+    };
+    cl.registerConverter(Long.class, asciiLong);
+    cl.registerConverter(Long.TYPE, asciiLong);
   }
 
   /** A picocli usage error: its message and a one-line hint, exit {@value #UNUSABLE_INPUT}. */

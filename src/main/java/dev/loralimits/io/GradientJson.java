@@ -97,7 +97,7 @@ public final class GradientJson {
    *     valid gradient document
    */
   public static GradientResult read(Path file) {
-    return JsonSource.read(file, JsonSource.Limits.DEFAULT, GradientJson::readResult);
+    return JsonSource.read(file, ReadLimits.DEFAULT, GradientJson::readResult);
   }
 
   /**
@@ -111,7 +111,7 @@ public final class GradientJson {
    *     different ranks; a malformed matrix or number, NaN or an infinity
    */
   public static GradientResult read(String sourceName, InputStream in) {
-    return JsonSource.read(sourceName, in, JsonSource.Limits.DEFAULT, GradientJson::readResult);
+    return JsonSource.read(sourceName, in, ReadLimits.DEFAULT, GradientJson::readResult);
   }
 
   /**
@@ -127,7 +127,16 @@ public final class GradientJson {
    *     candidate gradient document
    */
   public static GradientFile readCandidate(Path file) {
-    return JsonSource.read(file, JsonSource.Limits.DEFAULT, GradientJson::readCandidate);
+    return readCandidate(file, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #readCandidate(Path)} within {@code limits} instead of the default ones.
+   *
+   * @throws InputException naming the limit when the file exceeds one
+   */
+  public static GradientFile readCandidate(Path file, ReadLimits limits) {
+    return JsonSource.read(file, limits, GradientJson::readCandidate);
   }
 
   /**
@@ -136,11 +145,20 @@ public final class GradientJson {
    * @throws InputException as {@link #readCandidate(Path)}
    */
   public static GradientFile parseCandidate(String sourceName, String json) {
+    return parseCandidate(sourceName, json, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #parseCandidate(String, String)} within {@code limits}.
+   *
+   * @throws InputException as {@link #readCandidate(Path)}, naming the limit when the text exceeds one
+   */
+  public static GradientFile parseCandidate(String sourceName, String json, ReadLimits limits) {
     if (json == null) {
       throw new InputException(sourceName, InputException.FILE, "no input text");
     }
     return JsonSource.read(
-        sourceName, new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), JsonSource.Limits.DEFAULT,
+        sourceName, new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), limits,
         GradientJson::readCandidate);
   }
 

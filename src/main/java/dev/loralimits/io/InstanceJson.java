@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  *   <li>"comment" and "name" (strings) are allowed at the top level and ignored; keys starting
  *       with {@code x-} are extensions, allowed in every object and ignored. Any other key is an
  *       error, so that typos are caught.
- *   <li>Limits: at most 256 MiB of input and {@code 2^26} entries per matrix ("too large").
+ *   <li>Limits: at most 256 MiB of input and {@code 2^24} entries in the document by default ({@link ReadLimits}; "too large").
  * </ul>
  *
  * <p>Every problem is reported as an {@link InputException} with the message
@@ -71,7 +71,16 @@ public final class InstanceJson {
    *     valid instance
    */
   public static LoraInstance read(Path file) {
-    return JsonSource.read(file, JsonSource.Limits.DEFAULT, InstanceJson::readInstance);
+    return read(file, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #read(Path)} within {@code limits} instead of the default ones.
+   *
+   * @throws InputException naming the limit when the file exceeds one
+   */
+  public static LoraInstance read(Path file, ReadLimits limits) {
+    return JsonSource.read(file, limits, InstanceJson::readInstance);
   }
 
   /**
@@ -82,7 +91,7 @@ public final class InstanceJson {
    *     instance
    */
   public static LoraInstance read(String sourceName, InputStream in) {
-    return read(sourceName, in, JsonSource.Limits.DEFAULT);
+    return read(sourceName, in, ReadLimits.DEFAULT);
   }
 
   /**
@@ -95,12 +104,15 @@ public final class InstanceJson {
     if (json == null) {
       throw new InputException(sourceName, InputException.FILE, "no input text");
     }
-    return read(
-        sourceName, new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+    return read(sourceName, new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** As {@link #read(String, InputStream)} with explicit limits (for tests of the limits). */
-  static LoraInstance read(String sourceName, InputStream in, JsonSource.Limits limits) {
+  /**
+   * As {@link #read(String, InputStream)} within {@code limits} instead of the default ones.
+   *
+   * @throws InputException naming the limit when the input exceeds one
+   */
+  public static LoraInstance read(String sourceName, InputStream in, ReadLimits limits) {
     return JsonSource.read(sourceName, in, limits, InstanceJson::readInstance);
   }
 

@@ -34,21 +34,9 @@ import java.util.regex.Pattern;
  * and turns every problem into an {@link InputException}.
  *
  * <p>Streaming (rather than a databind tree) keeps memory close to the size of the matrices
- * themselves, which matters at the size limits of {@link Limits#DEFAULT}.
+ * themselves, which matters at the size limits of {@link ReadLimits#DEFAULT}.
  */
 final class JsonSource {
-
-  /**
-   * Size limits: bytes of input and matrix entries of the whole document (spec/FORMATS.md 1.7).
-   * An entry is kept as an exact decimal, about 40 to 80 bytes of heap for short decimals: at the
-   * default {@code 2^24} entries that is at most about 1.3 GB. (The cap was {@code 2^26} per
-   * matrix: 200 MB of JSON then took 5.1 GB and ended in an out-of-memory error under -Xmx1g;
-   * issue 10.)
-   */
-  record Limits(long maxBytes, long maxEntries) {
-    /** 256 MiB of input, {@code 2^24} entries in all. */
-    static final Limits DEFAULT = new Limits(256L << 20, 1L << 24);
-  }
 
   /** Matrix entries read so far in this document. */
   private long documentEntries;
@@ -97,9 +85,9 @@ final class JsonSource {
 
   private final String source;
   private final JsonParser p;
-  private final Limits limits;
+  private final ReadLimits limits;
 
-  private JsonSource(String source, JsonParser p, Limits limits) {
+  private JsonSource(String source, JsonParser p, ReadLimits limits) {
     this.source = source;
     this.p = p;
     this.limits = limits;
@@ -109,7 +97,7 @@ final class JsonSource {
   // Opening sources
 
   /** Reads {@code file}, named by its path as given. */
-  static <T> T read(Path file, Limits limits, DocumentReader<T> reader) {
+  static <T> T read(Path file, ReadLimits limits, DocumentReader<T> reader) {
     String source = file.toString();
     try {
       if (Files.isDirectory(file)) {
@@ -118,7 +106,7 @@ final class JsonSource {
       long size = Files.size(file);
       if (size > limits.maxBytes()) {
         throw new InputException(
-            source, InputException.FILE, "too large: " + size + " bytes, limit " + limits.maxBytes());
+            source, InputException.FILE, "too large: " + size + " bytes, limit " + limits.maxBytes() + " (FORMATS 1.7)");
       }
       try (InputStream in = Files.newInputStream(file)) {
         return read(source, in, limits, reader);
@@ -133,7 +121,7 @@ final class JsonSource {
   }
 
   /** Reads the stream {@code in} (left open), named {@code source} in messages. */
-  static <T> T read(String source, InputStream in, Limits limits, DocumentReader<T> reader) {
+  static <T> T read(String source, InputStream in, ReadLimits limits, DocumentReader<T> reader) {
     if (in == null) {
       throw new InputException(source, InputException.FILE, "no input stream");
     }
@@ -153,7 +141,7 @@ final class JsonSource {
       return reader.read(new JsonSource(source, parser, limits));
     } catch (TooLarge e) {
       throw new InputException(
-          source, InputException.FILE, "too large: more than " + limits.maxBytes() + " bytes", e);
+          source, InputException.FILE, "too large: more than " + limits.maxBytes() + " bytes (FORMATS 1.7)", e);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       String where =
@@ -606,7 +594,7 @@ final class JsonSource {
   // ---------------------------------------------------------------------------------------------
   // Byte limit
 
-  /** Signals that the input exceeded {@link Limits#maxBytes()}. */
+  /** Signals that the input exceeded {@link ReadLimits#maxBytes()}. */
   private static final class TooLarge extends IOException {
     private static final long serialVersionUID = 1L;
 

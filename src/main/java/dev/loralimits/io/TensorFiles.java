@@ -10,6 +10,7 @@ import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.model.Projection;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -118,9 +119,18 @@ public final class TensorFiles {
    *     instance
    */
   public static LoraInstance readInstance(Path file, TensorLayout layout) {
+    return readInstance(file, layout, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #readInstance(Path, TensorLayout)}; a JSON file is read within {@code limits}.
+   *
+   * @throws InputException as {@link #readInstance(Path, TensorLayout)}, naming the limit broken
+   */
+  public static LoraInstance readInstance(Path file, TensorLayout layout, ReadLimits limits) {
     Format f = Format.of(file);
     if (f == Format.JSON) {
-      return InstanceJson.read(file);
+      return InstanceJson.read(file, limits);
     }
     return readInstance(file.toString(), bytes(file), f, layout);
   }
@@ -132,8 +142,19 @@ public final class TensorFiles {
    * @throws InputException as {@link #readInstance(Path, TensorLayout)}
    */
   public static LoraInstance readInstance(String source, byte[] bytes, Format format, TensorLayout layout) {
+    return readInstance(source, bytes, format, layout, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #readInstance(String, byte[], Format, TensorLayout)}; JSON bytes are read within
+   * {@code limits}.
+   *
+   * @throws InputException as {@link #readInstance(Path, TensorLayout)}, naming the limit broken
+   */
+  public static LoraInstance readInstance(
+      String source, byte[] bytes, Format format, TensorLayout layout, ReadLimits limits) {
     if (format == Format.JSON) {
-      return InstanceJson.parse(source, new String(bytes, StandardCharsets.UTF_8));
+      return InstanceJson.read(source, new ByteArrayInputStream(bytes), limits);
     }
     Safetensors.Contents c = contents(source, bytes, format, "an instance");
     for (Tensor t : c.tensors().values()) {
@@ -159,9 +180,18 @@ public final class TensorFiles {
    * @throws InputException naming the file, the tensor (or field) and the rule
    */
   public static GradientFile readGradient(Path file, TensorLayout layout) {
+    return readGradient(file, layout, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #readGradient(Path, TensorLayout)}; a JSON file is read within {@code limits}.
+   *
+   * @throws InputException naming the file, the tensor (or field) and the rule
+   */
+  public static GradientFile readGradient(Path file, TensorLayout layout, ReadLimits limits) {
     Format f = Format.of(file);
     if (f == Format.JSON) {
-      return GradientJson.readCandidate(file);
+      return GradientJson.readCandidate(file, limits);
     }
     return readGradient(file.toString(), bytes(file), f, layout);
   }
@@ -172,8 +202,19 @@ public final class TensorFiles {
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}
    */
   public static GradientFile readGradient(String source, byte[] bytes, Format format, TensorLayout layout) {
+    return readGradient(source, bytes, format, layout, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #readGradient(String, byte[], Format, TensorLayout)}; JSON bytes are read within
+   * {@code limits}.
+   *
+   * @throws InputException as {@link #readGradient(Path, TensorLayout)}
+   */
+  public static GradientFile readGradient(
+      String source, byte[] bytes, Format format, TensorLayout layout, ReadLimits limits) {
     if (format == Format.JSON) {
-      return GradientJson.parseCandidate(source, new String(bytes, StandardCharsets.UTF_8));
+      return GradientJson.parseCandidate(source, new String(bytes, StandardCharsets.UTF_8), limits);
     }
     Safetensors.Contents c = contents(source, bytes, format, "a gradient");
     checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
@@ -231,10 +272,21 @@ public final class TensorFiles {
    * @throws InputException for a longer stream or a read failure, named {@code source}
    */
   public static byte[] readStream(String source, InputStream in) {
+    return readStream(source, in, ReadLimits.DEFAULT);
+  }
+
+  /**
+   * All bytes of {@code in}, at most the larger of {@link TensorLimits#MAX_FILE_BYTES} and {@code
+   * limits.maxBytes()} (the format, and so the limit that applies, is known only once read).
+   *
+   * @throws InputException for a longer stream or a read failure, named {@code source}
+   */
+  public static byte[] readStream(String source, InputStream in, ReadLimits limits) {
+    long max = Math.max(TensorLimits.MAX_FILE_BYTES, limits.maxBytes());
     try {
-      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, TensorLimits.MAX_FILE_BYTES + 1));
-      if (b.length > TensorLimits.MAX_FILE_BYTES) {
-        throw new InputException(source, InputException.FILE, "too large: more than " + TensorLimits.MAX_FILE_BYTES + " bytes");
+      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+      if (b.length > max) {
+        throw new InputException(source, InputException.FILE, "too large: more than " + max + " bytes");
       }
       return b;
     } catch (IOException e) {

@@ -432,6 +432,54 @@ class CliExamples {
     }
   }
 
+  /**
+   * Issue 10: the JSON limits are options. Below the document's size each refuses with one line
+   * naming the limit and the option that raises it (files, standard input, instance and
+   * candidate); values outside the stated ranges are refused by name; a raised limit reads.
+   */
+  @Test
+  void jsonLimitsAreOptionsWithNamedRefusals() throws IOException {
+    Path inst = file("inst.json", VALID);
+    // VALID has 44 entries in all (weights 20, data 24) and about 700 bytes
+    CliRun entries = run("gradient", "--method", "exact", "--max-json-entries", "10", inst.toString());
+    assertThat(entries.code).as(entries.err).isEqualTo(Main.UNUSABLE_INPUT);
+    assertOneCleanLine(entries);
+    assertThat(entries.err).contains("more than 10 matrix entries (FORMATS 1.7); raise with --max-json-entries");
+    CliRun bytes = run("gradient", "--method", "exact", "--max-json-bytes", "100", inst.toString());
+    assertThat(bytes.code).as(bytes.err).isEqualTo(Main.UNUSABLE_INPUT);
+    assertOneCleanLine(bytes);
+    assertThat(bytes.err).contains("bytes, limit 100 (FORMATS 1.7); raise with --max-json-bytes");
+    CliRun piped =
+        runWithInput(VALID.getBytes(StandardCharsets.UTF_8), "gradient", "--method", "exact", "--max-json-bytes", "100", "-");
+    assertThat(piped.code).as(piped.err).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(piped.err).startsWith("-: (file): too large: more than 100 bytes (FORMATS 1.7); raise with --max-json-bytes");
+    CliRun raised = run("gradient", "--method", "exact", "--max-json-entries", "44", "--max-json-bytes", "100000", inst.toString());
+    assertThat(raised.code).as(raised.err).isEqualTo(Main.OK);
+    CliRun oneShort = run("gradient", "--method", "exact", "--max-json-entries", "43", inst.toString());
+    assertThat(oneShort.err).contains("more than 43 matrix entries");
+    // the candidate of check is read within the same limits
+    Path cand = dir.resolve("cand.json");
+    Files.writeString(cand, raised.out, StandardCharsets.UTF_8);
+    CliRun check = run("check", "--instance", inst.toString(), "--candidate", cand.toString(), "--max-json-entries", "44");
+    assertThat(check.code).as(check.err).isEqualTo(Main.OK);
+    CliRun checkShort = run("check", "--instance", inst.toString(), "--candidate", cand.toString(), "--max-json-entries", "12");
+    assertThat(checkShort.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(checkShort.err).contains("raise with --max-json-entries");
+    for (String[] bad : new String[][] {
+      {"--max-json-bytes", "0", "--max-json-bytes (0) must be in [1, 1073741824]"},
+      {"--max-json-bytes", "1073741825", "--max-json-bytes (1073741825) must be in [1, 1073741824]"},
+      {"--max-json-entries", "268435457", "--max-json-entries (268435457) must be in [1, 268435456]"},
+      {"--max-json-entries", "-1", "--max-json-entries (-1) must be in [1, 268435456]"},
+      {"--max-json-entries", "1e6", "'1e6' is not an integer (ASCII digits)"},
+      {"--max-json-bytes", "99999999999999999999", "'99999999999999999999' is not an integer (ASCII digits)"},
+    }) {
+      CliRun r = run("gradient", "--method", "exact", bad[0], bad[1], inst.toString());
+      assertThat(r.code).as(String.join(" ", bad)).isEqualTo(Main.UNUSABLE_INPUT);
+      assertThat(r.out).isEmpty();
+      assertThat(r.err).contains(bad[2]);
+    }
+  }
+
   /** Runs with {@code stdin} as standard input. */
   private static CliRun runWithInput(byte[] stdin, String... args) {
     java.io.InputStream old = System.in;

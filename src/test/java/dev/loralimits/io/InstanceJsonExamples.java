@@ -559,22 +559,22 @@ class InstanceJsonExamples {
     }
     assertThatThrownBy(() -> InstanceJson.read(file))
         .isInstanceOf(InputException.class)
-        .hasMessage(file + ": (file): too large: " + size + " bytes, limit 268435456");
+        .hasMessage(file + ": (file): too large: " + size + " bytes, limit 268435456 (FORMATS 1.7)");
   }
 
   @Test
   void streamLargerThanTheByteLimit() {
     byte[] bytes = BASE.getBytes(StandardCharsets.UTF_8);
-    JsonSource.Limits limits = new JsonSource.Limits(100, 1L << 26);
+    ReadLimits limits = new ReadLimits(100, 1L << 26);
     assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
         .isInstanceOf(InputException.class)
-        .hasMessage("inst.json: (file): too large: more than 100 bytes");
+        .hasMessage("inst.json: (file): too large: more than 100 bytes (FORMATS 1.7)");
   }
 
   @Test
   void matrixWithTooManyEntries() {
     byte[] bytes = BASE.getBytes(StandardCharsets.UTF_8);
-    JsonSource.Limits limits = new JsonSource.Limits(1L << 20, 3);
+    ReadLimits limits = new ReadLimits(1L << 20, 3);
     assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
         .isInstanceOf(InputException.class)
         .hasMessage("inst.json: weights.Q.W: too large: the document has more than 3 matrix entries (FORMATS 1.7)");
@@ -585,17 +585,30 @@ class InstanceJsonExamples {
   void entriesOfAllMatricesCountTogether() {
     byte[] bytes = BASE.getBytes(StandardCharsets.UTF_8);
     // Q.W has 4 entries, Q.A 2: the 7th and 8th are Q.B's
-    JsonSource.Limits limits = new JsonSource.Limits(1L << 20, 7);
+    ReadLimits limits = new ReadLimits(1L << 20, 7);
     assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
         .hasMessage("inst.json: weights.Q.B: too large: the document has more than 7 matrix entries (FORMATS 1.7)");
-    assertThat(InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), new JsonSource.Limits(1L << 20, 1000)))
+    assertThat(InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), new ReadLimits(1L << 20, 1000)))
         .isNotNull();
+  }
+
+  /** The limits' own ranges (FORMATS 1.7), each end named in the refusal. */
+  @Test
+  void limitsOutsideTheirRangesAreRefusedByName() {
+    assertThat(new ReadLimits(1, 1).maxBytes()).isEqualTo(1);
+    assertThat(new ReadLimits(ReadLimits.BYTES_CEILING, ReadLimits.ENTRIES_CEILING).maxEntries()).isEqualTo(1L << 28);
+    assertThatThrownBy(() -> new ReadLimits(0, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxBytes (0) must be in [1, 1073741824] (1 GiB)");
+    assertThatThrownBy(() -> new ReadLimits((1L << 30) + 1, 1)).hasMessageStartingWith("maxBytes (1073741825)");
+    assertThatThrownBy(() -> new ReadLimits(1, 0)).hasMessage("maxEntries (0) must be in [1, 268435456] (2^28)");
+    assertThatThrownBy(() -> new ReadLimits(1, (1L << 28) + 1)).hasMessageStartingWith("maxEntries (268435457)");
   }
 
   @Test
   void defaultLimitsAre256MiBAnd2To24Entries() {
-    assertThat(JsonSource.Limits.DEFAULT.maxBytes()).isEqualTo(256L * 1024 * 1024);
-    assertThat(JsonSource.Limits.DEFAULT.maxEntries()).isEqualTo(1L << 24);
+    assertThat(ReadLimits.DEFAULT.maxBytes()).isEqualTo(256L * 1024 * 1024);
+    assertThat(ReadLimits.DEFAULT.maxEntries()).isEqualTo(1L << 24);
   }
 
   @Test

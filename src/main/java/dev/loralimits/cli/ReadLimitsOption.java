@@ -1,0 +1,38 @@
+package dev.loralimits.cli;
+
+import dev.loralimits.io.ReadLimits;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --max-json-bytes} and {@code --max-json-entries} options of the commands that read
+ * JSON instances or gradients (a picocli mixin; spec/FORMATS.md 1.7, issue 10).
+ */
+final class ReadLimitsOption {
+  @Option(
+      names = "--max-json-bytes",
+      paramLabel = "N",
+      description =
+          "Largest JSON document read, in bytes, 1 to 1073741824 (default: 268435456, 256 MiB).")
+  private long maxBytes = ReadLimits.DEFAULT.maxBytes();
+
+  @Option(
+      names = "--max-json-entries",
+      paramLabel = "N",
+      description =
+          "Most matrix entries of one JSON document, 1 to 268435456 (default: 16777216 = 2^24;"
+              + " about 80 bytes of memory each).")
+  private long maxEntries = ReadLimits.DEFAULT.maxEntries();
+
+  /** The limits given. */
+  ReadLimits limits() {
+    if (maxBytes < 1 || maxBytes > ReadLimits.BYTES_CEILING) {
+      throw new IllegalArgumentException(
+          "--max-json-bytes (" + maxBytes + ") must be in [1, " + ReadLimits.BYTES_CEILING + "]");
+    }
+    if (maxEntries < 1 || maxEntries > ReadLimits.ENTRIES_CEILING) {
+      throw new IllegalArgumentException(
+          "--max-json-entries (" + maxEntries + ") must be in [1, " + ReadLimits.ENTRIES_CEILING + "]");
+    }
+    return new ReadLimits(maxBytes, maxEntries);
+  }
+}
