@@ -39,7 +39,7 @@ class OptionFuzzProperties {
       "--form", "E1", "E4", "FD", "--layout", "peft", "ours", "--progress", "yes", "never", "--precision",
       "float32", "float8", "--rtol", "1e-9", "--atol", "-1", "--json", "--instance", "--candidate", "-",
       "/nonexistent/inst.json", "/nonexistent/c.npz", "", " ", "--", "-x", "--method=exact", "--digits=", "=",
-      "--help", "-V", "\u0000", "--unknown");
+      "--help", "-V", "\u0000", "--unknown", "--max-json-bytes", "--max-json-entries", "1073741825", "99999999999999999999");
 
   private InputStream savedIn;
 
