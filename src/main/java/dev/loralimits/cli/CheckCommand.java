@@ -1,5 +1,6 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.api.Check;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -132,10 +133,10 @@ final class CheckCommand implements Callable<Integer> {
     GradientFile cand = InputFiles.gradient(candidate, l, limits, System.in);
     EntryTolerance tolerance;
     if (fixed) {
-      tolerance = new FixedTolerance(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);
+      tolerance = Check.fixed(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);
     } else {
       try {
-        tolerance = PrecisionEntryTolerance.of(inst, format);
+        tolerance = Check.precision(inst, format);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             instance + ": " + e.getMessage() + "; give --rtol/--atol for a fixed tolerance", e);
@@ -225,8 +226,7 @@ final class CheckCommand implements Callable<Integer> {
     GradientResult ref;
     if (digits == null) {
       try {
-        ref = ReferenceDigits.choose(
-            n -> ReferenceGradient.compute(inst, n, Form.THEOREM_F_1, bar.nextRun()), withLoss, tolerance);
+        ref = Check.reference(inst, withLoss, tolerance, bar::nextRun);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(e.getMessage() + "; " + loosen, e);
       }

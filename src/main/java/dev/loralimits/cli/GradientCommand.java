@@ -1,16 +1,15 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.api.Answer;
+import dev.loralimits.api.Conversions;
+import dev.loralimits.api.Methods;
 import dev.loralimits.fast.AlmostLinear;
 import dev.loralimits.fast.ExactDouble;
-import dev.loralimits.fast.FastResult;
 import dev.loralimits.fast.OutOfDoubleRangeException;
-import dev.loralimits.fast.OutsideEfficientRegimeException;
-import dev.loralimits.io.GradientExtras;
 import dev.loralimits.io.GradientJson;
 import dev.loralimits.io.TensorFiles;
 import dev.loralimits.io.TensorLayout;
 import dev.loralimits.model.Checks;
-import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.Form;
 import dev.loralimits.reference.OutOfRangeException;
@@ -36,7 +35,7 @@ import picocli.CommandLine.Spec;
  * <p>Methods: {@value #REFERENCE} (apfloat, {@code --digits} certified digits), {@value #EXACT}
  * ({@link ExactDouble}, Theorem F.1 in doubles), {@value #FAST} ({@link AlmostLinear}, Theorems
  * 3.1 / A.1 with a certified bound {@code <= --epsilon}) and {@value #AUTO} (fast when it answers,
- * else exact). The double methods write 17 significant digits ({@link DoubleResults#DIGITS}).
+ * else exact). The double methods write 17 significant digits ({@link Conversions#DOUBLE_DIGITS}).
  */
 @Command(
     name = "gradient",
@@ -61,11 +60,11 @@ final class GradientCommand implements Callable<Integer> {
   /** The arbitrary-precision reference. */
   static final String REFERENCE = ReferenceGradient.METHOD;
   /** The quadratic algorithm in doubles. */
-  static final String EXACT = "exact";
+  static final String EXACT = Methods.EXACT;
   /** The almost-linear algorithm in doubles, with a certified bound. */
-  static final String FAST = "fast";
+  static final String FAST = Methods.FAST;
   /** Fast when it answers within its rank budget, else exact. */
-  static final String AUTO = "auto";
+  static final String AUTO = Methods.AUTO;
   /** Every method, in the order of the help text. */
   static final List<String> METHODS = List.of(REFERENCE, EXACT, FAST, AUTO);
   /** The default of {@code --epsilon}, as shown in the help. */
@@ -182,19 +181,19 @@ final class GradientCommand implements Callable<Integer> {
   }
 
   /** The reference at --digits, with a progress bar on standard error (--progress). */
-  private GradientResult reference(LoraInstance inst) {
+  private Answer reference(LoraInstance inst) {
     try (StderrProgress bar = new StderrProgress(spec.commandLine().getErr(), "reference", progress.mode())) {
-      return ReferenceGradient.compute(inst, digits, form, bar);
+      return Methods.reference(digits, form, bar).compute(inst);
     }
   }
 
   private Integer run(LoraInstance inst, String m, TensorLayout l, TensorFiles.Format outFormat) throws IOException {
-    Result r =
+    Answer r =
         switch (m) {
-          case EXACT -> new Result(exact(inst), GradientExtras.NONE);
-          case FAST -> fast(inst, null);
-          case AUTO -> auto(inst);
-          default -> new Result(reference(inst), GradientExtras.NONE);
+          case EXACT -> Methods.exact(threadCount()).compute(inst);
+          case FAST -> Methods.fast(epsilonValue(), threadCount()).compute(inst);
+          case AUTO -> Methods.auto(epsilonValue(), threadCount()).compute(inst);
+          default -> reference(inst);
         };
     if (out == null) {
       spec.commandLine().getOut().print(GradientJson.write(r.result(), r.extras()));
@@ -206,9 +205,6 @@ final class GradientCommand implements Callable<Integer> {
     }
     return Main.OK;
   }
-
-  /** A result and the extra fields of its JSON file. */
-  private record Result(GradientResult result, GradientExtras extras) {}
 
   /** The format of {@code --out}: JSON unless it ends in .npz or .safetensors. */
   private static TensorFiles.Format outputFormat(Path file) {
@@ -318,42 +314,4 @@ final class GradientCommand implements Callable<Integer> {
   private double epsilonValue() {
     return epsilon != null ? epsilonDouble(epsilon) : DEFAULT_EPSILON;
   }
-
-  /**
-   * The quadratic algorithm in doubles.
-   *
-   * @throws ArithmeticException when a result overflows the double range
-   */
-  private GradientResult exact(LoraInstance inst) {
-    return DoubleResults.of(EXACT, ExactDouble.gradient(inst, threadCount()));
-  }
-
-  /**
-   * The almost-linear algorithm with the default rank budget, written with its certificate.
-   *
-   * @param auto the "auto" field, or null
-   * @throws OutsideEfficientRegimeException when it cannot certify epsilon within the budget
-   */
-  private Result fast(LoraInstance inst, String auto) {
-    FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(epsilonValue(), threadCount(), 0));
-    return new Result(
-        DoubleResults.of(FAST, r.gradients()), new GradientExtras(auto, DoubleResults.certificate(r)));
-  }
-
-  /**
-   * Fast when it answers; else exact, with the refusal in the "auto" field. The default rank
-   * budget is the rank at which fast would cost more than exact ({@link
-   * AlmostLinear#defaultRankBudget}), so fast answers exactly when it is the cheaper method that
-   * certifies epsilon. The exact branch carries no per-answer certificate: its accuracy is the
-   * rounding analysis of proofs-notes/EXACT-DOUBLE.md.
-   */
-  private Result auto(LoraInstance inst) {
-    try {
-      return fast(inst, FAST);
-    } catch (OutsideEfficientRegimeException e) {
-      return new Result(
-          exact(inst), new GradientExtras(EXACT + " (fast refused: " + Main.oneLine(e.getMessage()) + ")", null));
-    }
-  }
-
 }

@@ -5,8 +5,8 @@
  * built-in instance computed by every form of the reference, with agreement and timing) and
  * {@code vectors} (regenerates the golden vectors of spec/vectors).
  *
- * <p>Design rules. The tool is a thin shell over {@code dev.loralimits.io},
- * {@code dev.loralimits.reference} and {@code dev.loralimits.fast}: it parses options, calls them,
+ * <p>Design rules. The tool is a thin shell over the public API {@code dev.loralimits.api} (the
+ * four gradient methods, the check) and {@code dev.loralimits.io}: it parses options, calls them,
  * and maps their exceptions to one line of standard error and an exit code. 0 means success; 1
  * that the computation failed or was refused (the precision contract could not be certified, a
  * double overflowed, the fast method is outside its efficient regime, or an internal error); 2

@@ -66,15 +66,4 @@ public record GradientFile(String method, Optional<CandidateMatrix> loss, Map<Ad
         cg.a().toDecimal("dLoss/dA_" + mu), cg.b().toDecimal("dLoss/dB_" + mu))));
     return Collections.unmodifiableMap(g);
   }
-
-  /**
-   * As a {@link GradientResult} with {@code digits} significant digits.
-   *
-   * @throws IllegalStateException when the file has no loss or a number is not finite
-   */
-  public GradientResult toResult(int digits) {
-    return new GradientResult(
-        method, digits, finiteLoss().orElseThrow(() -> new IllegalStateException("the gradient file has no loss")),
-        finiteGradients());
-  }
 }

@@ -34,10 +34,6 @@ record Tensor(String name, int[] shape, double[] values) {
     return shape.length;
   }
 
-  /** The same tensor under another name. */
-  Tensor renamed(String newName) {
-    return new Tensor(newName, shape, values);
-  }
 
   /** The transpose of a rank-2 tensor, named {@code newName}. */
   Tensor transposed(String newName) {

@@ -1,6 +1,5 @@
 package dev.loralimits.io;
 
-import dev.loralimits.fast.DoubleGradients;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.AdapterGradient;
 import dev.loralimits.model.CandidateGradient;
@@ -683,22 +682,6 @@ public final class TensorFiles {
    */
   public static void writeGradient(GradientResult result, Path file, TensorLayout layout) throws IOException {
     Files.write(file, gradientBytes(result, writable(file), layout));
-  }
-
-  /**
-   * As {@link #writeGradient(GradientResult, Path, TensorLayout)} for gradients in doubles (stored
-   * as they are).
-   */
-  public static void writeGradient(DoubleGradients g, String method, Path file, TensorLayout layout) throws IOException {
-    Map<Adapter, AdapterGradient> m = new EnumMap<>(Adapter.class);
-    for (Adapter mu : g.gradA().keySet()) {
-      m.put(mu, new AdapterGradient(DecimalMatrix.ofDoubles("dLoss/dA_" + mu, g.gradA().get(mu)),
-          DecimalMatrix.ofDoubles("dLoss/dB_" + mu, g.gradB().get(mu))));
-    }
-    if (!Double.isFinite(g.loss())) {
-      throw new IllegalArgumentException("the loss (" + g.loss() + ") is not finite");
-    }
-    writeGradient(new GradientResult(method, 17, new BigDecimal(g.loss()), m), file, layout);
   }
 
   /** As {@link #writeGradient(GradientResult, Path, TensorLayout)}, to bytes. */
