@@ -19,7 +19,7 @@ import java.util.function.IntFunction;
  * almost-linear time through low-rank factors, with a certified max-entry error bound.
  *
  * <p>Per data point, with queries {@code Qh = beta X^Q W_Q}, centred keys {@code Kc = X^K W_K - 1 kbar^T}
- * (softmax is invariant under the shift, MATH.md §4) and values {@code Vm = X^V W_V}:
+ * (softmax is invariant under the shift, proofs-notes/MODEL.md §1.2) and values {@code Vm = X^V W_V}:
  * <ol>
  *   <li>{@link #lemma33Radius}: certified {@code R >= |Qh_j . Kc_l|} (Cauchy-Schwarz);
  *       {@link #lemma33Polynomial}: the smallest degree g whose certified bound meets epsilon;
