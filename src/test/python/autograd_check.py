@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Independent float64 autograd cross-check of the LoRA attention gradients (MATH.md 1, 3).
+"""Independent float64 autograd cross-check of the LoRA attention gradients (proofs-notes/MODEL.md §1, §3).
 
-The model (MATH.md Section 1, Definition 1.2 / A.1), projections multiplying on the right:
+The model (proofs-notes/MODEL.md §1, Definition 1.2 / A.1), projections multiplying on the right:
 
     W_mu = W*_mu + (alpha / r_mu) B_mu A_mu          mu in {Q, K, V} adapted, r_mu = rows(A_mu)
     S    = beta (X^Q W_Q)(X^K W_K)^T                   (Lq x Lk)
@@ -9,7 +9,7 @@ The model (MATH.md Section 1, Definition 1.2 / A.1), projections multiplying on 
     Loss = sum_i 1/2 ||Z_i - Y_i||_F^2
 
 The gradients dLoss/dA_mu, dLoss/dB_mu are obtained by reverse-mode automatic differentiation
-of exactly that forward pass, never from the closed forms E1-E3 of MATH.md Section 3, so the
+of exactly that forward pass, never from the closed forms E1-E3 of proofs-notes/MODEL.md §3, so the
 check is independent of the hand-derived gradient formulas. Two backends:
 
   torch  PyTorch autograd in float64 (Debian's python3-torch, run with /usr/bin/python3);
@@ -23,11 +23,11 @@ Subcommands:
   make --seed S --out DIR --count N   write N random instances DIR/0.json .. DIR/(N-1).json
   grad FILE                           print loss and gradients (lora-attention-gradient/1)
   compare INSTANCE_DIR REF_DIR        float64 autograd vs reference gradients; exit 1 on failure
-  decimal-ref FILE [--digits 30]      closed-form (MATH.md 3) loss and gradients in 50-digit
+  decimal-ref FILE [--digits 30]      closed-form (MODEL.md §3) loss and gradients in 50-digit
                                       decimal arithmetic: a stand-in for the Java reference to
                                       exercise `compare` (not independent of the closed forms)
   selftest [--seed S] [--count N]     autograd vs 4th-order central finite differences (and
-                                      the other backend, and the closed forms of MATH.md 3),
+                                      the other backend, and the closed forms of MODEL.md §3),
                                       plus the comparator's own pass/fail behaviour
 
 The global option goes before the subcommand: `autograd_check.py --backend numpy grad FILE`.
@@ -320,7 +320,7 @@ def pick_backend(name):
 
 
 # --------------------------------------------------------------------------------------------
-# Forward loss only (for finite differences) and the closed forms of MATH.md 3 (self-test only)
+# Forward loss only (for finite differences) and the closed forms of proofs-notes/MODEL.md §3 (self-test only)
 # --------------------------------------------------------------------------------------------
 
 def effective_weights(inst):
@@ -346,7 +346,7 @@ def forward_loss(inst):
 
 
 def closed_form_grads(inst):
-    """MATH.md 3, original parametrisation: used only by `selftest`, never by `grad`."""
+    """proofs-notes/MODEL.md §3, original parametrisation: used only by `selftest`, never by `grad`."""
     W = effective_weights(inst)
     beta = inst["beta"]
     gw = {mu: np.zeros_like(W[mu]) for mu in ADAPTERS}
@@ -410,7 +410,7 @@ def _dlin(ka, a, kb, b):
 
 
 def decimal_reference(path, digits=30, guard=20):
-    """Loss and gradients by the closed forms of MATH.md 3 in `digits + guard` decimal digits.
+    """Loss and gradients by the closed forms of proofs-notes/MODEL.md §3 in `digits + guard` decimal digits.
 
     NOT independent of the hand-derived formulas: it only stands in for
     `lora-limits gradient --method reference` so that `compare` and its tolerance can be

@@ -19,7 +19,7 @@ import java.util.function.IntFunction;
  * almost-linear time through low-rank factors, with a certified max-entry error bound.
  *
  * <p>Per data point, with queries {@code Qh = beta X^Q W_Q}, centred keys {@code Kc = X^K W_K - 1 kbar^T}
- * (softmax is invariant under the shift, MATH.md §4) and values {@code Vm = X^V W_V}:
+ * (softmax is invariant under the shift, proofs-notes/MODEL.md §1.2) and values {@code Vm = X^V W_V}:
  * <ol>
  *   <li>{@link #lemma33Radius}: certified {@code R >= |Qh_j . Kc_l|} (Cauchy-Schwarz);
  *       {@link #lemma33Polynomial}: the smallest degree g whose certified bound meets epsilon;
@@ -28,7 +28,7 @@ import java.util.function.IntFunction;
  *       row ({@link #lemma34Row}, {@link #lemma37Diagonal}, {@link #lemma36Row},
  *       {@link #lemma37Row}, {@link #theorem31Accumulate}): {@code Dtilde},
  *       {@code ztilde = Ftilde Vm}, {@code ctilde = ztilde - Y} (Lemma 3.4), {@code q = Vm ctilde^T}
- *       in factored form (Lemma 3.5), {@code p1 = Ftilde (.) (ctilde Vm^T)} through the
+ *       in factored form (Lemma 3.5, {@link #lemma35Entry}), {@code p1 = Ftilde (.) (ctilde Vm^T)} through the
  *       Kronecker aggregate {@code sum_l psi(Kc_l) (x) Vm_l (x) Kc_l} (Lemma 3.6), and
  *       {@code p2 = diag(s) Ftilde} with {@code s_j = <ctilde_j, ztilde_j>} (Lemma 3.7), giving row
  *       j of {@code (p1 - p2) Kc} and hence {@code G_Q = beta X^Q^T (p Kc)} (Theorem 3.1).
@@ -191,6 +191,7 @@ public final class AlmostLinear {
     int o;
     double[] qh; // lq x h
     double[] kc; // lk x h
+    double[] kbar; // h: the shift of the keys, Kc = X^K W_K - 1 kbar^T
     double[] vm; // lk x o
     double[] y; // lq x o
     double[][] xq;
@@ -233,6 +234,7 @@ public final class AlmostLinear {
       kbarMax = Math.max(kbarMax, Math.abs(kbar[b]));
       kmMax = Math.max(kmMax, Math.max(Math.abs(lo), Math.abs(hi)));
     }
+    p.kbar = kbar;
     p.kc = new double[km.length];
     for (int l = 0; l < p.lk; l++) {
       for (int b = 0; b < p.h; b++) {
@@ -559,6 +561,29 @@ public final class AlmostLinear {
       c[i] = z[i] - y[yOffset + i];
     }
     return dj;
+  }
+
+  /**
+   * Lemma 3.5 (approximate q), one entry: {@code qtilde = Vm ctilde^T = U2 V2^T} has rank o, with
+   * {@code U2 = Vm} (row l, key side) and {@code V2 = ctilde} (row j, query side), so
+   * {@code qtilde[l][j] = <Vm_l, ctilde_j>} (proofs-notes/MODEL.md §4.3). The algorithm never
+   * evaluates q entrywise: {@link #lemma34KeyAggregates} folds the rows of U2 into the Kronecker
+   * aggregate T and {@link #lemma36Row} multiplies V2's row j into it; this method is the
+   * factorisation itself, checked entry by entry against the exact {@code q = Vm c^T}
+   * ({@code LemmaKernelProperties}, proofs-notes/LEMMAS.md §10).
+   *
+   * @param vm the computed values {@code Vm}, row-major {@code Lk x o}
+   * @param l the key row
+   * @param c {@code ctilde_j} (length o), as filled by {@link #lemma34Row}
+   * @return {@code <Vm_l, ctilde_j>}, summed in index order
+   */
+  static double lemma35Entry(double[] vm, int l, double[] c) {
+    int o = c.length;
+    double q = 0;
+    for (int i = 0; i < o; i++) {
+      q += vm[l * o + i] * c[i];
+    }
+    return q;
   }
 
   /** Lemma 3.7 (the diagonal of p2): {@code s_j = <ctilde_j, ztilde_j>}, row j of {@code p1 1}. */

@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
 
 /**
  * Theorem F.1 (quadratic exact algorithm, doubles): the loss and every adapter gradient of a
- * {@link LoraInstance} (MATH.md Sections 1 and 3), in double arithmetic, streamed over the rows of
+ * {@link LoraInstance} (proofs-notes/MODEL.md §1 and §3), in double arithmetic, streamed over the rows of
  * the attention matrix. Per data point, with {@code W_mu = W*_mu + (alpha/r_mu) B_mu A_mu}:
  *
  * <pre>

@@ -11,7 +11,7 @@ import dev.loralimits.model.Checks;
  * </pre>
  *
  * The answer is {@code dl/dX} at {@code X = lambda I_m} ({@link #gradient()}), computed here
- * directly in doubles (the comparison target of H4, HARDNESS.md). {@code A1} is {@code Lq x m};
+ * directly in doubles (the comparison target of H4, proofs-notes/MODEL.md §5.3). {@code A1} is {@code Lq x m};
  * {@code A2} and {@code A3} are {@code Lk x m} (Alman-Song take {@code Lq = Lk = L}).
  *
  * <p>The constructor copies the arrays; the accessors return the internal arrays, which callers
@@ -34,7 +34,7 @@ public record AAttLGC(double[][] a1, double[][] a2, double[][] a3, int m, double
   }
 
   /**
-   * HARDNESS.md H3's mapping of an H2 instance: {@code A1 = m Q}, {@code A2 = K}, {@code A3 = V},
+   * H3's mapping of an H2 instance (proofs-notes/MODEL.md §5.3): {@code A1 = m Q}, {@code A2 = K}, {@code A3 = V},
    * so that {@code A1 X A2^T / m = lambda Q K^T} (the H2 scores at lambda = 1) and, after H4,
    * {@code ||C1 B_Q A_Q||_inf = lambda ||Q||_inf = lambda sqrt(B)},
    * {@code ||C2||_inf = ||K||_inf = sqrt(B)} (when a vector of each padded side has a 1;

@@ -3,8 +3,9 @@ package dev.loralimits.hardness;
 import dev.loralimits.model.Checks;
 
 /**
- * The attention-detection instance of HARDNESS.md H2: queries, keys and values of length
- * {@code L = N + 1} and width m, built by {@link OvToAttention#forward}, with the scale B.
+ * The attention-detection instance of H2 (proofs-notes/MODEL.md §5.3, HARDNESS-H1-H2-H4.md §2):
+ * queries, keys and values of length {@code L = N + 1} and width m, built by
+ * {@link OvToAttention#forward}, with the scale B.
  * Row 0 is the "sink" ({@code q_0 = k_0 = v_0 = 0}); for {@code a, b >= 1},
  * {@code q_a . k_b = -B <u_a, w_b>} and {@code v_b = e_1}, so the first output column is
  * {@code o_a = Sigma_a / (1 + Sigma_a)}, {@code Sigma_a = sum_b exp(-B <u_a, w_b>)}.

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * HARDNESS.md H4 = the proof of Theorem 4.1 (Appendix E; MATH.md Section 5): AAttLGC (Alman-Song
+ * H4 = the proof of Theorem 4.1 (Appendix E; proofs-notes/MODEL.md §5.3): AAttLGC (Alman-Song
  * 2024) to ALoRAGC. Given {@code A1 (Lq x m)}, {@code A2, A3 (Lk x m)} and {@code X = lambda I_m},
  * build a LoRA instance of width {@code d = m + 1} and rank m:
  *

@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * A CNF formula (the input of HARDNESS.md H1 and, through SETH, of Theorem 4.1): {@code variables}
+ * A CNF formula (the input of H1, proofs-notes/MODEL.md §5.3, and, through SETH, of Theorem 4.1): {@code variables}
  * Boolean variables numbered {@code 1..n} and clauses given as DIMACS-style literals, {@code +v}
  * for variable v and {@code -v} for its negation. An empty clause is allowed (it is never
  * satisfied).

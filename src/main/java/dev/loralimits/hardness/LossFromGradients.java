@@ -3,7 +3,7 @@ package dev.loralimits.hardness;
 import dev.loralimits.model.Checks;
 
 /**
- * H3: the AAttLGC loss read off gradient-oracle answers (HARDNESS.md H3; proofs-notes/HARDNESS-H3.md).
+ * H3: the AAttLGC loss read off gradient-oracle answers (proofs-notes/MODEL.md §5.3 H3; proofs-notes/HARDNESS-H3.md).
  *
  * <p>With {@code E = 0} and {@code phi(lambda) = l(lambda I_m)},
  * {@code l(X) = 1/2 ||D^{-1} exp(A1 X A2^T / m) A3||_F^2}:

@@ -6,10 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Max-entry norms ({@code ||M||_inf = max_ij |M_ij|}, MATH.md Section 0) of the inputs and outputs
- * of one reduction arrow of HARDNESS.md: the bookkeeping that places the end-to-end LoRA instance
+ * Max-entry norms ({@code ||M||_inf = max_ij |M_ij|}, proofs-notes/MODEL.md §0.2) of the inputs and outputs
+ * of one reduction arrow of proofs-notes/MODEL.md §5.3: the bookkeeping that places the end-to-end LoRA instance
  * at the norm bound {@code Gamma ~ sqrt(log L)} of Theorem 4.1. Names are the matrices' names in
- * HARDNESS.md ("U", "Q", "C1 B_Q A_Q", ...); iteration follows insertion order.
+ * proofs-notes/HARDNESS-H1-H2-H4.md ("U", "Q", "C1 B_Q A_Q", ...); iteration follows insertion order.
  *
  * @param arrow the arrow ("H1", "H2", "H4")
  * @param inputs norms of the arrow's input matrices, by name

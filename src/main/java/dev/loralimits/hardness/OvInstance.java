@@ -4,7 +4,7 @@ import dev.loralimits.model.Checks;
 import java.util.Optional;
 
 /**
- * An Orthogonal Vectors instance (HARDNESS.md H1/H2; Williams 2005): vectors
+ * An Orthogonal Vectors instance (H1/H2 of proofs-notes/MODEL.md §5.3; Williams 2005): vectors
  * {@code u_0..u_{N1-1}} and {@code w_0..w_{N2-1}} in {@code {0,1}^m}; the question is whether some
  * pair has {@code <u_a, w_b> = 0}.
  *

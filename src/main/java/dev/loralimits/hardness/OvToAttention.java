@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * HARDNESS.md H2: Orthogonal Vectors to attention detection (in the spirit of Alman-Song 2023,
+ * H2 (proofs-notes/MODEL.md §5.3): Orthogonal Vectors to attention detection (in the spirit of Alman-Song 2023,
  * with our own constants; proofs-notes/HARDNESS-H1-H2-H4.md, H2).
  *
  * <p>Pad the shorter side with all-ones vectors so that both sides hold N vectors (this keeps

@@ -9,7 +9,7 @@ import dev.loralimits.model.GradientResult;
 import dev.loralimits.reference.ReferenceGradient;
 
 /**
- * H1-H4 composed around a LoRA-gradient oracle (HARDNESS.md, "End to end"): decides
+ * H1-H4 composed around a LoRA-gradient oracle (proofs-notes/MODEL.md §5.3, "End to end"): decides
  * satisfiability of a CNF formula by asking only for LoRA adapter gradients.
  *
  * <pre>

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * HARDNESS.md H1 (split and list, Williams 2005): k-SAT to Orthogonal Vectors, the first arrow
+ * H1 of proofs-notes/MODEL.md §5.3 (split and list, Williams 2005): k-SAT to Orthogonal Vectors, the first arrow
  * under Theorem 4.1's SETH assumption.
  *
  * <p>Split the variables of a formula with n variables and m clauses into

@@ -1,5 +1,5 @@
 /**
- * The hardness side of Theorem 4.1 as executable reductions (HARDNESS.md; MATH.md Section 5):
+ * The hardness side of Theorem 4.1 as executable reductions (proofs-notes/MODEL.md §5):
  *
  * <pre>
  *   k-SAT --H1--&gt; Orthogonal Vectors --H2--&gt; attention detection --H3--&gt; AAttLGC --H4--&gt; ALoRAGC

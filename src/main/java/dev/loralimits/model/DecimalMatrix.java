@@ -100,7 +100,7 @@ public final class DecimalMatrix implements Shaped {
     return d;
   }
 
-  /** Max-entry norm {@code max_ij |a_ij|} (MATH.md Section 0). */
+  /** Max-entry norm {@code max_ij |a_ij|} (proofs-notes/MODEL.md §0.2). */
   public BigDecimal maxAbs() {
     BigDecimal m = BigDecimal.ZERO;
     for (BigDecimal[] row : a) {

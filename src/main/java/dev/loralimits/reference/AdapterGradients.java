@@ -9,7 +9,7 @@ import java.util.Map;
 import org.apfloat.Apfloat;
 
 /**
- * Adapter gradients in the original parametrisation (MATH.md Section 3), summed over the data set:
+ * Adapter gradients in the original parametrisation (proofs-notes/MODEL.md §3), summed over the data set:
  *
  * <pre>
  *   dLoss/dW_Q = beta (X^Q)^T P Km          (reduced form {@link ReducedForm#query})

@@ -3,7 +3,7 @@ package dev.loralimits.reference;
 import org.apfloat.Apfloat;
 
 /**
- * The three exact forms of {@code G_W := dLoss/dW} for a {@link ReducedForm} (MATH.md Section 3),
+ * The three exact forms of {@code G_W := dLoss/dW} for a {@link ReducedForm} (proofs-notes/MODEL.md §3),
  * computed independently so that their agreement is evidence, and the value-weight gradient in two
  * forms. Derivations: proofs-notes/LEMMAS.md Sections 2-6; agreement checked by
  * {@code ExactGradientsProperties}.

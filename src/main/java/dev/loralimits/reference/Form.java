@@ -1,6 +1,6 @@
 package dev.loralimits.reference;
 
-/** The four independent ways the reference computes a gradient (MATH.md Section 3). */
+/** The four independent ways the reference computes a gradient (proofs-notes/MODEL.md §3). */
 public enum Form {
   /** (E1) Lemma 3.1, the tensor-trick form; the value weight by the Kronecker form. */
   LEMMA_3_1("E1", "Lemma 3.1 (tensor-trick form)"),

@@ -34,7 +34,7 @@ public record ReducedForm(ApMatrix c1, ApMatrix w, ApMatrix c2, ApMatrix c3, ApM
   /**
    * Definition 3.1 (with beta kept): {@code C1 = beta (alpha/r) X^Q}, {@code C2 = X^K W_K},
    * {@code C3 = X^V W_V}, {@code W = (r/alpha) W*_Q + B_Q A_Q}, so that {@code C1 W = beta X^Q W_Q}.
-   * Then {@code dLoss/dA_Q = B_Q^T G_W} and {@code dLoss/dB_Q = G_W A_Q^T} (MATH.md Section 3).
+   * Then {@code dLoss/dA_Q = B_Q^T G_W} and {@code dLoss/dB_Q = G_W A_Q^T} (proofs-notes/MODEL.md §3).
    *
    * @throws IllegalArgumentException when W_Q carries no adapter
    */

@@ -4,7 +4,7 @@ import dev.loralimits.model.Checks;
 import org.apfloat.Apfloat;
 
 /**
- * Definitions 2.1-2.4 and Lemma 2.1 (the tensor trick), with row-major vec (MATH.md Section 0).
+ * Definitions 2.1-2.4 and Lemma 2.1 (the tensor trick), with row-major vec (proofs-notes/MODEL.md §0.3).
  *
  * <p>Proof of Lemma 2.1 in our words: proofs-notes/LEMMAS.md Section 1; checked exactly by
  * {@code TensorTrickProperties}.

@@ -7,7 +7,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.Label;
 
 /**
- * The check asked for in HARDNESS.md H3 (notes Section 8): the instance with score rows half B and
+ * The check of proofs-notes/MODEL.md §5.4 (proofs-notes/HARDNESS-H3.md §8): the instance with score rows half B and
  * half 0 and every value column equal to the indicator of the B entries.
  *
  * <p>Instance (n rows, d columns, n even): {@code A1 = 1} (all ones), {@code A2[l] = B 1} for

@@ -20,7 +20,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * HARDNESS.md H4 (Theorem 4.1's proof, Appendix E): the LoRA gradient of the embedded instance,
+ * H4 of proofs-notes/MODEL.md §5.3 (Theorem 4.1's proof, Appendix E): the LoRA gradient of the embedded instance,
  * decoded, is the AAttLGC gradient; the norms transfer exactly; decoding is (1/m)-Lipschitz.
  */
 @Label("H4: AAttLGC -> ALoRAGC (Appendix E embedding)")

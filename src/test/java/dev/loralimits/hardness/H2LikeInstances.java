@@ -3,7 +3,7 @@ package dev.loralimits.hardness;
 import java.util.Random;
 
 /**
- * Local stand-in for the H2 construction (HARDNESS.md H2), enough to test the H3 decision:
+ * Local stand-in for the H2 construction (H2 of proofs-notes/MODEL.md §5.3), enough to test the H3 decision:
  * {@code q_0 = 0, q_a = sqrt(B) u_a}, {@code k_0 = 0, k_b = -sqrt(B) w_b}, {@code v_0 = 0,
  * v_b = e_1}, {@code B = 2 ln N + ln 8}, put into AAttLGC as {@code A1 = m Q}, {@code A2 = K},
  * {@code A3 = V} (so that at lambda = 1 the scores are {@code -B <u_a, w_b>}).

@@ -17,7 +17,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * HARDNESS.md H2: OV -> attention detection. The loss is {@code >= 1/8} with an orthogonal pair
+ * H2 (proofs-notes/MODEL.md §5.3): OV -> attention detection. The loss is {@code >= 1/8} with an orthogonal pair
  * and {@code <= 1/(128 N)} without, on every instance (measured in doubles; the notes show the
  * double computation keeps both bounds), so {@code decide()} equals brute-force OV.
  */

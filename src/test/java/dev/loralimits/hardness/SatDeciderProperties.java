@@ -12,7 +12,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * End to end (HARDNESS.md): H1-H4 around a LoRA-gradient oracle decide satisfiability exactly as
+ * End to end (proofs-notes/MODEL.md §5.3): H1-H4 around a LoRA-gradient oracle decide satisfiability exactly as
  * brute force does; the fast oracle either answers correctly or refuses, never silently wrong.
  */
 @Label("SatDecider: LoRA gradients decide 3-SAT")

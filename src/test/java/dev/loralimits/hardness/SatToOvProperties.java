@@ -16,7 +16,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * HARDNESS.md H1 (Williams 2005): the formula is satisfiable iff the split-and-list OV instance
+ * H1 of proofs-notes/MODEL.md §5.3 (Williams 2005): the formula is satisfiable iff the split-and-list OV instance
  * has an orthogonal pair, and a pair's inner product counts the clauses its assignment falsifies.
  */
 @Label("H1: k-SAT -> OV (split and list)")
