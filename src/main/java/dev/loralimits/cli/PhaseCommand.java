@@ -94,7 +94,7 @@ final class PhaseCommand implements Callable<Integer> {
         points.size(), sweepSeconds, PhaseReport.CSV, PhaseReport.SUMMARY_CSV, PhaseCharts.RANK, PhaseCharts.COST, out);
     if (measure) {
       stdout.println();
-      err.println("timing the fast and the exact algorithm (about 90 s of CPU: 2-3 minutes on an idle 2-core machine, more when it is busy)...");
+      err.println("timing the fast and the exact algorithm (about 90 s of CPU; minutes more of wall time when the machine is busy)...");
       PhaseReport.timings(PhaseTiming.measureDefault(PhaseSweep.SWEEP_BUDGET), stdout);
     }
     stdout.flush();
