@@ -88,6 +88,15 @@ public final class TensorFiles {
   /** Metadata keys written to safetensors files. */
   static final String META_FORMAT = "format";
 
+  /**
+   * Values of the metadata key {@code "format"} that name the framework a safetensors file was
+   * written from, not a file format (FORMATS 4.1): {@code safetensors.torch.save_file}, and so
+   * PEFT's {@code save_pretrained}, writes {@code "pt"}; the TensorFlow, Flax, NumPy and MLX
+   * writers {@code "tf"}, {@code "flax"}, {@code "np"}, {@code "mlx"}. They are read as no format
+   * (issue 13: PEFT adapter files were refused as saved).
+   */
+  static final java.util.Set<String> FRAMEWORK_TAGS = java.util.Set.of("pt", "tf", "flax", "np", "mlx");
+
   static final String META_LAYOUT = "layout";
   static final String META_METHOD = "method";
 
@@ -247,7 +256,7 @@ public final class TensorFiles {
   /** Refuses a safetensors file whose metadata names another format or layout. */
   private static void checkMetadata(String source, Map<String, String> meta, String format, TensorLayout layout) {
     String f = meta.get(META_FORMAT);
-    if (f != null && !f.equals(format)) {
+    if (f != null && !f.equals(format) && !FRAMEWORK_TAGS.contains(f)) {
       throw new InputException(source, Safetensors.METADATA + "." + META_FORMAT, "expected \"" + format + "\", got \"" + Npy.shorten(f) + "\"");
     }
     String l = meta.get(META_LAYOUT);

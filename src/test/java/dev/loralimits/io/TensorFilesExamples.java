@@ -237,4 +237,29 @@ class TensorFilesExamples {
     assertThatThrownBy(() -> TensorFiles.readInstance(dir.resolve("x.npy")))
         .hasMessageEndingWith("(file): a .npy file holds one array; an instance needs several: use .npz or .safetensors");
   }
+
+  /**
+   * Issue 13: safetensors files as PyTorch (and so PEFT's save_pretrained) write them carry
+   * {@code {"format": "pt"}}; that and the other framework tags read as no format (FORMATS 4.1),
+   * while another file format is still refused.
+   */
+  @Test
+  void frameworkFormatTagsInTheMetadataAreNoFormat() {
+    byte[] ours = TensorFiles.instanceBytes(example(), TensorFiles.Format.SAFETENSORS, TensorLayout.OURS);
+    Safetensors.Contents c = Safetensors.read("i.safetensors", ours);
+    LoraInstance expected = TensorFiles.readInstance("i.safetensors", ours, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS);
+    for (String tag : new String[] {"pt", "tf", "flax", "np", "mlx"}) {
+      byte[] tagged = Safetensors.write(c.tensors(), java.util.Map.of("format", tag));
+      assertThat(TensorFiles.readInstance("i.safetensors", tagged, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+          .as(tag)
+          .isEqualTo(expected);
+    }
+    byte[] other = Safetensors.write(c.tensors(), java.util.Map.of("format", "lora-attention-gradient/1"));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.safetensors", other, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+        .hasMessage("i.safetensors: __metadata__.format: expected \"lora-attention-instance/1\", got \"lora-attention-gradient/1\"");
+    byte[] pytorch = Safetensors.write(c.tensors(), java.util.Map.of("format", "PT"));
+    assertThatThrownBy(() -> TensorFiles.readInstance("i.safetensors", pytorch, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+        .as("tags are exact, lower case as the writers put them")
+        .hasMessageContaining("got \"PT\"");
+  }
 }
