@@ -50,6 +50,8 @@ class AlmostLinearProperties {
   void fastIsWithinItsBoundOfTheReference(
       @ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll("epsilons") double eps,
       @ForAll("scales") double scale) {
+    // registered up front; answered in 97.0% of tries over 300 runs: half missed with probability 1e-29
+    Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p > 50));
     LoraInstance inst = Instances.random(withScale(spec, scale), seed);
     FastResult r;
     try {
@@ -60,7 +62,6 @@ class AlmostLinearProperties {
       return;
     }
     Statistics.label("outcome").collect("answered");
-    Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p > 50));
     GradientResult ref = ReferenceGradient.compute(inst, 30);
     assertThat(r.gradients().gradA().keySet()).isEqualTo(ref.gradients().keySet());
     for (Adapter mu : ref.gradients().keySet()) {
@@ -132,6 +133,14 @@ class AlmostLinearProperties {
   }
 
   /**
+   * Least share (per cent) of {@link #fastIsWithinItsBoundOfExactDoubleAtLargerL}'s 12 tries that
+   * must be answered (not refused). Over 300 runs (3600 tries) of its generator 96.0% were
+   * answered (99.9% lower confidence bound 95.0%); at 95.0% the binomial tail P(X < 3 of 12) is
+   * 6e-12. The former "more than 50%" (X < 7) failed in about 3e-6 of runs.
+   */
+  static final double LARGER_L_ANSWERED_SHARE = 25;
+
+  /**
    * Larger L, default rank budget: the fast answer is within its certified bound of the exact
    * gradient, checked against {@link ExactDouble} plus that algorithm's own rounding allowance
    * ({@link RoundingBound}, proofs-notes/EXACT-DOUBLE.md), and the bound is at most epsilon.
@@ -139,6 +148,8 @@ class AlmostLinearProperties {
   @Property(tries = 12)
   void fastIsWithinItsBoundOfExactDoubleAtLargerL(
       @ForAll("largerSpecs") Instances.Spec spec, @ForAll long seed, @ForAll("largeEpsilons") double eps) {
+    // registered up front (a run with every try refused must fail)
+    Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p >= LARGER_L_ANSWERED_SHARE));
     DoubleInstance inst = DoubleInstance.of(Instances.random(spec, seed));
     FastResult r;
     try {
@@ -148,7 +159,6 @@ class AlmostLinearProperties {
       return;
     }
     Statistics.label("outcome").collect("answered");
-    Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p > 50));
     DoubleGradients exact = ExactDouble.gradient(inst, 2);
     RoundingBound allowance = RoundingBound.of(inst);
     for (Adapter mu : exact.gradA().keySet()) {

@@ -11,6 +11,7 @@ import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -39,13 +40,39 @@ class ExactDoubleChunksProperties {
             new Instances.Spec(lq, cross ? lk : lq, d, Math.max(1, d / 2), 1, cross, ad, BigDecimal.ONE, BigDecimal.ONE, scale));
   }
 
+  /**
+   * One, two, three and five threads give bit-identical results. Four or more chunks (Lq > 192)
+   * are counted, not demanded: jqwik's integers lean towards the low end of [65, 327], so over
+   * 300 runs of this generator only 19% of tries had four chunks or more, and the former demand
+   * (at least 10% of 25 tries, that is 3) failed in 12% of runs; {@link #fourAndFiveChunks} runs
+   * them on every build. The partial last chunk (99.4% of tries) keeps its demand: missed in more
+   * than half of 25 tries with probability below 1e-15.
+   */
   @Property(tries = 25)
   void threadCountDoesNotChangeOneBit(@ForAll("manyRows") Instances.Spec spec, @ForAll long seed) {
     int chunks = (spec.lq() + ExactDouble.QUERY_CHUNK - 1) / ExactDouble.QUERY_CHUNK;
     Statistics.label("chunks").collect(chunks >= 4 ? ">= 4" : chunks);
-    Statistics.label("chunks").coverage(c -> c.check(">= 4").percentage(p -> p >= 10));
     Statistics.label("last chunk partial").collect(spec.lq() % ExactDouble.QUERY_CHUNK != 0);
     Statistics.label("last chunk partial").coverage(c -> c.check(true).percentage(p -> p >= 50));
+    assertThreadCountDoesNotChangeOneBit(spec, seed);
+  }
+
+  /**
+   * Four chunks with a partial last one (Lq = 3 * 64 + 1), exactly four (Lq = 256) and five
+   * (Lq = 5 * 64 + 7, the largest the generator draws), self- and cross-attention.
+   */
+  @Example
+  void fourAndFiveChunks() {
+    int c = ExactDouble.QUERY_CHUNK;
+    for (int lq : new int[] {3 * c + 1, 4 * c, 5 * c + 7}) {
+      assertThreadCountDoesNotChangeOneBit(
+          new Instances.Spec(lq, lq, 3, 1, 1, false, Instances.all(), BigDecimal.ONE, BigDecimal.ONE, 1.0), lq);
+      assertThreadCountDoesNotChangeOneBit(
+          new Instances.Spec(lq, 37, 2, 1, 1, true, Instances.all(), BigDecimal.ONE, BigDecimal.ONE, 6.0), lq);
+    }
+  }
+
+  private static void assertThreadCountDoesNotChangeOneBit(Instances.Spec spec, long seed) {
     LoraInstance inst = Instances.random(spec, seed);
     DoubleGradients one = ExactDouble.gradient(inst, 1);
     for (int threads : new int[] {2, 3, 5}) {

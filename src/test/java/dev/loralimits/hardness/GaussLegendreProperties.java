@@ -3,6 +3,7 @@ package dev.loralimits.hardness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -26,14 +27,30 @@ class GaussLegendreProperties {
    */
   static final double SUM_TOLERANCE = 2.5e-13;
 
+  /**
+   * Exact on a random Legendre series of degree 2n - 1. The ends n = 1 and n = 40 carry no
+   * coverage demand: over 500 runs jqwik drew n = 40 in 5.0% and n = 1 in 7.1% of 200 tries, so
+   * a demand to see each failed in about {@code 0.95^200 = 4e-5} of runs;
+   * {@link #exactAtBothEndsOfTheRange} runs both on every build.
+   */
   @Property(tries = 200)
   void exactOnDegreeTwoNMinusOne(@ForAll @IntRange(min = 1, max = 40) int n,
       @ForAll @LongRange long seed) {
-    Statistics.label("n").collect(n == 1 ? "1" : n <= 10 ? "2-10" : n < 40 ? "11-39" : "40")
-        .coverage(c -> {
-          c.check("1").count(k -> k >= 1);
-          c.check("40").count(k -> k >= 1);
-        });
+    Statistics.label("n").collect(n == 1 ? "1" : n <= 10 ? "2-10" : n < 40 ? "11-39" : "40");
+    assertExactOnDegreeTwoNMinusOne(n, seed);
+  }
+
+  /** n = 1 (the midpoint rule) and n = 40 (the largest rule), three series each. */
+  @Example
+  void exactAtBothEndsOfTheRange() {
+    for (int n : new int[] {1, 40}) {
+      for (long seed = 1; seed <= 3; seed++) {
+        assertExactOnDegreeTwoNMinusOne(n, seed);
+      }
+    }
+  }
+
+  private static void assertExactOnDegreeTwoNMinusOne(int n, long seed) {
     Random random = new Random(seed);
     int degree = 2 * n - 1;
     double[] coefficients = new double[degree + 1];

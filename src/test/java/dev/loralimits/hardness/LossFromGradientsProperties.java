@@ -6,6 +6,7 @@ import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Group;
 import net.jqwik.api.Label;
@@ -100,17 +101,48 @@ class LossFromGradientsProperties {
     return TraceGradientOracle.ofGradient(AttentionLossGradient.oracle(in.a1(), in.a2(), in.a3()));
   }
 
+  /**
+   * Counts L and S_max; demands L = 1 (drawn in 29% of tries over 500 runs: missed in 60 tries
+   * with probability {@code 0.71^60 = 1e-9}). The largest scores, S_max in [15, 20], are drawn in
+   * only 14.5% of tries (jqwik's doubles lean towards the low end), so a demand to see them in 60
+   * tries failed in about {@code 0.855^60 = 7e-5} of runs; {@link #largeScoresInEveryCheck} runs
+   * them on every build instead.
+   */
   static void collect(Instance in) {
     Statistics.label("L").collect(in.rows() == 1 ? "1" : "2-12")
         .coverage(c -> c.check("1").count(k -> k >= 1));
-    Statistics.label("S_max").collect(in.sMax() < 5 ? "[0.5, 5)" : in.sMax() < 15 ? "[5, 15)" : "[15, 20]")
-        .coverage(c -> c.check("[15, 20]").count(k -> k >= 1));
+    Statistics.label("S_max").collect(in.sMax() < 5 ? "[0.5, 5)" : in.sMax() < 15 ? "[5, 15)" : "[15, 20]");
+  }
+
+  /**
+   * S_max = 15, 17.5 and 20 (the top of the hypothesis), L = 1 and L = 12, m = 1 and 6: the
+   * headline, a coarse rule and both perturbations.
+   */
+  @Example
+  void largeScoresInEveryCheck() {
+    long seed = 1;
+    for (double sMax : new double[] {15, 17.5, 20}) {
+      for (int len : new int[] {1, 12}) {
+        for (int m : new int[] {1, 6}) {
+          Instance in = build(len, m, sMax, new Random(seed++));
+          assertEstimateWithinBound(in);
+          assertCoarseRuleWithinBound(in, 1, 2);
+          assertCoarseRuleWithinBound(in, 4, 6);
+          assertPerturbationWithinMEps(in, false, 31);
+          assertPerturbationWithinMEps(in, true, 17);
+        }
+      }
+    }
   }
 
   /** The headline: estimate within its proved bound of the direct loss; bound meets tau. */
   @Property(tries = 60)
   void estimateWithinBoundOfDirectLoss(@ForAll("instances") Instance in) {
     collect(in);
+    assertEstimateWithinBound(in);
+  }
+
+  static void assertEstimateWithinBound(Instance in) {
     LossFromGradients.Estimate e = LossFromGradients.phiAtOne(
         in.a1(), in.a2(), in.a3(), exact(in), DOUBLE_GRADIENT_EPS, TAU);
     double direct = LossFromGradients.phiDirect(in.a1(), in.a2(), in.a3(), 1);
@@ -131,13 +163,9 @@ class LossFromGradientsProperties {
     void coarseRulesStayWithinTheirBound(@ForAll("instances") Instance in,
         @ForAll @IntRange(min = 1, max = 4) int panels, @ForAll @IntRange(min = 1, max = 6) int n) {
       collect(in);
-      LossFromGradients.Estimate e = LossFromGradients.phiAtOne(
-          in.a1(), in.a2(), in.a3(), exact(in), DOUBLE_GRADIENT_EPS, panels, n);
-      double direct = LossFromGradients.phiDirect(in.a1(), in.a2(), in.a3(), 1);
-      double error = Math.abs(e.value() - direct);
+      double error = assertCoarseRuleWithinBound(in, panels, n);
       Statistics.label("visible error").collect(error > 1e-8 ? "> 1e-8" : "<= 1e-8")
           .coverage(c -> c.check("> 1e-8").count(k -> k >= 1));
-      assertThat(error).isLessThanOrEqualTo(e.errorBound() + DIRECT_ROUNDING);
     }
 
     /** phi(0) closed form equals the direct loss at lambda = 0. */
@@ -163,6 +191,46 @@ class LossFromGradientsProperties {
     }
   }
 
+  /** A coarse rule's error against the direct loss, asserted within its proved bound; returned. */
+  static double assertCoarseRuleWithinBound(Instance in, int panels, int n) {
+    LossFromGradients.Estimate e = LossFromGradients.phiAtOne(
+        in.a1(), in.a2(), in.a3(), exact(in), DOUBLE_GRADIENT_EPS, panels, n);
+    double direct = LossFromGradients.phiDirect(in.a1(), in.a2(), in.a3(), 1);
+    double error = Math.abs(e.value() - direct);
+    assertThat(error).isLessThanOrEqualTo(e.errorBound() + DIRECT_ROUNDING);
+    return error;
+  }
+
+  /** The eps-perturbed oracle (diagonal or alternating, eps = k / (1024 m)) moves phi(1) by <= m eps. */
+  static void assertPerturbationWithinMEps(Instance in, boolean alternating, int k) {
+    int m = in.m();
+    double eps = k / (32.0 * 32 * m); // eps < 1/(32 m)
+    GradientOracle base = AttentionLossGradient.oracle(in.a1(), in.a2(), in.a3());
+    GradientOracle bad = lambda -> {
+      double[][] g = base.gradient(lambda);
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < m; j++) {
+          if (alternating) {
+            g[i][j] += ((i + j) % 2 == 0 ? eps : -eps);
+          } else if (i == j) {
+            g[i][j] += eps;
+          }
+        }
+      }
+      return g;
+    };
+    LossFromGradients.Estimate clean = LossFromGradients.phiAtOne(
+        in.a1(), in.a2(), in.a3(), exact(in), DOUBLE_GRADIENT_EPS, TAU);
+    LossFromGradients.Estimate moved = LossFromGradients.phiAtOne(in.a1(), in.a2(), in.a3(),
+        TraceGradientOracle.ofGradient(bad), eps + DOUBLE_GRADIENT_EPS, TAU);
+    double direct = LossFromGradients.phiDirect(in.a1(), in.a2(), in.a3(), 1);
+    assertThat(Math.abs(moved.value() - clean.value()))
+        .isLessThanOrEqualTo(m * eps * (1 + 1e-12) + NON_QUADRATURE_ALLOWANCE);
+    assertThat(Math.abs(moved.value() - direct))
+        .isLessThanOrEqualTo(moved.errorBound() + DIRECT_ROUNDING);
+    assertThat(moved.errorBound()).isGreaterThanOrEqualTo(m * eps);
+  }
+
   /** Central-difference step for phi'. */
   static final double FD_STEP = 1e-5;
 
@@ -186,32 +254,7 @@ class LossFromGradientsProperties {
     void perturbationMovesTheEstimateByAtMostMEps(@ForAll("instances") Instance in,
         @ForAll boolean alternating, @ForAll @IntRange(min = 1, max = 31) int k) {
       collect(in);
-      int m = in.m();
-      double eps = k / (32.0 * 32 * m); // eps < 1/(32 m)
-      GradientOracle base = AttentionLossGradient.oracle(in.a1(), in.a2(), in.a3());
-      GradientOracle bad = lambda -> {
-        double[][] g = base.gradient(lambda);
-        for (int i = 0; i < m; i++) {
-          for (int j = 0; j < m; j++) {
-            if (alternating) {
-              g[i][j] += ((i + j) % 2 == 0 ? eps : -eps);
-            } else if (i == j) {
-              g[i][j] += eps;
-            }
-          }
-        }
-        return g;
-      };
-      LossFromGradients.Estimate clean = LossFromGradients.phiAtOne(
-          in.a1(), in.a2(), in.a3(), exact(in), DOUBLE_GRADIENT_EPS, TAU);
-      LossFromGradients.Estimate moved = LossFromGradients.phiAtOne(in.a1(), in.a2(), in.a3(),
-          TraceGradientOracle.ofGradient(bad), eps + DOUBLE_GRADIENT_EPS, TAU);
-      double direct = LossFromGradients.phiDirect(in.a1(), in.a2(), in.a3(), 1);
-      assertThat(Math.abs(moved.value() - clean.value()))
-          .isLessThanOrEqualTo(m * eps * (1 + 1e-12) + NON_QUADRATURE_ALLOWANCE);
-      assertThat(Math.abs(moved.value() - direct))
-          .isLessThanOrEqualTo(moved.errorBound() + DIRECT_ROUNDING);
-      assertThat(moved.errorBound()).isGreaterThanOrEqualTo(m * eps);
+      assertPerturbationWithinMEps(in, alternating, k);
     }
 
     /**

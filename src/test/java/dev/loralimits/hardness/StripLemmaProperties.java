@@ -2,6 +2,7 @@ package dev.loralimits.hardness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -37,12 +38,31 @@ class StripLemmaProperties {
    * The lemma is attained in the limit: two identical rows with scores (s, -s) (R = 2s), one value
    * column (1, -1), lambda = i 2 theta / R. By hand: F = e^{+-i theta}/(2C), o = i tan theta,
    * o' = s / C^2, |phi'| = 2 s tan theta / C^2, so |phi'| / M1 = sin theta / (1 + C), which tends
-   * to 1 as theta -> pi/2. A weaker M1 (any smaller power of 1/C) fails here.
+   * to 1 as theta -> pi/2. A weaker M1 (any smaller power of 1/C) fails here. The near-tight end
+   * theta > 1.4 carries no coverage demand: jqwik draws it in about 6.9% of tries (measured over
+   * 500 runs of this generator), so a demand that 100 tries see it failed in about
+   * {@code 0.931^100 = 8e-4} of runs; {@link #twoTokenInstanceNearlyAttainsTheBoundNearPiOverTwo}
+   * runs it on every build.
    */
   @Property(tries = 100)
   void twoTokenInstanceNearlyAttainsTheBound(
       @ForAll @DoubleRange(min = 0.01, max = 1.55) double theta,
       @ForAll @DoubleRange(min = 0.1, max = 50) double s) {
+    Statistics.label("theta").collect(theta > 1.4 ? "> 1.4" : "<= 1.4");
+    assertTwoTokenRatio(theta, s);
+  }
+
+  /** The near-tight end theta in (1.4, 1.55], where the ratio tan(theta / 2) is 0.85 .. 0.98, for small and large s. */
+  @Example
+  void twoTokenInstanceNearlyAttainsTheBoundNearPiOverTwo() {
+    for (double theta : new double[] {1.41, 1.5, 1.55}) {
+      for (double s : new double[] {0.1, 3, 50}) {
+        assertTwoTokenRatio(theta, s);
+      }
+    }
+  }
+
+  private static void assertTwoTokenRatio(double theta, double s) {
     double[][] a1 = {{s}, {s}};
     double[][] a2 = {{1}, {-1}};
     double[][] a3 = {{1}, {-1}};
@@ -51,8 +71,6 @@ class StripLemmaProperties {
     double[] value = phiPrime(a1, a2, a3, 0, y);
     double ratio = Math.hypot(value[0], value[1]) / bound.stripBound(theta);
     double c = Math.cos(theta);
-    Statistics.label("theta").collect(theta > 1.4 ? "> 1.4" : "<= 1.4")
-        .coverage(k -> k.check("> 1.4").count(n -> n >= 1));
     assertThat(ratio).isLessThanOrEqualTo(1 + SLACK);
     // R is enlarged by a few ulps for rounding (notes 5.1), so y t is a hair below theta
     assertThat(ratio).isCloseTo(Math.sin(theta) / (1 + c),

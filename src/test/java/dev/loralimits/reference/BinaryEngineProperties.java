@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -121,17 +122,23 @@ class BinaryEngineProperties {
 
   /**
    * The certified engine answers (no fallback) and meets the contract against E2 at high
-   * precision; the engine's single runs at high precision meet it against E1 and E3 too.
+   * precision; the engine's single runs at high precision meet it against E1 and E3 too. The
+   * kinds are counted, not demanded: over 400 runs of this generator the rarest kinds came in
+   * about 16% of tries, so a demand that all five appear in 60 tries failed in about
+   * {@code 3 * 0.84^60 = 1e-4} of runs; {@link #everyKindMeetsTheContract} runs each on every build.
    */
   @Property(tries = 60)
   void certifiedEngineMeetsTheContract(@ForAll("kinds") Kind kind, @ForAll long seed) {
     Statistics.label("kind").collect(kind);
-    Statistics.label("kind").coverage(c -> {
-      for (Kind k : Kind.values()) {
-        c.check(k).count(n -> n > 0);
-      }
-    });
     meetsTheContract(kind, seed);
+  }
+
+  /** Each kind once (seed 11, not one of the examples' pinned seeds). */
+  @Example
+  void everyKindMeetsTheContract() {
+    for (Kind kind : Kind.values()) {
+      meetsTheContract(kind, 11);
+    }
   }
 
   /**
@@ -172,15 +179,30 @@ class BinaryEngineProperties {
     KEY_LENGTH_ONE
   }
 
-  /** The engine itself (no fallback) writes exact zeros for these structural zeros (FORMATS §3.1). */
+  /**
+   * The engine itself (no fallback) writes exact zeros for these structural zeros (FORMATS §3.1).
+   * The structures are counted, not demanded: over 400 runs of this generator A_ZERO and
+   * EQUAL_KEYS came in about 20% of tries each, so a demand that all four appear in 40 tries
+   * failed in about {@code 3e-4} of runs; {@link #everyStructuralZeroIsExact} runs each on every
+   * build.
+   */
   @Property(tries = 40)
   void structuralZerosAreExact(@ForAll Zero zero, @ForAll long seed) {
     Statistics.label("zero").collect(zero);
-    Statistics.label("zero").coverage(c -> {
-      for (Zero z : Zero.values()) {
-        c.check(z).count(n -> n > 0);
+    assertStructuralZeroIsExact(zero, seed);
+  }
+
+  /** Each structure on two seeds. */
+  @Example
+  void everyStructuralZeroIsExact() {
+    for (Zero zero : Zero.values()) {
+      for (long seed = 1; seed <= 2; seed++) {
+        assertStructuralZeroIsExact(zero, seed);
       }
-    });
+    }
+  }
+
+  private static void assertStructuralZeroIsExact(Zero zero, long seed) {
     Random rnd = new Random(seed);
     LoraInstance inst = withZero(rectangular(rnd, Kind.ORDINARY), zero);
     GradientResult got = BinaryReference.certify(inst, 20, Progress.NONE, 2);

@@ -6,7 +6,9 @@ import dev.loralimits.model.Adapter;
 import dev.loralimits.testing.Agreement;
 import dev.loralimits.testing.InstanceArbitraries;
 import dev.loralimits.testing.Instances;
+import java.math.BigDecimal;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -40,20 +42,42 @@ class ExactGradientsProperties {
     return InstanceArbitraries.specs(5, 3);
   }
 
+  /**
+   * E1, E2 and FD agree with E3 to REQUIRED_DIGITS. L = 1 is counted, not demanded: over 400 runs
+   * of this generator it came in 21.6% of tries, so a demand to see it in 40 tries failed in about
+   * {@code 0.784^40 = 6e-5} of runs; {@link #allFourFormsAgreeAtLengthOne} runs it on every build.
+   * Cross-attention (73% of tries, missed with probability 1e-23) keeps its demand.
+   */
   @Property(tries = 40)
   void allFourFormsAgree(@ForAll("specs") Instances.Spec spec, @ForAll long seed) {
+    Statistics.label("L").collect(spec.lq() == 1 ? "L = 1" : "L > 1");
+    Statistics.label("attention").collect(spec.cross() ? "cross" : "self");
+    Statistics.label("K adapted").collect(spec.adapters().contains(Adapter.K));
+    Statistics.label("attention").coverage(c -> c.check("cross").count(n -> n > 0));
+    assertFourFormsAgree(spec, seed);
+  }
+
+  /** Lq = 1: self-attention (L = 1) and cross-attention with Lk = 1 and Lk = 3, every adapter. */
+  @Example
+  void allFourFormsAgreeAtLengthOne() {
+    for (int lk : new int[] {1, 3}) {
+      for (boolean cross : new boolean[] {false, true}) {
+        if (!cross && lk != 1) {
+          continue;
+        }
+        Instances.Spec spec = new Instances.Spec(
+            1, lk, 3, 2, 2, cross, Instances.all(), new BigDecimal("4"), new BigDecimal("1.5"), 1.0);
+        assertFourFormsAgree(spec, 5);
+      }
+    }
+  }
+
+  private static void assertFourFormsAgree(Instances.Spec spec, long seed) {
     ApInstance inst = ApInstance.of(Instances.random(spec, seed));
     ApGradients e3 = ReferenceGradient.computeAt(inst, Form.THEOREM_F_1, PRECISION);
     ApGradients e1 = ReferenceGradient.computeAt(inst, Form.LEMMA_3_1, PRECISION);
     ApGradients e2 = ReferenceGradient.computeAt(inst, Form.LEMMA_3_2, PRECISION);
     ApGradients fd = ReferenceGradient.computeAt(inst, Form.FINITE_DIFFERENCE, PRECISION);
-
-    Statistics.label("L").collect(spec.lq() == 1 ? "L = 1" : "L > 1");
-    Statistics.label("attention").collect(spec.cross() ? "cross" : "self");
-    Statistics.label("K adapted").collect(spec.adapters().contains(Adapter.K));
-    Statistics.label("L").coverage(c -> c.check("L = 1").count(n -> n > 0));
-    Statistics.label("attention").coverage(c -> c.check("cross").count(n -> n > 0));
-
     assertThat(Agreement.digits(e1, e3, ZERO_FLOOR)).as("E1 vs E3").isGreaterThanOrEqualTo(REQUIRED_DIGITS);
     assertThat(Agreement.digits(e2, e3, ZERO_FLOOR)).as("E2 vs E3").isGreaterThanOrEqualTo(REQUIRED_DIGITS);
     assertThat(Agreement.digits(fd, e3, ZERO_FLOOR)).as("FD vs E3").isGreaterThanOrEqualTo(REQUIRED_DIGITS);
