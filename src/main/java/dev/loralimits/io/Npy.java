@@ -91,8 +91,13 @@ final class Npy {
     ByteBuffer data = ByteBuffer.wrap(b, dataStart, (int) dataBytes)
         .order(h.descr.charAt(0) == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
     double[] v = new double[(int) count];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = itemSize == 8 ? data.getDouble(dataStart + 8 * i) : data.getFloat(dataStart + 4 * i);
+    // Fortran order (what np.save writes for x.T or np.asfortranarray(x)): element (i, j) of an
+    // r x c matrix is the (j r + i)-th stored value; rank 0 and 1 are the same in both orders.
+    int rows = h.shape.length == 2 ? h.shape[0] : 1;
+    int cols = h.shape.length == 2 ? h.shape[1] : v.length;
+    for (int k = 0; k < v.length; k++) {
+      int at = h.fortran && h.shape.length == 2 ? (k % cols) * rows + k / cols : k;
+      v[k] = itemSize == 8 ? data.getDouble(dataStart + 8 * at) : data.getFloat(dataStart + 4 * at);
     }
     return new Tensor(name, h.shape, v);
   }
@@ -156,7 +161,8 @@ final class Npy {
   }
 
   /** The three fields of a header. */
-  private record Header(String descr, int[] shape) {}
+  /** A parsed header: dtype, shape and whether the data is in column-major (Fortran) order. */
+  private record Header(String descr, int[] shape, boolean fortran) {}
 
   /** A strict parser of the header dict: a Python literal with exactly three keys. */
   private static final class HeaderParser {
@@ -215,13 +221,10 @@ final class Npy {
       if (!(fortran instanceof Boolean f)) {
         throw bad("'fortran_order' missing or not True/False");
       }
-      if (f) {
-        throw new InputException(source, TensorFiles.path(name), "fortran_order True not supported (save a C-ordered array, e.g. np.ascontiguousarray)");
-      }
       if (!(shape instanceof int[] sh)) {
         throw bad("'shape' missing or not a tuple");
       }
-      return new Header(d, sh);
+      return new Header(d, sh, f);
     }
 
     private Object value() {

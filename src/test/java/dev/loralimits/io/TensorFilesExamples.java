@@ -92,8 +92,11 @@ class TensorFilesExamples {
     Tensor be = Npy.read("big-endian.npy", "a", resource("big-endian.npy"), new TensorLimits.Budget());
     assertThat(be.values()).containsExactly(1.5, -2.0);
     assertThat(be.shape()).containsExactly(1, 2);
-    assertThatThrownBy(() -> Npy.read("fortran.npy", "a", resource("fortran.npy"), new TensorLimits.Budget()))
-        .isInstanceOf(InputException.class).hasMessage("fortran.npy: a: fortran_order True not supported (save a C-ordered array, e.g. np.ascontiguousarray)");
+    // issue 13: np.save(np.asfortranarray(np.arange(6.0).reshape(2, 3))) (what x.T saves as) reads as
+    // the matrix it is, not refused; the file stores 0 3 1 4 2 5 column by column
+    Tensor fortran = Npy.read("fortran.npy", "a", resource("fortran.npy"), new TensorLimits.Budget());
+    assertThat(fortran.shape()).containsExactly(2, 3);
+    assertThat(fortran.values()).containsExactly(0, 1, 2, 3, 4, 5);
     assertThatThrownBy(() -> Npy.read("int64.npy", "a", resource("int64.npy"), new TensorLimits.Budget()))
         .isInstanceOf(InputException.class).hasMessageContaining("int64.npy: a: dtype '<i8' not supported");
   }
@@ -261,5 +264,60 @@ class TensorFilesExamples {
     assertThatThrownBy(() -> TensorFiles.readInstance("i.safetensors", pytorch, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
         .as("tags are exact, lower case as the writers put them")
         .hasMessageContaining("got \"PT\"");
+  }
+
+  /**
+   * Issue 13: an .npz whose matrices numpy saved in Fortran order (np.savez of transposes) reads
+   * as the same instance as the C-ordered file; a 1 x 1 and a row vector are the same either way.
+   */
+  @Test
+  void anNpzOfFortranOrderedArraysReadsAsTheSameInstance() {
+    byte[] c = TensorFiles.instanceBytes(example(), TensorFiles.Format.NPZ, TensorLayout.OURS);
+    Map<String, Tensor> tensors = Npz.read("c.npz", c);
+    Map<String, byte[]> fortranEntries = new java.util.LinkedHashMap<>();
+    for (Tensor t : tensors.values()) {
+      fortranEntries.put(t.name(), fortranNpy(t));
+    }
+    byte[] f = zip(fortranEntries);
+    assertThat(TensorFiles.readInstance("f.npz", f, TensorFiles.Format.NPZ, TensorLayout.OURS))
+        .isEqualTo(TensorFiles.readInstance("c.npz", c, TensorFiles.Format.NPZ, TensorLayout.OURS));
+  }
+
+  /** {@code t} as a version 1.0 '<f8' .npy with fortran_order True: its values column by column. */
+  private static byte[] fortranNpy(Tensor t) {
+    int[] sh = t.shape();
+    int rows = sh.length == 2 ? sh[0] : 1;
+    int cols = sh.length == 2 ? sh[1] : t.values().length;
+    String shape = sh.length == 0 ? "()" : sh.length == 1 ? "(" + sh[0] + ",)" : "(" + sh[0] + ", " + sh[1] + ")";
+    StringBuilder dict = new StringBuilder("{'descr': '<f8', 'fortran_order': True, 'shape': " + shape + ", }");
+    while ((10 + dict.length() + 1) % 64 != 0) {
+      dict.append(' ');
+    }
+    dict.append('\n');
+    byte[] h = dict.toString().getBytes(StandardCharsets.US_ASCII);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + h.length + 8 * t.values().length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+    b.putShort((short) h.length);
+    b.put(h);
+    for (int j = 0; j < cols; j++) {
+      for (int i = 0; i < rows; i++) {
+        b.putDouble(t.values()[i * cols + j]);
+      }
+    }
+    return b.array();
+  }
+
+  private static byte[] zip(Map<String, byte[]> entries) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(out)) {
+      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+        z.putNextEntry(new java.util.zip.ZipEntry(e.getKey() + ".npy"));
+        z.write(e.getValue());
+        z.closeEntry();
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 }
