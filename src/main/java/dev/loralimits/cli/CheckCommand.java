@@ -161,29 +161,62 @@ final class CheckCommand implements Callable<Integer> {
       throw new IllegalArgumentException(candidate + ": " + e.getMessage(), e);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.print(json ? json(report) : table(report));
+    out.print(json ? json(report, l) : table(report, l));
     out.flush();
     return report.pass() ? Main.OK : FAIL;
   }
 
-  private static final String ROW = "%-12s %-7s %11s %11s %11s %8s %11s %9s  %s%n";
+  /** A table row after the name column (whose width is that of the longest name, at least 12). */
+  private static final String ROW_REST = " %-7s %11s %11s %11s %8s %11s %9s  %s%n";
 
   static String table(GradientCheck.Report r) {
+    return table(r, TensorLayout.OURS);
+  }
+
+  /**
+   * The name of a report row as the user's files name it: under {@code --layout peft} PEFT's
+   * parameter names, {@code dLoss/dA_Q} being the gradient of {@code q_proj.lora_B.weight}
+   * transposed and {@code dLoss/dB_Q} that of {@code q_proj.lora_A.weight} (FORMATS 4.3; issue
+   * 13: the rows said dLoss/dA_Q for what PEFT calls lora_B).
+   */
+  static String displayName(String name, TensorLayout layout) {
+    if (layout != TensorLayout.PEFT || !name.matches("dLoss/d[AB]_[QKV]")) {
+      return name;
+    }
+    String module = Character.toLowerCase(name.charAt(name.length() - 1)) + "_proj";
+    return module + (name.charAt(7) == 'A' ? ".lora_B" : ".lora_A") + ".weight.grad";
+  }
+
+  /** The shape as the user's files hold the matrix: transposed for a PEFT gradient. */
+  static String displayShape(String name, int rows, int cols, TensorLayout layout) {
+    return displayName(name, layout).equals(name) ? rows + "x" + cols : cols + "x" + rows;
+  }
+
+  static String table(GradientCheck.Report r, TensorLayout layout) {
+    int width = 12;
+    for (GradientCheck.MatrixReport m : r.matrices()) {
+      width = Math.max(width, displayName(m.name(), layout).length());
+    }
+    for (GradientCheck.NotCompared n : r.notCompared()) {
+      width = Math.max(width, displayName(n.name(), layout).length());
+    }
+    String row = "%-" + width + "s" + ROW_REST;
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, ROW, "matrix", "shape", "max|err|", "M", "rel. error", "LRE", "tolerance", "margin", "verdict"));
+    s.append(String.format(Locale.ROOT, row, "matrix", "shape", "max|err|", "M", "rel. error", "LRE", "tolerance", "margin", "verdict"));
     for (GradientCheck.MatrixReport m : r.matrices()) {
       String verdict = m.pass() ? "pass" : "FAIL";
       if (m.nonFinite().total() > 0) {
         verdict += ": " + m.nonFinite();
       }
-      s.append(String.format(Locale.ROOT, ROW,
-          m.name(), m.rows() + "x" + m.cols(), m.maxAbsError().map(CheckCommand::number).orElse("-"),
+      s.append(String.format(Locale.ROOT, row,
+          displayName(m.name(), layout), displayShape(m.name(), m.rows(), m.cols(), layout), m.maxAbsError().map(CheckCommand::number).orElse("-"),
           number(m.scale()), m.relativeError().map(CheckCommand::number).orElse(m.maxAbsError().isPresent() ? "inf" : "-"),
           lre(m.lre(), m.maxAbsError().isPresent()), number(m.tolerance()),
           m.margin().map(x -> DecimalFormatting.significant(x, MARGIN_DIGITS, RoundingMode.CEILING)).orElse("inf"), verdict));
     }
     for (GradientCheck.NotCompared n : r.notCompared()) {
-      s.append(String.format(Locale.ROOT, "%-12s %-7s %s%n", n.name(), n.rows() + "x" + n.cols(), "not compared (" + n.reason() + ")"));
+      s.append(String.format(Locale.ROOT, "%-" + width + "s %-7s %s%n", displayName(n.name(), layout),
+          displayShape(n.name(), n.rows(), n.cols(), layout), "not compared (" + n.reason() + ")"));
     }
     s.append(String.format(Locale.ROOT, "verdict: %s (%s; reference to %d digits; LRE = correct digits, normwise;"
         + " margin = max |c - r| / allowed, passes when <= 1)%n",
@@ -244,7 +277,7 @@ final class CheckCommand implements Callable<Integer> {
     return ref;
   }
 
-  static String json(GradientCheck.Report r) throws Exception {
+  static String json(GradientCheck.Report r, TensorLayout layout) throws Exception {
     ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = om.createObjectNode();
     root.put("format", "lora-attention-check/1");
@@ -263,9 +296,13 @@ final class CheckCommand implements Callable<Integer> {
     ArrayNode ms = root.putArray("matrices");
     for (GradientCheck.MatrixReport m : r.matrices()) {
       ObjectNode n = ms.addObject();
-      n.put("name", m.name());
-      n.put("rows", m.rows());
-      n.put("cols", m.cols());
+      boolean renamed = !displayName(m.name(), layout).equals(m.name());
+      n.put("name", displayName(m.name(), layout));
+      if (renamed) {
+        n.put("ours", m.name());
+      }
+      n.put("rows", renamed ? m.cols() : m.rows());
+      n.put("cols", renamed ? m.rows() : m.cols());
       n.put("verdict", m.pass() ? "pass" : "fail");
       n.put("maxAbsError", m.maxAbsError().orElse(null));
       n.put("scale", m.scale());
@@ -286,9 +323,13 @@ final class CheckCommand implements Callable<Integer> {
     }
     for (GradientCheck.NotCompared x : r.notCompared()) {
       ObjectNode n = ms.addObject();
-      n.put("name", x.name());
-      n.put("rows", x.rows());
-      n.put("cols", x.cols());
+      boolean renamed = !displayName(x.name(), layout).equals(x.name());
+      n.put("name", displayName(x.name(), layout));
+      if (renamed) {
+        n.put("ours", x.name());
+      }
+      n.put("rows", renamed ? x.cols() : x.rows());
+      n.put("cols", renamed ? x.rows() : x.cols());
       n.put("verdict", "not compared");
       n.put("reason", x.reason());
     }

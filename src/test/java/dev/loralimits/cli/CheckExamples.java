@@ -148,6 +148,21 @@ class CheckExamples {
     CliRun rp = run("check", "--layout", "peft", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
     assertThat(rp.code).as(rp.err).isZero();
     assertThat(rp.out).contains("verdict: PASS");
+    // issue 13: rows named as the PEFT files name them, shapes as they hold them (dLoss/dA_mu is
+    // the gradient of lora_B transposed, dLoss/dB_mu that of lora_A)
+    assertThat(rp.out).doesNotContain("dLoss/dA_").doesNotContain("dLoss/dB_");
+    for (dev.loralimits.model.Adapter mu : inst.weights().keySet()) {
+      if (!inst.projection(mu).isAdapted()) {
+        continue;
+      }
+      String module = mu.name().toLowerCase(java.util.Locale.ROOT) + "_proj";
+      dev.loralimits.model.DecimalMatrix a = inst.projection(mu).a();
+      dev.loralimits.model.DecimalMatrix b = inst.projection(mu).b();
+      assertThat(rp.out).containsPattern("(?m)^" + module + "\\.lora_B\\.weight\\.grad +" + a.cols() + "x" + a.rows() + " ");
+      assertThat(rp.out).containsPattern("(?m)^" + module + "\\.lora_A\\.weight\\.grad +" + b.cols() + "x" + b.rows() + " ");
+    }
+    CliRun rpJson = run("check", "--json", "--layout", "peft", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
+    assertThat(rpJson.out).contains("\"name\" : \"q_proj.lora_B.weight.grad\"").contains("\"ours\" : \"dLoss/dA_Q\"");
     // Read in the wrong layout: one line naming the file, exit 2.
     CliRun wrong = run("check", "--instance", peftInstance.toString(), "--candidate", peftCand.toString());
     assertThat(wrong.code).isEqualTo(2);
