@@ -250,15 +250,16 @@ public final class AlmostLinear {
     int rq = dd.rank.get(Adapter.Q);
     int rk = dd.rank.get(Adapter.K);
     int rv = dd.rank.get(Adapter.V);
-    double eQ = FastBound.up(FastBound.gamma(p.xq[0].length + rq + 10.0) * Math.abs(dd.beta)
-        * maxRowAbsSum(p.xq) * dd.maxMergedMajorant.get(Adapter.Q));
-    double eK = FastBound.up(FastBound.gamma(p.xk[0].length + rk + 8.0) * maxRowAbsSum(p.xk)
-        * dd.maxMergedMajorant.get(Adapter.K) + FastBound.U * (kmMax + kbarMax));
-    double eV = FastBound.up(FastBound.gamma(p.xv[0].length + rv + 8.0) * maxRowAbsSum(p.xv)
-        * dd.maxMergedMajorant.get(Adapter.V));
+    double eQ = FastBound.queryError(
+        p.xq[0].length, rq, dd.beta, maxRowAbsSum(p.xq), dd.maxMergedMajorant.get(Adapter.Q));
+    double eK = FastBound.keyError(
+        p.xk[0].length, rk, maxRowAbsSum(p.xk), dd.maxMergedMajorant.get(Adapter.K), kmMax, kbarMax);
+    double eV = FastBound.valueError(
+        p.xv[0].length, rv, maxRowAbsSum(p.xv), dd.maxMergedMajorant.get(Adapter.V));
     p.norms = new FastBound.PointNorms(
-        p.lq, p.lk, p.h, p.o, dd.beta, maxAbs(p.qh), maxAbs(p.kc), FastBound.up(maxAbs(p.vm) + eV), maxAbs(p.y),
-        FastBound.up(maxColAbsSum(p.xq) * (1 + FastBound.gamma(p.lq + 1.0))), maxAbs(p.xk), maxAbs(p.xv), eQ, eK, eV);
+        p.lq, p.lk, p.h, p.o, dd.beta, maxAbs(p.qh), maxAbs(p.kc), FastBound.valueMajorant(maxAbs(p.vm), eV),
+        maxAbs(p.y), FastBound.up(maxColAbsSum(p.xq) * (1 + FastBound.gamma(p.lq + 1.0))), maxAbs(p.xk),
+        maxAbs(p.xv), eQ, eK, eV);
     p.maxQNorm = maxRowNorm(p.qh, p.lq, p.h);
     p.maxKNorm = maxRowNorm(p.kc, p.lk, p.h);
     return p;
