@@ -702,6 +702,24 @@ class FastBoundFormulaProperties {
         attained.multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
   }
 
+  /**
+   * §3.3 "if {@code deltaTot >= 1/2} the bound is infinite", at the boundary itself: with sigma = 0,
+   * A(R) = 0 (so deltaS = tau = 0) and this delta, {@code up(delta + 3u (1 + delta))} is exactly 1/2
+   * (found by a search over the doubles next to {@code 1/(2 (1 + 256u)) - 3u}).
+   */
+  @Example
+  void deltaTotOfExactlyOneHalfGivesInfiniteBounds() {
+    double delta = 0x1.ffffffffffef7p-2;
+    FastBound.PointNorms n = new FastBound.PointNorms(4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0);
+    FastBound.Terms t = FastBound.terms(n, delta, 0, 0, 1, 0);
+    assertThat(t.deltaTot()).isEqualTo(0.5);
+    assertThat(t.deltaF()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(t.bound().gq()).isEqualTo(Double.POSITIVE_INFINITY);
+    FastBound.Terms below = FastBound.terms(n, Math.nextDown(Math.nextDown(delta)), 0, 0, 1, 0);
+    assertThat(below.deltaTot()).isLessThan(0.5);
+    assertThat(below.bound().gq()).isFinite();
+  }
+
   // ---------------------------------------------------------------- the deltaTot fix
 
   /**
