@@ -110,6 +110,8 @@ public final class AlmostLinear {
     boolean needKV = dd.a.containsKey(Adapter.K) || dd.a.containsKey(Adapter.V);
     double loss = 0;
     ExecutorService pool = Executors.newFixedThreadPool(opt.threads());
+    Map<Adapter, double[][]> ga = new EnumMap<>(Adapter.class);
+    Map<Adapter, double[][]> gb = new EnumMap<>(Adapter.class);
     try {
       for (Prepared p : pts) {
         PointResult r = runPoint(p, fm, needKV, pool);
@@ -118,15 +120,20 @@ public final class AlmostLinear {
         add(g, Adapter.K, r.gk);
         add(g, Adapter.V, r.gv);
       }
+      requireFinite("the loss", loss);
+      for (Adapter mu : dd.a.keySet()) {
+        double s = dd.alpha / dd.rank.get(mu);
+        ga.put(mu, requireFinite("dLoss/dA_" + mu, scale(s, multiplyTransposeLeft(dd.b.get(mu), g.get(mu)))));
+        gb.put(mu, requireFinite("dLoss/dB_" + mu, scale(s, multiplyTransposeRight(g.get(mu), dd.a.get(mu)))));
+      }
+    } catch (NonFiniteException e) {
+      throw new OutsideEfficientRegimeException(
+          String.format(
+              "outside the efficient regime: %s is not finite in double at degree %d, rank %d, R = %.4g (overflow in the features or aggregates; epsilon %.3g)",
+              e.getMessage(), cert.poly.degree(), fm.rank(), radius, opt.epsilon()),
+          cert.poly.degree(), fm.rank(), radius, su.budget);
     } finally {
       pool.shutdownNow();
-    }
-    Map<Adapter, double[][]> ga = new EnumMap<>(Adapter.class);
-    Map<Adapter, double[][]> gb = new EnumMap<>(Adapter.class);
-    for (Adapter mu : dd.a.keySet()) {
-      double s = dd.alpha / dd.rank.get(mu);
-      ga.put(mu, scale(s, multiplyTransposeLeft(dd.b.get(mu), g.get(mu))));
-      gb.put(mu, scale(s, multiplyTransposeRight(g.get(mu), dd.a.get(mu))));
     }
     return new FastResult(
         new DoubleGradients(loss, ga, gb), cert.lossBound, cert.boundA, cert.boundB, opt.epsilon(),
@@ -192,6 +199,8 @@ public final class AlmostLinear {
     double[] qh; // lq x h
     double[] kc; // lk x h
     double[] kbar; // h: the shift of the keys, Kc = X^K W_K - 1 kbar^T
+    double[] qf; // qh 2^-e: the feature map's input (FAST-BOUND.md §2, scaling)
+    double[] kf; // kc 2^e
     double[] vm; // lk x o
     double[] y; // lq x o
     double[][] xq;
@@ -252,18 +261,54 @@ public final class AlmostLinear {
     int rq = dd.rank.get(Adapter.Q);
     int rk = dd.rank.get(Adapter.K);
     int rv = dd.rank.get(Adapter.V);
-    double eQ = FastBound.up(FastBound.gamma(p.xq[0].length + rq + 10.0) * Math.abs(dd.beta)
-        * maxRowAbsSum(p.xq) * dd.maxMergedMajorant.get(Adapter.Q));
-    double eK = FastBound.up(FastBound.gamma(p.xk[0].length + rk + 8.0) * maxRowAbsSum(p.xk)
-        * dd.maxMergedMajorant.get(Adapter.K) + FastBound.U * (kmMax + kbarMax));
-    double eV = FastBound.up(FastBound.gamma(p.xv[0].length + rv + 8.0) * maxRowAbsSum(p.xv)
-        * dd.maxMergedMajorant.get(Adapter.V));
+    double eQ = FastBound.queryError(
+        p.xq[0].length, rq, dd.beta, maxRowAbsSum(p.xq), dd.maxMergedMajorant.get(Adapter.Q));
+    double eK = FastBound.keyError(
+        p.xk[0].length, rk, maxRowAbsSum(p.xk), dd.maxMergedMajorant.get(Adapter.K), kmMax, kbarMax);
+    double eV = FastBound.valueError(
+        p.xv[0].length, rv, maxRowAbsSum(p.xv), dd.maxMergedMajorant.get(Adapter.V));
     p.norms = new FastBound.PointNorms(
-        p.lq, p.lk, p.h, p.o, dd.beta, maxAbs(p.qh), maxAbs(p.kc), FastBound.up(maxAbs(p.vm) + eV), maxAbs(p.y),
-        FastBound.up(maxColAbsSum(p.xq) * (1 + FastBound.gamma(p.lq + 1.0))), maxAbs(p.xk), maxAbs(p.xv), eQ, eK, eV);
+        p.lq, p.lk, p.h, p.o, dd.beta, maxAbs(p.qh), maxAbs(p.kc), FastBound.valueMajorant(maxAbs(p.vm), eV),
+        maxAbs(p.y), FastBound.up(maxColAbsSum(p.xq) * (1 + FastBound.gamma(p.lq + 1.0))), maxAbs(p.xk),
+        maxAbs(p.xv), eQ, eK, eV);
+    int e = balancingExponent(p.norms.qMax(), p.norms.kMax());
+    p.qf = scaledExactly(p.qh, -e);
+    p.kf = scaledExactly(p.kc, e);
+    if (p.qf == null || p.kf == null) {
+      p.qf = p.qh;
+      p.kf = p.kc;
+    }
     p.maxQNorm = maxRowNorm(p.qh, p.lq, p.h);
     p.maxKNorm = maxRowNorm(p.kc, p.lk, p.h);
     return p;
+  }
+
+  /**
+   * FAST-BOUND.md §2 (scaling): the e with {@code qMax 2^-e} and {@code kMax 2^e} of about the same
+   * binary exponent, 0 when either is 0. Since {@code phi_m(q 2^-e) psi_m(k 2^e) = phi_m(q) psi_m(k)}
+   * (degree |m| in each), the features of the scaled vectors give the same kernel while neither
+   * side's monomials overflow or underflow because the other side's are small or large.
+   */
+  static int balancingExponent(double qMax, double kMax) {
+    if (!(qMax > 0 && kMax > 0)) {
+      return 0;
+    }
+    return (Math.getExponent(qMax) - Math.getExponent(kMax)) / 2;
+  }
+
+  /** {@code x 2^e} entrywise, or null when some entry would not be exact (a subnormal result). */
+  static double[] scaledExactly(double[] x, int e) {
+    if (e == 0) {
+      return x;
+    }
+    double[] y = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      y[i] = Math.scalb(x[i], e);
+      if (Math.scalb(y[i], -e) != x[i]) {
+        return null;
+      }
+    }
+    return y;
   }
 
   /**
@@ -453,7 +498,7 @@ public final class AlmostLinear {
     KeyAggregates a = new KeyAggregates(k1, o, h);
     double[] psi = new double[k1];
     for (int l = from; l < to; l++) {
-      fm.keyFeatures(p.kc, l * h, psi);
+      fm.keyFeatures(p.kf, l * h, psi);
       for (int m = 0; m < k1; m++) {
         double v = psi[m];
         a.a1[m] += v;
@@ -516,8 +561,12 @@ public final class AlmostLinear {
     double[] c = new double[o];
     double[] w = new double[h];
     for (int j = from; j < to; j++) {
-      fm.queryFeatures(p.qh, j * h, phi);
+      fm.queryFeatures(p.qf, j * h, phi);
       double dj = lemma34Row(phi, ka, p.y, j * o, z, c);
+      if (!Double.isFinite(dj)) {
+        // a non-finite D_j would hide non-finite features: x / infinity = 0 (FAST-BOUND.md §1)
+        throw new NonFiniteException("D_j of query row " + j);
+      }
       double s = lemma37Diagonal(c, z);
       double loss = 0;
       for (int i = 0; i < o; i++) {
@@ -687,7 +736,7 @@ public final class AlmostLinear {
     double[] row = new double[h];
     double[] f = new double[o];
     for (int l = from; l < to; l++) {
-      fm.keyFeatures(p.kc, l * h, psi);
+      fm.keyFeatures(p.kf, l * h, psi);
       java.util.Arrays.fill(row, 0);
       java.util.Arrays.fill(f, 0);
       for (int m = 0; m < k1; m++) {
@@ -808,6 +857,33 @@ public final class AlmostLinear {
   }
 
   // ---------------------------------------------------------------- small helpers
+
+  /**
+   * A non-finite value in a pass: outside FAST-BOUND's floating-point model (no overflow), so the
+   * answer is refused ({@link OutsideEfficientRegimeException}) rather than returned.
+   */
+  private static final class NonFiniteException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NonFiniteException(String what) {
+      super(what);
+    }
+  }
+
+  private static void requireFinite(String what, double x) {
+    if (!Double.isFinite(x)) {
+      throw new NonFiniteException(what);
+    }
+  }
+
+  private static double[][] requireFinite(String what, double[][] m) {
+    for (double[] row : m) {
+      for (double x : row) {
+        requireFinite(what, x);
+      }
+    }
+    return m;
+  }
 
   private static void add(Map<Adapter, double[][]> g, Adapter mu, double[][] x) {
     if (x == null) {

@@ -66,6 +66,61 @@ public final class FastBound {
   public record PointBound(double gq, double gk, double gv, double loss, double gqMaj, double gkMaj, double gvMaj) {}
 
   /**
+   * Every intermediate term of FAST-BOUND.md §3-5 for one point, as returned doubles (each an
+   * upper bound of its formula evaluated on the returned terms it reads, §7), and the result.
+   * When {@code deltaTot >= 1/2} every term after it is infinite.
+   */
+  record Terms(
+      double sigma, double deltaS, double nAgg, double tau, double deltaTot, double deltaF, double gc,
+      double ez, double ec, double dt, double ds, double tMaj, double sMaj, double rho, double pi,
+      PointBound bound) {}
+
+  // ---------------------------------------------------------------- §1: inputs in doubles
+
+  /**
+   * (1.1) {@code eQ = gamma_{dq + r_Q + 10} |beta| max_j sum_a |X^Q_ja| max Wabs_Q}, rounded up.
+   *
+   * @param dq columns of X^Q
+   * @param rankQ adapter rank of W_Q (0 when not adapted)
+   * @param beta inverse temperature
+   * @param xqRowSum upper bound of {@code max_j sum_a |X^Q_ja|}
+   * @param wMajQ upper bound of {@code max Wabs_Q}
+   */
+  static double queryError(int dq, int rankQ, double beta, double xqRowSum, double wMajQ) {
+    return up(gamma(dq + rankQ + 10.0) * Math.abs(beta) * xqRowSum * wMajQ);
+  }
+
+  /**
+   * (1.2) {@code eK = gamma_{dk + r_K + 8} max_l sum_a |X^K_la| max Wabs_K + u (max|Km^| + max|kbar|)},
+   * rounded up.
+   */
+  static double keyError(int dk, int rankK, double xkRowSum, double wMajK, double kmMax, double kbarMax) {
+    return up(gamma(dk + rankK + 8.0) * xkRowSum * wMajK + U * (kmMax + kbarMax));
+  }
+
+  /** (1.3) {@code eV = gamma_{dv + r_V + 8} max_l sum_a |X^V_la| max Wabs_V}, rounded up. */
+  static double valueError(int dv, int rankV, double xvRowSum, double wMajV) {
+    return up(gamma(dv + rankV + 8.0) * xvRowSum * wMajV);
+  }
+
+  /** (1.3) {@code nu = max|Vm^| + eV}, rounded up: bounds both {@code |Vm|} and {@code |Vm^|}. */
+  static double valueMajorant(double vmMax, double eV) {
+    return up(vmMax + eV);
+  }
+
+  // ---------------------------------------------------------------- §3-5: one point
+
+  /**
+   * (3.3) {@code (1 + a)(1 + b) - 1}, written as {@code a + b (1 + a)}: equal in exact arithmetic,
+   * and for {@code a, b >= 0} three operations on non-negative numbers (no 1 is subtracted), so the
+   * computed value is at least {@code (1 - u)^3} times the exact one (FAST-BOUND.md §7). For finite
+   * a it is never NaN (an infinite b gives infinity).
+   */
+  static double compose(double a, double b) {
+    return a + b * (1 + a);
+  }
+
+  /**
    * FAST-BOUND.md §3-5 for one point.
    *
    * @param n the point's norms
@@ -76,16 +131,24 @@ public final class FastBound {
    * @param degree g
    */
   static PointBound point(PointNorms n, double delta, double absCoefficientSum, double radius, int rank, int degree) {
+    return terms(n, delta, absCoefficientSum, radius, rank, degree).bound();
+  }
+
+  /** The same, with every intermediate term (for the formula properties). */
+  static Terms terms(PointNorms n, double delta, double absCoefficientSum, double radius, int rank, int degree) {
     // (3.1) score perturbation from the rounding of Qh and Kc
     double sigma = up(n.h() * (n.eQ() * n.kMax() + n.qMax() * n.eK() + n.eQ() * n.eK()));
     double deltaS = up(Math.expm1(sigma));
     // (3.2) rounding of every kernel aggregate, relative to the exact kernel terms
     double nAgg = Math.max(depth(n.lq()), depth(n.lk())) + (double) rank * Math.max(n.o(), n.h()) + 2.0 * degree + 32;
     double tau = up(gamma(nAgg) * absCoefficientSum * Math.exp(radius));
-    // (3.3) all relative kernel errors together, and the attention error delta_F
-    double deltaTot = up((1 + delta) * (1 + deltaS) * (1 + tau) * (1 + 3 * U) - 1);
+    // (3.3) all relative kernel errors together, (1 + delta)(1 + deltaS)(1 + tau)(1 + 3u) - 1
+    // expanded so that no 1 is subtracted, and the attention error delta_F
+    double deltaTot = up(compose(compose(compose(delta, deltaS), tau), 3 * U));
     if (!(deltaTot < 0.5)) {
-      return new PointBound(inf(), inf(), inf(), inf(), inf(), inf(), inf());
+      double i = inf();
+      return new Terms(sigma, deltaS, nAgg, tau, deltaTot, i, i, i, i, i, i, i, i, i, i,
+          new PointBound(i, i, i, i, i, i, i));
     }
     double deltaF = up(2 * deltaTot / (1 - deltaTot));
     double nu = n.vMax();
@@ -114,7 +177,8 @@ public final class FastBound {
     // (5.4) loss = 1/2 sum c^2
     double cells = (double) n.lq() * o;
     double loss = up(cells * (gc * ec + 0.5 * ec * ec) + gamma(n.o() + depth(n.lq()) + 8) * 0.5 * cells * (gc + ec) * (gc + ec));
-    return new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj);
+    return new Terms(sigma, deltaS, nAgg, tau, deltaTot, deltaF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi,
+        new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj));
   }
 
   /**
