@@ -106,7 +106,7 @@ class LemmaKernelProperties {
     double worst = 0;
     try {
       for (int j = 0; j < p.lq; j++) {
-        fm.queryFeatures(p.qh, j * p.h, phi);
+        fm.queryFeatures(p.qf, j * p.h, phi); // the scaled queries, as the key aggregates use the scaled keys (FAST-BOUND §2)
         double dj = AlmostLinear.lemma34Row(phi, ka, p.y, j * p.o, z, c);
         for (int i = 0; i < p.o; i++) {
           worst = Math.max(worst, within("Lemma 3.4 ztilde", j, i, z[i], ex.z.get(j, i), tol.lemma34z()));
