@@ -103,7 +103,23 @@ public final class Methods {
    * @throws IllegalArgumentException when epsilon or threads breaks its rule
    */
   public static GradientMethod fast(double epsilon, int threads) {
-    return new Fast(epsilon, threads);
+    return fast(epsilon, threads, 0);
+  }
+
+  /**
+   * As {@link #fast(double, int)} with the rank capped at {@code maxRank}. The default cap (0) is
+   * the largest rank whose aggregates fit {@link AlmostLinear#AGGREGATE_BYTES_CAP} (1 GiB): fast
+   * answers whenever a certified degree exists within it, whatever exact would cost (that
+   * comparison is {@link #auto}'s).
+   *
+   * @param epsilon requested max-entry accuracy, finite and positive
+   * @param threads worker threads, at least 1
+   * @param maxRank the largest feature rank allowed, or 0 for the memory cap
+   * @return the method
+   * @throws IllegalArgumentException when an argument breaks its rule
+   */
+  public static GradientMethod fast(double epsilon, int threads, long maxRank) {
+    return new Fast(epsilon, threads, maxRank);
   }
 
   /**
@@ -127,7 +143,7 @@ public final class Methods {
    * @throws IllegalArgumentException when epsilon or threads breaks its rule
    */
   public static GradientMethod auto(double epsilon, int threads) {
-    return new Auto(new Fast(epsilon, threads), new Exact(threads));
+    return new Auto(new Fast(epsilon, threads, 0), new Exact(threads));
   }
 
   private static int processors() {
@@ -173,10 +189,11 @@ public final class Methods {
     }
   }
 
-  private record Fast(double epsilon, int threads) implements GradientMethod {
+  private record Fast(double epsilon, int threads, long maxRank) implements GradientMethod {
     Fast {
       Checks.finite("epsilon", Checks.positive("epsilon", epsilon));
       Checks.positive("threads", threads);
+      Checks.argument(maxRank >= 0, "maxRank (" + maxRank + ") must be >= 0 (0: the memory cap)");
     }
 
     @Override
@@ -186,11 +203,18 @@ public final class Methods {
 
     @Override
     public Answer compute(LoraInstance instance) {
-      return answer(instance, null);
+      checked(instance);
+      long cap = maxRank > 0
+          ? maxRank
+          : AlmostLinear.memoryRankCap(
+              instance.projection(dev.loralimits.model.Adapter.Q).frozen().cols(),
+              instance.projection(dev.loralimits.model.Adapter.V).frozen().cols());
+      return answer(instance, null, cap);
     }
 
-    Answer answer(LoraInstance instance, String choice) {
-      FastResult r = AlmostLinear.gradient(checked(instance), new AlmostLinear.Options(epsilon, threads, 0));
+    /** The answer with rank budget {@code budget} (0: the cost rule of {@link AlmostLinear#defaultRankBudget}). */
+    Answer answer(LoraInstance instance, String choice, long budget) {
+      FastResult r = AlmostLinear.gradient(checked(instance), new AlmostLinear.Options(epsilon, threads, budget));
       return new Answer(
           Conversions.toResult(FAST, r.gradients()), new GradientExtras(choice, Conversions.certificate(r)));
     }
@@ -211,7 +235,7 @@ public final class Methods {
     public Answer compute(LoraInstance instance) {
       checked(instance);
       try {
-        return fast.answer(instance, FAST);
+        return fast.answer(instance, FAST, 0);
       } catch (OutsideEfficientRegimeException e) {
         String reason = e.getMessage() == null ? "(no message)" : e.getMessage().strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
         return new Answer(

@@ -1,5 +1,9 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.api.Answer;
+import dev.loralimits.api.Methods;
+import dev.loralimits.fast.OutsideEfficientRegimeException;
+import dev.loralimits.io.GradientExtras;
 import dev.loralimits.io.DecimalFormatting;
 import dev.loralimits.io.InstanceJson;
 import dev.loralimits.model.Adapter;
@@ -104,8 +108,50 @@ final class DemoCommand implements Callable<Integer> {
     for (Form f : Form.values()) {
       out.printf(Locale.ROOT, "  %-3s %8.3f s   %s%n", f.tag(), nanos.get(f) / 1e9, f.description());
     }
+    out.println();
+    printFast(out, inst, main);
     out.flush();
     return Main.OK;
+  }
+
+  /** Requested accuracy of the demo's fast section. */
+  static final double FAST_EPSILON = 1e-6;
+
+  /**
+   * The almost-linear algorithm (Theorems 3.1 / A.1) on the same instance: its certified degree,
+   * rank and per-matrix bounds, and the actual error of each matrix against the reference above,
+   * so that a reader sees the certificate hold (issue 12: the demo instance used to be refused).
+   */
+  private static void printFast(PrintWriter out, LoraInstance inst, GradientResult reference) {
+    out.printf(Locale.ROOT, "Fast (almost-linear, Theorems 3.1 / A.1) at epsilon %.0e:%n", FAST_EPSILON);
+    Answer fast;
+    try {
+      fast = Methods.fast(FAST_EPSILON, 1).compute(inst);
+    } catch (OutsideEfficientRegimeException e) {
+      out.println("  refused: " + Main.oneLine(e.getMessage()));
+      return;
+    }
+    GradientExtras.Certificate c = fast.certificate().orElseThrow();
+    out.printf(Locale.ROOT, "  certified: degree %d (%s), feature rank %d, score radius R = %.4g%n",
+        c.degree(), c.polynomial().toLowerCase(Locale.ROOT), c.rank(), c.radius());
+    out.println("  matrix         bound       actual error (vs the reference)");
+    for (Map.Entry<Adapter, AdapterGradient> e : fast.result().gradients().entrySet()) {
+      Adapter mu = e.getKey();
+      AdapterGradient ref = reference.gradients().get(mu);
+      GradientExtras.FactorBounds b = c.bound().get(mu);
+      out.printf(Locale.ROOT, "  dLoss/dA_%s  %9.3e   %9.3e%n", mu, b.a(), maxDifference(e.getValue().a(), ref.a()));
+      out.printf(Locale.ROOT, "  dLoss/dB_%s  %9.3e   %9.3e%n", mu, b.b(), maxDifference(e.getValue().b(), ref.b()));
+    }
+  }
+
+  private static double maxDifference(DecimalMatrix x, DecimalMatrix y) {
+    java.math.BigDecimal m = java.math.BigDecimal.ZERO;
+    for (int i = 0; i < x.rows(); i++) {
+      for (int j = 0; j < x.cols(); j++) {
+        m = m.max(x.get(i, j).subtract(y.get(i, j)).abs());
+      }
+    }
+    return m.doubleValue();
   }
 
   /** The built-in instance. */

@@ -135,6 +135,14 @@ final class GradientCommand implements Callable<Integer> {
   private String epsilon;
 
   @Option(
+      names = "--max-rank",
+      paramLabel = "N",
+      description =
+          "Largest feature rank fast may use, >= 1 (default: the largest whose aggregates fit 1 GiB;"
+              + " fast then answers wherever a certified degree exists). Only with --method fast.")
+  private Long maxRank;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description =
@@ -191,7 +199,7 @@ final class GradientCommand implements Callable<Integer> {
     Answer r =
         switch (m) {
           case EXACT -> Methods.exact(threadCount()).compute(inst);
-          case FAST -> Methods.fast(epsilonValue(), threadCount()).compute(inst);
+          case FAST -> Methods.fast(epsilonValue(), threadCount(), maxRank == null ? 0 : maxRank).compute(inst);
           case AUTO -> Methods.auto(epsilonValue(), threadCount()).compute(inst);
           default -> reference(inst);
         };
@@ -239,6 +247,7 @@ final class GradientCommand implements Callable<Integer> {
       Checks.inRange("--digits", digits, 1, ReferenceGradient.MAX_DIGITS);
       onlyWith("--epsilon", "fast or auto", epsilon == null);
       onlyWith("--threads", "exact, fast or auto", threads == null);
+      onlyWith("--max-rank", "fast", maxRank == null);
       return;
     }
     onlyWith("--digits", "reference (the double methods print 17 digits)", !given("--digits"));
@@ -251,6 +260,8 @@ final class GradientCommand implements Callable<Integer> {
     if (threads != null) {
       Checks.inRange("--threads", threads, 1, maxThreads());
     }
+    onlyWith("--max-rank", "fast (auto's budget is the rank at which fast costs as much as exact)", maxRank == null || m.equals(FAST));
+    Checks.argument(maxRank == null || maxRank >= 1, "--max-rank (" + maxRank + ") must be >= 1");
   }
 
   /**

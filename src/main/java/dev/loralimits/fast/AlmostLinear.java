@@ -370,20 +370,24 @@ public final class AlmostLinear {
               radius, ExpPolynomial.MAX_RADIUS, epsilon),
           -1, Long.MAX_VALUE, radius, budget);
     }
+    double lastBound = Double.NaN;
     for (int g = 0; g <= ExpPolynomial.MAX_DEGREE; g++) {
       long rank = FeatureMap.rank(h, g);
       if (rank > budget) {
+        String closest = Double.isNaN(lastBound) ? "" : String.format(", where the certified bound is %.3g", lastBound);
         throw new OutsideEfficientRegimeException(
             String.format(
-                "outside the efficient regime: needs degree > %d, rank > %d at R = %.4g (rank budget %d; epsilon %.3g)",
-                g - 1, FeatureMap.rank(h, Math.max(g - 1, 0)), radius, budget, epsilon),
+                "outside the efficient regime: needs degree > %d, rank > %d at R = %.4g (rank budget %d%s; epsilon %.3g)",
+                g - 1, FeatureMap.rank(h, Math.max(g - 1, 0)), radius, budget, closest, epsilon),
             g, rank, radius, budget);
       }
+      lastBound = Double.POSITIVE_INFINITY;
       Certificate best = null;
       boolean roundingAloneTooLarge = true;
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
         ExpPolynomial poly = ExpPolynomial.of(kind, g, radius);
         Certificate c = certify(dd, pts, poly, radius, (int) rank);
+        lastBound = Math.min(lastBound, c.certifiedBound());
         if (c.certifiedBound() <= epsilon && (best == null || c.certifiedBound() < best.certifiedBound())) {
           best = c;
         }
@@ -464,6 +468,31 @@ public final class AlmostLinear {
       perRank += 2.0 * (p.lq + p.lk) * (2.0 * p.h * p.o + p.h + p.o);
     }
     return Math.max(1, (long) Math.floor(exact / perRank));
+  }
+
+  /**
+   * Most bytes the aggregates of one data point may take when {@code --method fast} chooses its
+   * degree: 1 GiB. Within it fast answers whenever a certified degree exists (issue 12: the cost
+   * rule of {@link #defaultRankBudget} refused in-regime instances); the cost rule is {@code auto}'s.
+   */
+  public static final long AGGREGATE_BYTES_CAP = 1L << 30;
+
+  /**
+   * The largest rank whose aggregates fit {@link #AGGREGATE_BYTES_CAP}. At rank k1 one point holds
+   * at most {@code 2 CHUNKS + 1} key-side sets of {@code k1 (1 + o + h + o h)} doubles (each chunk's
+   * running total and current block, and the merged one) and {@code 2 CHUNKS} query-side sets of
+   * {@code k1 (o h + h + o)}: at most {@code 8 (2 CHUNKS + 1) k1 (1 + 2o + 2h + 2 o h)} bytes.
+   *
+   * @param h width of the queries and keys ({@code cols(W_Q)})
+   * @param o width of the values ({@code cols(W_V)})
+   * @return the cap, at least 1
+   * @throws IllegalArgumentException when h or o is not positive
+   */
+  public static long memoryRankCap(int h, int o) {
+    Checks.positive("h", h);
+    Checks.positive("o", o);
+    long perRank = 8L * (2L * CHUNKS + 1) * (1 + 2L * o + 2L * h + 2L * o * h);
+    return Math.max(1, AGGREGATE_BYTES_CAP / perRank);
   }
 
   // ---------------------------------------------------------------- the passes

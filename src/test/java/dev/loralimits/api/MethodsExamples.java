@@ -150,6 +150,28 @@ class MethodsExamples {
     assertThatThrownBy(() -> Check.fixed(new BigDecimal("-1e-9"), BigDecimal.ZERO)).hasMessage("rtol (-1E-9) must be >= 0");
   }
 
+  /**
+   * The memory cap's formula, recomputed: {@code 8 (2 CHUNKS + 1) (1 + 2o + 2h + 2 o h)} bytes per
+   * unit of rank within 1 GiB; and fast answers the demo instance (L = 4) where auto's cost rule
+   * (budget 1) sends it to exact.
+   */
+  @Test
+  void fastHasAMemoryCapAndAutoTheCostRule() throws Exception {
+    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(4, 4)).isEqualTo((1L << 30) / (8L * 17 * 49));
+    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(2, 3)).isEqualTo((1L << 30) / (8L * 17 * (1 + 6 + 4 + 12)));
+    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(4096, 4096)).isEqualTo(1);
+    LoraInstance demo = dev.loralimits.cli.DemoAccess.builtIn();
+    Answer fast = Methods.fast(1e-6, 1).compute(demo);
+    assertThat(fast.certificate()).isPresent();
+    Answer auto = Methods.auto(1e-6, 1).compute(demo);
+    assertThat(auto.choice().orElseThrow()).startsWith("exact (fast refused: ").contains("rank budget 1");
+    assertThatThrownBy(() -> Methods.fast(1e-6, 1, 10).compute(demo))
+        .isInstanceOf(OutsideEfficientRegimeException.class)
+        .hasMessageContaining("rank budget 10, where the certified bound is ");
+    assertThat(Methods.fast(1e-6, 1, fast.certificate().orElseThrow().rank()).compute(demo)).isEqualTo(fast);
+    assertThatThrownBy(() -> Methods.fast(1e-6, 1, -1)).hasMessage("maxRank (-1) must be >= 0 (0: the memory cap)");
+  }
+
   private static BigDecimal maxDifference(DecimalMatrix x, DecimalMatrix y) {
     BigDecimal m = BigDecimal.ZERO;
     for (int i = 0; i < x.rows(); i++) {

@@ -739,6 +739,55 @@ class CliExamples {
     // The agreement table: a header with E1 E2 E3 and one row per later form.
     assertThat(r.out).containsPattern("\\n\\s+E1\\s+E2\\s+E3\\s*\\n");
     assertThat(r.out).containsPattern("\\n  FD\\s+\\S+\\s+\\S+\\s+\\S+");
+    // issue 12: the fast section, every matrix's actual error within its certified bound <= epsilon
+    assertThat(r.out).contains("Fast (almost-linear, Theorems 3.1 / A.1) at epsilon 1e-06:").contains("certified: degree ");
+    java.util.regex.Matcher m =
+        Pattern.compile("(?m)^  dLoss/d[AB]_[QKV]  (\\S+)   (\\S+)$").matcher(r.out.substring(r.out.indexOf("Fast (")));
+    int rows = 0;
+    while (m.find()) {
+      double bound = Double.parseDouble(m.group(1));
+      double actual = Double.parseDouble(m.group(2));
+      assertThat(actual).as(m.group()).isLessThanOrEqualTo(bound);
+      assertThat(bound).as(m.group()).isLessThanOrEqualTo(1e-6);
+      rows++;
+    }
+    assertThat(rows).as("six matrices: Q, K, V adapted").isEqualTo(6);
+  }
+
+  /**
+   * Issue 12 item 3: fast answers wherever a certified degree exists within its memory cap, the
+   * cost rule is auto's. The demo instance (L = 4, where fast costs more than exact) is answered
+   * by fast and sent to exact by auto, with the reason; --max-rank caps fast and the refusal says
+   * how far the capped degree is from epsilon; --max-rank belongs to fast only.
+   */
+  @Test
+  void fastAnswersWhereACertificateExistsAndAutoKeepsTheCostRule() throws IOException {
+    Path inst = dir.resolve("demo.json");
+    Files.writeString(inst, dev.loralimits.io.InstanceJson.write(DemoCommand.builtIn()), StandardCharsets.UTF_8);
+    CliRun fast = run("gradient", "--method", "fast", inst.toString());
+    assertThat(parse(fast).method()).isEqualTo("fast");
+    assertThat(fast.out).contains("\"bound\"");
+    CliRun auto = run("gradient", "--method", "auto", inst.toString());
+    assertThat(parse(auto).method()).isEqualTo("exact");
+    assertThat(auto.out).containsPattern("\"auto\": \"exact \\(fast refused: outside the efficient regime: needs degree > 0, rank > 1 at R = \\S+ \\(rank budget 1, where the certified bound is ");
+    CliRun capped = run("gradient", "--method", "fast", "--max-rank", "10", inst.toString());
+    assertThat(capped.code).isEqualTo(Main.COMPUTATION_FAILED);
+    assertOneCleanLine(capped);
+    assertThat(capped.err).contains("(rank budget 10, where the certified bound is ");
+    // enough rank for the degree fast chose: the same answer
+    String rank = fast.out.replaceAll("(?s).*\"rank\": ([0-9]+).*", "$1");
+    CliRun exactCap = run("gradient", "--method", "fast", "--max-rank", rank, inst.toString());
+    assertThat(exactCap.out).isEqualTo(fast.out);
+    for (String[] bad : new String[][] {
+      {"--method", "auto", "--max-rank", "5"}, {"--method", "exact", "--max-rank", "5"},
+      {"--method", "reference", "--max-rank", "5"}, {"--method", "fast", "--max-rank", "0"}}) {
+      List<String> args = new java.util.ArrayList<>(List.of("gradient"));
+      args.addAll(List.of(bad));
+      args.add(inst.toString());
+      CliRun r = run(args.toArray(new String[0]));
+      assertThat(r.code).as(String.join(" ", bad)).isEqualTo(Main.UNUSABLE_INPUT);
+      assertThat(r.err).contains("--max-rank");
+    }
   }
 
   @Test
