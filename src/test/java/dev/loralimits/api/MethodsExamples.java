@@ -94,6 +94,15 @@ class MethodsExamples {
     assertThat(Methods.auto(1e-6).name()).isEqualTo("auto");
   }
 
+  /** The names a gradient file's "method" field gets (mutation testing found fast's and exact's unasserted). */
+  @Test
+  void eachMethodHasItsName() {
+    assertThat(Methods.reference(3).name()).isEqualTo("reference");
+    assertThat(Methods.exact().name()).isEqualTo("exact");
+    assertThat(Methods.fast(1e-6).name()).isEqualTo("fast");
+    assertThat(Methods.auto(1e-6).name()).isEqualTo("auto");
+  }
+
   @Test
   void argumentsAreCheckedByName() {
     assertThatThrownBy(() -> Methods.reference(0)).hasMessage("digits (0) must be in [1, 2000]");
@@ -148,6 +157,9 @@ class MethodsExamples {
     assertThat(bad.matrices().stream().filter(m -> !m.pass()).map(GradientCheck.MatrixReport::name))
         .containsExactly("dLoss/dA_K");
     assertThatThrownBy(() -> Check.fixed(new BigDecimal("-1e-9"), BigDecimal.ZERO)).hasMessage("rtol (-1E-9) must be >= 0");
+    // the fixed rule: exact's float64 answer is good to ~1e-15 here, the perturbed one is not
+    assertThat(Check.run(SMALL, mine, Check.fixed(new BigDecimal("1e-9"), BigDecimal.ZERO)).pass()).isTrue();
+    assertThat(Check.run(SMALL, off, Check.fixed(new BigDecimal("1e-9"), BigDecimal.ZERO)).pass()).isFalse();
   }
 
   /**
