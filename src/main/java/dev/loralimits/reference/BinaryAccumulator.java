@@ -17,6 +17,13 @@ import java.math.BigInteger;
  * floor are added exactly, so on ordinary data (all terms within W bits of the largest) the sum is
  * exact. The result does not depend on how the terms were grouped when every term is above the
  * floor; callers fix the order anyway (determinism across thread counts).
+ *
+ * <p><b>Radius.</b> For the one-run certification (proofs-notes/REFERENCE-ENGINE.md §8.3) the
+ * accumulator also counts its truncations ({@code drops}: a term shifted below the floor, or the
+ * held sum shifted when the floor rises; each loses under one unit of the final floor, since the
+ * floor never falls) and sums upper bounds of its terms' radii ({@link #add(Ball)},
+ * {@link #addProduct(Ball, Ball)}, {@link #add(BinaryAccumulator)}). Then
+ * {@code |acc 2^floor - sum_k x_k| <= terms + drops 2^floor} ({@link #bound}), x_k the exact terms.
  */
 final class BinaryAccumulator {
   /** Bits of the window beyond P. */
@@ -26,6 +33,8 @@ final class BinaryAccumulator {
   private BigInteger acc = BigInteger.ZERO;
   private long floor;
   private boolean empty = true;
+  private long drops;
+  private Bound terms = Bound.ZERO;
 
   BinaryAccumulator(int bits) {
     this.window = bits + WINDOW_GUARD;
@@ -53,11 +62,19 @@ final class BinaryAccumulator {
       floor = f;
       empty = false;
     } else if (f > floor) {
+      if (acc.signum() != 0) {
+        drops++;
+      }
       acc = floorShift(acc, f - floor);
       floor = f;
     }
     long sh = e - floor;
-    acc = acc.add(sh >= 0 ? m.shiftLeft((int) sh) : floorShift(m, -sh));
+    if (sh >= 0) {
+      acc = acc.add(m.shiftLeft((int) sh));
+    } else {
+      acc = acc.add(floorShift(m, -sh));
+      drops++;
+    }
   }
 
   /** Adds x. */
@@ -73,11 +90,32 @@ final class BinaryAccumulator {
     add(x.m.multiply(y.m), BinaryArithmetic.exponent(x.e, y.e));
   }
 
-  /** Adds the sum held by {@code o} (as one exact term). */
+  /** Adds the sum held by {@code o} (as one exact term) and its {@link #bound} to the radii. */
   void add(BinaryAccumulator o) {
     if (!o.empty) {
       add(o.acc, o.floor);
     }
+    terms = terms.plus(o.bound());
+  }
+
+  /** Adds {@code x.mid} and its radius. */
+  void add(Ball x) {
+    add(x.mid);
+    terms = terms.plus(x.rad);
+  }
+
+  /** Adds the exact {@code x.mid y.mid} and {@link Ball#productRadius}. */
+  void addProduct(Ball x, Ball y) {
+    addProduct(x.mid, y.mid);
+    terms = terms.plus(Ball.productRadius(x, y));
+  }
+
+  /**
+   * {@code terms + drops 2^floor}: an upper bound of {@code |acc 2^floor - sum_k x_k|}, x_k the
+   * exact values of the terms added (§8.3).
+   */
+  Bound bound() {
+    return drops == 0 ? terms : terms.plus(Bound.of(drops, floor));
   }
 
   /** {@code floor(x 2^{-n})} for {@code n >= 0}. */
