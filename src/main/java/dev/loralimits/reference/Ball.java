@@ -12,17 +12,28 @@ final class Ball {
 
   final BinaryFloat mid;
   final Bound rad;
-  final Bound mag;
+  /** {@code >= |mid|}, computed on first use (a benign race: every thread computes the same immutable value). */
+  private Bound mag;
 
   Ball(BinaryFloat mid, Bound rad) {
     this.mid = mid;
     this.rad = rad;
-    this.mag = Bound.abs(mid);
+  }
+
+  /** An upper bound of {@code |mid|} ({@link Bound#abs}). */
+  Bound mag() {
+    Bound b = mag;
+    if (b == null) {
+      b = Bound.abs(mid);
+      mag = b;
+    }
+    return b;
   }
 
   /**
    * Rule (B-prod-exact): the exact product {@code mid_x mid_y} is within
-   * {@code |mid_x| rad_y + |mid_y| rad_x + rad_x rad_y} of {@code x y}.
+   * {@code |mid_x| rad_y + |mid_y| rad_x + rad_x rad_y} of {@code x y}: {@code xy - x~y~ =
+   * x~ (y - y~) + y~ (x - x~) + (x - x~)(y - y~)}.
    */
   static Bound productRadius(Ball x, Ball y) {
     boolean rx = x.rad.isZero();
@@ -31,12 +42,12 @@ final class Ball {
       return Bound.ZERO;
     }
     if (rx) {
-      return x.mag.times(y.rad);
+      return x.mag().times(y.rad);
     }
     if (ry) {
-      return y.mag.times(x.rad);
+      return y.mag().times(x.rad);
     }
-    return x.mag.times(y.rad).plus(y.mag.times(x.rad)).plus(x.rad.times(y.rad));
+    return x.mag().times(y.rad).plus(y.mag().times(x.rad)).plus(x.rad.times(y.rad));
   }
 
   @Override

@@ -34,7 +34,9 @@ final class BinaryAccumulator {
   private long floor;
   private boolean empty = true;
   private long drops;
-  private Bound terms = Bound.ZERO;
+  /** The terms' radii so far: an upper bound {@code rm 2^re}, rm 0, in [1, 2) or +inf (as {@link Bound}). */
+  private double rm;
+  private long re;
 
   BinaryAccumulator(int bits) {
     this.window = bits + WINDOW_GUARD;
@@ -95,19 +97,79 @@ final class BinaryAccumulator {
     if (!o.empty) {
       add(o.acc, o.floor);
     }
-    terms = terms.plus(o.bound());
+    Bound b = o.bound();
+    addRadius(b.m, b.e);
   }
 
   /** Adds {@code x.mid} and its radius. */
   void add(Ball x) {
     add(x.mid);
-    terms = terms.plus(x.rad);
+    addRadius(x.rad.m, x.rad.e);
   }
 
-  /** Adds the exact {@code x.mid y.mid} and {@link Ball#productRadius}. */
+  /**
+   * Adds the exact {@code x.mid y.mid} and the upper bound {@code |x~| r_y + |y~| r_x + r_x r_y}
+   * of its distance to {@code x y} (the rule of {@link Ball#productRadius}, here without
+   * allocation: each product of two mantissas in [1, 2) is rounded to nearest and raised by
+   * {@link Math#nextUp}, so it is at least the exact product).
+   */
   void addProduct(Ball x, Ball y) {
     addProduct(x.mid, y.mid);
-    terms = terms.plus(Ball.productRadius(x, y));
+    Bound rx = x.rad;
+    Bound ry = y.rad;
+    if (rx.m != 0) {
+      Bound a = y.mag();
+      if (a.m != 0) {
+        addRadius(Math.nextUp(a.m * rx.m), a.e + rx.e);
+      }
+    }
+    if (ry.m != 0) {
+      Bound a = x.mag();
+      if (a.m != 0) {
+        addRadius(Math.nextUp(a.m * ry.m), a.e + ry.e);
+      }
+      if (rx.m != 0) {
+        addRadius(Math.nextUp(rx.m * ry.m), rx.e + ry.e);
+      }
+    }
+  }
+
+  /**
+   * Adds the upper bound {@code m 2^e} (m = 0, m in [1, 4) or +inf) to the radii, rounding upward:
+   * aligned within 60 bits the double sum is raised by {@link Math#nextUp}; further apart the
+   * smaller addend is below {@code 4 2^{-61}} of the larger's scale, and one ulp of a mantissa in
+   * [1, 2) ({@code 2^-52}) covers it (§8.1).
+   */
+  private void addRadius(double m, long e) {
+    if (m == 0) {
+      return;
+    }
+    if (rm == 0) {
+      rm = m;
+      re = e;
+    } else if (!(rm < Double.POSITIVE_INFINITY) || !(m < Double.POSITIVE_INFINITY)) {
+      rm = Double.POSITIVE_INFINITY;
+      return;
+    } else {
+      double big = rm;
+      long bigE = re;
+      double small = m;
+      long smallE = e;
+      if (e > re) {
+        big = m;
+        bigE = e;
+        small = rm;
+        smallE = re;
+      }
+      long d = bigE - smallE;
+      rm = d > 60 ? Math.nextUp(big) : Math.nextUp(big + Math.scalb(small, (int) -d));
+      re = bigE;
+    }
+    if (rm >= 2 && rm < Double.POSITIVE_INFINITY) {
+      int k = Math.getExponent(rm);
+      rm = Math.scalb(rm, -k);
+      re += k;
+    }
   }
 
   /**
@@ -115,6 +177,7 @@ final class BinaryAccumulator {
    * exact values of the terms added (§8.3).
    */
   Bound bound() {
+    Bound terms = Bound.of(rm, re);
     return drops == 0 ? terms : terms.plus(Bound.of(drops, floor));
   }
 

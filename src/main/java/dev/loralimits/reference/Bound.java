@@ -16,8 +16,11 @@ import java.math.BigInteger;
  * bound). Values only; immutable.
  */
 final class Bound {
-  /** Largest |exponent| kept; engine values stay below {@code 2^61} in exponent. */
-  static final long MAX_EXPONENT = 1L << 62;
+  /**
+   * Largest |exponent| kept: engine values stay far below it ({@link BinaryExp} refuses arguments
+   * beyond {@code 2^60}), and the sum of two exponents fits a long.
+   */
+  static final long MAX_EXPONENT = 1L << 61;
   static final Bound ZERO = new Bound(0, 0);
   static final Bound INFINITE = new Bound(Double.POSITIVE_INFINITY, 0);
   /** Bits of an exponent difference beyond which the smaller addend is below half an ulp of m. */
@@ -59,7 +62,8 @@ final class Bound {
   }
 
   /**
-   * An upper bound of {@code |x|}: the leading 62 bits of |m| plus one unit, converted upward.
+   * An upper bound of {@code |x|}: |m| converted to the nearest double and raised by one ulp
+   * (exact up to 53 bits); beyond 1000 bits the leading 62 bits plus one unit, converted upward.
    * Within a factor {@code 1 + 2^{-51}} of |x|.
    */
   static Bound abs(BinaryFloat x) {
@@ -68,9 +72,9 @@ final class Bound {
       return ZERO;
     }
     int n = m.bitLength();
-    if (n <= 62) {
-      long v = Math.abs(m.longValue());
-      double d = (double) v;
+    if (n <= 1000) {
+      // doubleValue rounds to nearest (no overflow below 2^1024); nextUp makes it an upper bound
+      double d = Math.abs(m.doubleValue());
       return of(n <= 53 ? d : Math.nextUp(d), x.e);
     }
     long t = (m.signum() < 0 ? m.negate() : m).shiftRight(n - 62).longValue() + 1; // > |m| 2^{62-n}
