@@ -2,7 +2,11 @@ package dev.loralimits.reference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.LoraInstance;
 import java.math.BigDecimal;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,5 +57,36 @@ class OneRunAcceptanceExamples {
   @Test
   void aVacuousRadiusIsRefused() {
     assertThat(accepts("1", Bound.INFINITE, "1")).isFalse();
+  }
+
+  /**
+   * FORMATS §3.3's cancellation ({@code PrecisionContractProperties.hugeLossInstance}: Y of
+   * 10^300, Q and K gradients of size 1 reached through c = F Vm - Y): at N = 20 the two-level
+   * protocol is fooled (both levels compute c = -Y), but the one run's balls at p = 40 are honest:
+   * the Q and K gradients' radii are at least 1, so the ball contains their exact value and the
+   * one run refuses. At N = 280 the one run refuses too and the two-level protocol (whose levels
+   * straddle the cancellation) answers, with the gradients of size 1.
+   */
+  @Test
+  void aCancellationBeyondTheGuardDigitsWidensTheRadiiAndFallsBack() {
+    LoraInstance inst = PrecisionContractProperties.hugeLossInstance();
+    BallGradients g = BinaryTheoremF1.computeBalls(inst, BinaryArithmetic.forDigits(40), 2);
+    for (Adapter mu : List.of(Adapter.Q, Adapter.K)) {
+      BigDecimal widest = BigDecimal.ZERO;
+      for (Bound[] row : g.radiusA().get(mu)) {
+        for (Bound r : row) {
+          widest = widest.max(r.toBigDecimal());
+        }
+      }
+      assertThat(widest).as("radius of dLoss/dA_%s at 40 digits", mu).isGreaterThan(BigDecimal.ONE);
+    }
+    BinaryReference.Certified c = BinaryReference.certifyWithPath(inst, 280, Progress.NONE, 2);
+    assertThat(c).isNotNull();
+    assertThat(c.path()).isEqualTo(BinaryReference.Path.TWO_LEVELS);
+    for (Adapter mu : List.of(Adapter.Q, Adapter.K)) {
+      AdapterGradient a = c.result().gradients().get(mu);
+      assertThat(a.a().maxAbs().max(a.b().maxAbs())).as("dLoss/d%s", mu)
+          .isGreaterThan(new BigDecimal("1e-3")).isLessThan(BigDecimal.TEN);
+    }
   }
 }
