@@ -39,7 +39,17 @@ final class BallArithmetic {
    * (then {@link BinaryArithmetic#round} returned its argument unchanged).
    */
   Bound rounding(BinaryFloat y) {
-    return y.m.bitLength() < bits ? Bound.ZERO : Bound.powerOfTwo(y.e - 1);
+    return mantissaBits(y.m) < bits ? Bound.ZERO : Bound.powerOfTwo(y.e - 1);
+  }
+
+  /**
+   * {@code bitLength(|m|)}. {@link BigInteger#bitLength} of a negative m counts two's-complement
+   * bits, one fewer for {@code -2^k} (a rounded result {@code -2^{P-1}} would read as P - 1 bits
+   * and seem exact: found by {@code BallArithmeticProperties}); without allocating.
+   */
+  static int mantissaBits(BigInteger m) {
+    int n = m.bitLength();
+    return m.signum() < 0 && m.getLowestSetBit() == n ? n + 1 : n;
   }
 
   /** An input decimal: {@link BinaryArithmetic#fromDecimal}, radius (B-round). */
