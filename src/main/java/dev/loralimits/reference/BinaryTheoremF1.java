@@ -49,6 +49,7 @@ final class BinaryTheoremF1 {
   static final int ROW_BLOCKS = 4;
 
   private final BinaryArithmetic ar;
+  private final BallArithmetic ba;
   private final int threads;
   private final RowCounter counter;
 
@@ -73,6 +74,7 @@ final class BinaryTheoremF1 {
 
   private BinaryTheoremF1(BinaryArithmetic ar, int threads, RowCounter counter) {
     this.ar = ar;
+    this.ba = new BallArithmetic(ar);
     this.threads = threads;
     this.counter = counter;
   }
@@ -87,12 +89,27 @@ final class BinaryTheoremF1 {
   }
 
   /**
-   * One unverified run at P bits.
+   * One unverified run at P bits: the midpoints of {@link #computeBalls}.
    *
    * @param threads worker threads, {@code >= 1} (the result does not depend on it)
    * @throws OutOfBinaryRangeException when a number of the instance is outside the engine's range
    */
   static ApGradients compute(LoraInstance inst, BinaryArithmetic ar, int threads, RowCounter counter) {
+    return computeBalls(inst, ar, threads, counter).mid();
+  }
+
+  /** Same, without progress reports. */
+  static ApGradients compute(LoraInstance inst, BinaryArithmetic ar, int threads) {
+    return compute(inst, ar, threads, new RowCounter(Progress.NONE, () -> 0));
+  }
+
+  /**
+   * One run at P bits with a radius for every number: {@code |mid - x| <= radius} for the exact
+   * value x (proofs-notes/REFERENCE-ENGINE.md §8). The midpoints are the same for every thread count.
+   *
+   * @throws OutOfBinaryRangeException when a number of the instance is outside the engine's range
+   */
+  static BallGradients computeBalls(LoraInstance inst, BinaryArithmetic ar, int threads, RowCounter counter) {
     BinaryTheoremF1 engine = new BinaryTheoremF1(ar, threads, counter);
     if (threads == 1) {
       return engine.run(inst, null);
@@ -110,27 +127,27 @@ final class BinaryTheoremF1 {
   }
 
   /** Same, without progress reports. */
-  static ApGradients compute(LoraInstance inst, BinaryArithmetic ar, int threads) {
-    return compute(inst, ar, threads, new RowCounter(Progress.NONE, () -> 0));
+  static BallGradients computeBalls(LoraInstance inst, BinaryArithmetic ar, int threads) {
+    return computeBalls(inst, ar, threads, new RowCounter(Progress.NONE, () -> 0));
   }
 
   // ---- one run ----
 
-  private ApGradients run(LoraInstance inst, ExecutorService pool) {
-    BinaryFloat alpha = ar.fromDecimal(inst.alpha());
-    BinaryFloat beta = ar.fromDecimal(inst.beta());
-    Map<Adapter, BinaryFloat[][]> merged = new EnumMap<>(Adapter.class);
-    Map<Adapter, BinaryFloat> scales = new EnumMap<>(Adapter.class);
+  private BallGradients run(LoraInstance inst, ExecutorService pool) {
+    Ball alpha = ba.fromDecimal(inst.alpha());
+    Ball beta = ba.fromDecimal(inst.beta());
+    Map<Adapter, Ball[][]> merged = new EnumMap<>(Adapter.class);
+    Map<Adapter, Ball> scales = new EnumMap<>(Adapter.class);
     for (Adapter mu : Adapter.values()) {
       Projection p = inst.projection(mu);
-      BinaryFloat[][] w = convert(p.frozen());
+      Ball[][] w = convert(p.frozen());
       if (p.isAdapted()) {
-        BinaryFloat s = ar.divide(alpha, new BinaryFloat(java.math.BigInteger.valueOf(p.a().rows()), 0));
+        Ball s = ba.divide(alpha, p.a().rows());
         scales.put(mu, s);
-        BinaryFloat[][] ba = multiply(convert(p.b()), convert(p.a()));
+        Ball[][] prod = multiply(convert(p.b()), convert(p.a()));
         for (int i = 0; i < w.length; i++) {
           for (int t = 0; t < w[0].length; t++) {
-            w[i][t] = ar.add(w[i][t], ar.multiply(s, ba[i][t]));
+            w[i][t] = ba.add(w[i][t], ba.multiply(s, prod[i][t]));
           }
         }
       }
@@ -139,41 +156,41 @@ final class BinaryTheoremF1 {
     boolean qAdapted = inst.projection(Adapter.Q).isAdapted();
     boolean kAdapted = inst.projection(Adapter.K).isAdapted();
     boolean vAdapted = inst.projection(Adapter.V).isAdapted();
-    Map<Adapter, BinaryFloat[][]> gw = new EnumMap<>(Adapter.class);
-    BinaryFloat loss = BinaryFloat.ZERO;
+    Map<Adapter, Ball[][]> gw = new EnumMap<>(Adapter.class);
+    Ball loss = Ball.ZERO;
     for (DataPoint point : inst.data()) {
       boolean equalKeys = keysAllEqual(point.xk());
       Point pt = new Point(point, merged, beta, qAdapted, kAdapted, vAdapted, equalKeys);
       pt.rows(pool);
-      loss = ar.add(loss, pt.loss());
+      loss = ba.add(loss, pt.loss());
       for (Adapter mu : Adapter.values()) {
-        BinaryFloat[][] g = pt.weightGradient(mu);
+        Ball[][] g = pt.weightGradient(mu);
         if (g != null) {
           gw.merge(mu, g, this::add);
         }
       }
     }
-    Map<Adapter, ApMatrix> ga = new EnumMap<>(Adapter.class);
-    Map<Adapter, ApMatrix> gb = new EnumMap<>(Adapter.class);
-    for (Map.Entry<Adapter, BinaryFloat[][]> e : gw.entrySet()) {
+    Map<Adapter, Ball[][]> ga = new EnumMap<>(Adapter.class);
+    Map<Adapter, Ball[][]> gb = new EnumMap<>(Adapter.class);
+    for (Map.Entry<Adapter, Ball[][]> e : gw.entrySet()) {
       Projection p = inst.projection(e.getKey());
-      BinaryFloat s = scales.get(e.getKey());
-      ga.put(e.getKey(), toAp(scale(s, multiply(transpose(convert(p.b())), e.getValue()))));
-      gb.put(e.getKey(), toAp(scale(s, multiply(e.getValue(), transpose(convert(p.a()))))));
+      Ball s = scales.get(e.getKey());
+      ga.put(e.getKey(), scale(s, multiply(transpose(convert(p.b())), e.getValue())));
+      gb.put(e.getKey(), scale(s, multiply(e.getValue(), transpose(convert(p.a())))));
     }
-    return new ApGradients(ApMatrix.exact(loss.toBigDecimal()), ga, gb);
+    return BallGradients.of(loss, ga, gb);
   }
 
   /** The per-point state: projected inputs, per-row outputs, per-block key-side sums. */
   private final class Point {
-    final BinaryFloat[][] xq;
-    final BinaryFloat[][] xk;
-    final BinaryFloat[][] xv;
-    final BinaryFloat[][] y;
-    final BinaryFloat[][] qb;
-    final BinaryFloat[][] km;
-    final BinaryFloat[][] vm;
-    final BinaryFloat beta;
+    final Ball[][] xq;
+    final Ball[][] xk;
+    final Ball[][] xv;
+    final Ball[][] y;
+    final Ball[][] qb;
+    final Ball[][] km;
+    final Ball[][] vm;
+    final Ball beta;
     final boolean adaptedQ;
     final boolean adaptedK;
     final boolean needQ;
@@ -181,22 +198,22 @@ final class BinaryTheoremF1 {
     final boolean needV;
     final int lq;
     final int lk;
-    final BinaryFloat[][] u;
+    final Ball[][] u;
     final Block[] blocks = new Block[ROW_BLOCKS];
 
     Point(
-        DataPoint p, Map<Adapter, BinaryFloat[][]> w, BinaryFloat beta, boolean adaptedQ, boolean adaptedK,
+        DataPoint p, Map<Adapter, Ball[][]> w, Ball beta, boolean adaptedQ, boolean adaptedK,
         boolean adaptedV, boolean equalKeys) {
       this.xq = convert(p.xq());
       this.xk = p.xk() == p.xq() ? xq : convert(p.xk());
       this.xv = p.xv() == p.xk() ? xk : convert(p.xv());
       this.y = convert(p.y());
       this.beta = beta;
-      BinaryFloat[][] qm = multiply(xq, w.get(Adapter.Q));
-      this.qb = new BinaryFloat[qm.length][qm[0].length];
+      Ball[][] qm = multiply(xq, w.get(Adapter.Q));
+      this.qb = new Ball[qm.length][qm[0].length];
       for (int j = 0; j < qm.length; j++) {
         for (int i = 0; i < qm[0].length; i++) {
-          qb[j][i] = ar.multiply(beta, qm[j][i]);
+          qb[j][i] = ba.multiply(beta, qm[j][i]);
         }
       }
       this.km = multiply(xk, w.get(Adapter.K));
@@ -208,7 +225,7 @@ final class BinaryTheoremF1 {
       this.needV = adaptedV;
       this.lq = xq.length;
       this.lk = xk.length;
-      this.u = needQ ? new BinaryFloat[lq][] : null;
+      this.u = needQ ? new Ball[lq][] : null;
     }
 
     void rows(ExecutorService pool) {
@@ -241,17 +258,16 @@ final class BinaryTheoremF1 {
     }
 
     /** {@code 1/2 sum_j |c_j|^2}: the blocks' exact squares combined in block order, one rounding. */
-    BinaryFloat loss() {
+    Ball loss() {
       BinaryAccumulator acc = ar.accumulator();
       for (Block b : blocks) {
         acc.add(b.squares);
       }
-      BinaryFloat twice = ar.result(acc);
-      return new BinaryFloat(twice.m, twice.e - 1);
+      return ba.half(ba.result(acc));
     }
 
     /** This point's {@code dLoss/dW_mu}; exact zeros for Q, K with equal keys; null when mu is frozen. */
-    BinaryFloat[][] weightGradient(Adapter mu) {
+    Ball[][] weightGradient(Adapter mu) {
       switch (mu) {
         case Q:
           if (needQ) {
@@ -269,9 +285,9 @@ final class BinaryTheoremF1 {
     }
 
     /** Akey (queries' side, p^T Qb) or Bkey (F^T c), combined over the blocks in block order. */
-    private BinaryFloat[][] keySums(boolean key) {
+    private Ball[][] keySums(boolean key) {
       int width = key ? qb[0].length : y[0].length;
-      BinaryFloat[][] out = new BinaryFloat[lk][width];
+      Ball[][] out = new Ball[lk][width];
       for (int l = 0; l < lk; l++) {
         for (int t = 0; t < width; t++) {
           BinaryAccumulator acc = ar.accumulator();
@@ -281,7 +297,7 @@ final class BinaryTheoremF1 {
               acc.add(part[l][t]);
             }
           }
-          out[l][t] = ar.result(acc);
+          out[l][t] = ba.result(acc);
         }
       }
       return out;
@@ -305,48 +321,48 @@ final class BinaryTheoremF1 {
       void run() {
         int h = qb[0].length;
         int o = y[0].length;
-        BinaryFloat[] s = new BinaryFloat[lk];
-        BinaryFloat[] f = new BinaryFloat[lk];
-        BinaryFloat[] centred = new BinaryFloat[lk];
-        BinaryFloat[] c = new BinaryFloat[o];
+        Ball[] s = new Ball[lk];
+        Ball[] f = new Ball[lk];
+        Ball[] centred = new Ball[lk];
+        Ball[] c = new Ball[o];
         int frac = ar.expFractionBits();
         for (int j = from; j < to; j++) {
           int star = 0;
           for (int l = 0; l < lk; l++) {
-            s[l] = ar.dot(qb[j], km[l]);
-            if (l > 0 && s[l].compareTo(s[star]) > 0) {
+            s[l] = ba.dot(qb[j], km[l]);
+            if (l > 0 && s[l].mid.compareTo(s[star].mid) > 0) {
               star = l;
             }
           }
-          java.math.BigInteger top = s[star].fixed(frac);
+          java.math.BigInteger top = s[star].mid.fixed(frac);
           BinaryAccumulator d = ar.accumulator();
           for (int l = 0; l < lk; l++) {
-            f[l] = l == star ? BinaryFloat.ONE : ar.expFixed(s[l].fixed(frac).subtract(top));
+            f[l] = l == star ? Ball.ONE : ba.expDifference(s[l].mid.fixed(frac).subtract(top), s[l].rad, s[star].rad);
             d.add(f[l]);
           }
-          BinaryFloat inverse = ar.divide(BinaryFloat.ONE, ar.result(d));
+          Ball inverse = ba.inverseOfSoftmaxSum(ba.result(d));
           for (int l = 0; l < lk; l++) {
-            f[l] = ar.multiply(f[l], inverse);
+            f[l] = ba.multiply(f[l], inverse);
           }
           for (int t = 0; t < o; t++) {
             BinaryAccumulator z = ar.accumulator();
             for (int l = 0; l < lk; l++) {
               z.addProduct(f[l], vm[l][t]);
             }
-            c[t] = ar.subtract(ar.result(z), y[j][t]);
+            c[t] = ba.subtract(ba.result(z), y[j][t]);
             squares.addProduct(c[t], c[t]);
           }
           if (needQ || needK) {
-            BinaryFloat g0 = ar.dot(c, vm[star]);
+            Ball g0 = ba.dot(c, vm[star]);
             BinaryAccumulator shift = ar.accumulator();
             for (int l = 0; l < lk; l++) {
-              centred[l] = l == star ? BinaryFloat.ZERO : ar.subtract(ar.dot(c, vm[l]), g0);
+              centred[l] = l == star ? Ball.ZERO : ba.subtract(ba.dot(c, vm[l]), g0);
               shift.addProduct(f[l], centred[l]);
             }
-            BinaryFloat sh = ar.result(shift);
+            Ball sh = ba.result(shift);
             BinaryAccumulator[] uj = needQ ? accumulators(1, h)[0] : null;
             for (int l = 0; l < lk; l++) {
-              BinaryFloat pl = ar.multiply(f[l], ar.subtract(centred[l], sh));
+              Ball pl = ba.multiply(f[l], ba.subtract(centred[l], sh));
               for (int i = 0; i < h; i++) {
                 if (uj != null) {
                   uj[i].addProduct(pl, km[l][i]);
@@ -357,9 +373,9 @@ final class BinaryTheoremF1 {
               }
             }
             if (uj != null) {
-              BinaryFloat[] row = new BinaryFloat[h];
+              Ball[] row = new Ball[h];
               for (int i = 0; i < h; i++) {
-                row[i] = ar.result(uj[i]);
+                row[i] = ba.result(uj[i]);
               }
               u[j] = row;
             }
@@ -389,33 +405,33 @@ final class BinaryTheoremF1 {
     return a;
   }
 
-  private BinaryFloat[][] convert(DecimalMatrix m) {
-    BinaryFloat[][] b = new BinaryFloat[m.rows()][m.cols()];
+  private Ball[][] convert(DecimalMatrix m) {
+    Ball[][] b = new Ball[m.rows()][m.cols()];
     for (int i = 0; i < m.rows(); i++) {
       for (int j = 0; j < m.cols(); j++) {
-        b[i][j] = ar.fromDecimal(m.get(i, j));
+        b[i][j] = ba.fromDecimal(m.get(i, j));
       }
     }
     return b;
   }
 
   /** {@code a b}, each entry an exact dot product rounded once. */
-  private BinaryFloat[][] multiply(BinaryFloat[][] a, BinaryFloat[][] b) {
-    BinaryFloat[][] c = new BinaryFloat[a.length][b[0].length];
+  private Ball[][] multiply(Ball[][] a, Ball[][] b) {
+    Ball[][] c = new Ball[a.length][b[0].length];
     for (int i = 0; i < a.length; i++) {
       for (int j = 0; j < b[0].length; j++) {
         BinaryAccumulator acc = ar.accumulator();
         for (int k = 0; k < b.length; k++) {
           acc.addProduct(a[i][k], b[k][j]);
         }
-        c[i][j] = ar.result(acc);
+        c[i][j] = ba.result(acc);
       }
     }
     return c;
   }
 
-  private static BinaryFloat[][] transpose(BinaryFloat[][] a) {
-    BinaryFloat[][] t = new BinaryFloat[a[0].length][a.length];
+  private static Ball[][] transpose(Ball[][] a) {
+    Ball[][] t = new Ball[a[0].length][a.length];
     for (int i = 0; i < a.length; i++) {
       for (int j = 0; j < a[0].length; j++) {
         t[j][i] = a[i][j];
@@ -424,42 +440,32 @@ final class BinaryTheoremF1 {
     return t;
   }
 
-  private BinaryFloat[][] scale(BinaryFloat s, BinaryFloat[][] a) {
-    BinaryFloat[][] c = new BinaryFloat[a.length][a[0].length];
+  private Ball[][] scale(Ball s, Ball[][] a) {
+    Ball[][] c = new Ball[a.length][a[0].length];
     for (int i = 0; i < a.length; i++) {
       for (int j = 0; j < a[0].length; j++) {
-        c[i][j] = ar.multiply(s, a[i][j]);
+        c[i][j] = ba.multiply(s, a[i][j]);
       }
     }
     return c;
   }
 
-  private BinaryFloat[][] add(BinaryFloat[][] a, BinaryFloat[][] b) {
-    BinaryFloat[][] c = new BinaryFloat[a.length][a[0].length];
+  private Ball[][] add(Ball[][] a, Ball[][] b) {
+    Ball[][] c = new Ball[a.length][a[0].length];
     for (int i = 0; i < a.length; i++) {
       for (int j = 0; j < a[0].length; j++) {
-        c[i][j] = ar.add(a[i][j], b[i][j]);
+        c[i][j] = ba.add(a[i][j], b[i][j]);
       }
     }
     return c;
   }
 
-  private static BinaryFloat[][] zeros(int rows, int cols) {
-    BinaryFloat[][] z = new BinaryFloat[rows][cols];
-    for (BinaryFloat[] row : z) {
-      java.util.Arrays.fill(row, BinaryFloat.ZERO);
+  private static Ball[][] zeros(int rows, int cols) {
+    Ball[][] z = new Ball[rows][cols];
+    for (Ball[] row : z) {
+      java.util.Arrays.fill(row, Ball.ZERO);
     }
     return z;
-  }
-
-  private static ApMatrix toAp(BinaryFloat[][] m) {
-    org.apfloat.Apfloat[][] a = new org.apfloat.Apfloat[m.length][m[0].length];
-    for (int i = 0; i < m.length; i++) {
-      for (int j = 0; j < m[0].length; j++) {
-        a[i][j] = ApMatrix.exact(m[i][j].toBigDecimal());
-      }
-    }
-    return ApMatrix.wrap(a);
   }
 
   /** Every row of X^K equal (exact decimal comparison): see {@link AdapterGradients#keysAllEqual}. */

@@ -36,7 +36,8 @@ import org.apfloat.ApfloatMath;
  * {@code K 10^{-p}} with K independent of p (a condition number), so the observed difference
  * bounds the error at p, and the error at p' is {@code 10^{-20}} times smaller still; the accepted
  * p' result is rounded half-even to N digits, which adds at most half a unit of the last digit.
- * This is verification by recomputation (as in Ziv's rounding test), not interval arithmetic; the
+ * This is verification by recomputation (as in Ziv's rounding test), not interval arithmetic (E3
+ * on the binary engine first tries a rigorous midpoint-radius run, {@link BinaryReference}); the
  * three exact forms and the finite difference agreeing to 30+ digits (ExactGradientsProperties)
  * are the independent check.
  */
@@ -82,7 +83,8 @@ public final class ReferenceGradient {
 
   /**
    * As {@link #compute(LoraInstance, int, Form)}; E3 runs on the binary engine
-   * ({@link BinaryReference}: the same two-level protocol at P bits per level, P >= p log2 10) and
+   * ({@link BinaryReference}: one run with rigorous radii, accepted when every radius meets the
+   * contract, else the same two-level protocol at P bits per level, P >= p log2 10) and
    * reports its rows to {@code progress}; where that engine cannot answer (a number outside its
    * range, or no agreeing pair, e.g. an exact fit whose decimal zeros binary rounding blurs), and
    * for the other forms, the apfloat path {@link #computeApfloat} answers.

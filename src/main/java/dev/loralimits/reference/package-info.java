@@ -16,6 +16,9 @@
  * digits is the evidence (ExactGradientsProperties).
  *
  * <p><b>Precision contract.</b> {@link dev.loralimits.reference.ReferenceGradient}: N digits asked,
- * N digits delivered, verified by recomputation at a higher precision (spec/FORMATS.md §3).
+ * N digits delivered, verified by recomputation at a higher precision (spec/FORMATS.md §3). E3,
+ * the default, runs on the binary engine ({@code BinaryTheoremF1}), which first certifies in one
+ * run with a rigorous radius for every number ({@code Ball}, {@code BallArithmetic};
+ * proofs-notes/REFERENCE-ENGINE.md §8) and falls back to the recomputation when a radius is too wide.
  */
 package dev.loralimits.reference;
