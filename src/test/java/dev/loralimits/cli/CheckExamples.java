@@ -121,6 +121,24 @@ class CheckExamples {
     assertThat(r.err.strip()).isEqualTo(
         "lora-limits: " + dir.resolve("noK.json") + ": candidate has no gradients for K, which the instance adapts (it adapts Q, K, V)");
     assertThat(j).isNotNull();
+    // a wrong shape: Q's dLoss/dA transposed, named with both shapes (issue 11: this test named
+    // shapes but checked none)
+    var t2 = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(exactJson);
+    var qa = (com.fasterxml.jackson.databind.node.ArrayNode) t2.get("gradients").get("Q").get("A");
+    var transposed = om.createArrayNode();
+    for (int c = 0; c < qa.get(0).size(); c++) {
+      var row = om.createArrayNode();
+      for (int r0 = 0; r0 < qa.size(); r0++) {
+        row.add(qa.get(r0).get(c));
+      }
+      transposed.add(row);
+    }
+    ((com.fasterxml.jackson.databind.node.ObjectNode) t2.get("gradients").get("Q")).set("A", transposed);
+    CliRun shape = run("check", "--instance", instance.toString(), "--candidate", write("qT.json", om.writeValueAsString(t2)).toString());
+    assertThat(shape.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(shape.err.strip().lines().count()).isEqualTo(1);
+    assertThat(shape.err).contains("dLoss/dA_Q: candidate is " + qa.get(0).size() + "x" + qa.size())
+        .contains("expected " + qa.size() + "x" + qa.get(0).size() + " (the transpose)");
     CliRun bad = run("check", "--rtol", "-1", "--instance", instance.toString(), "--candidate", dir.resolve("c.json").toString());
     assertThat(bad.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(bad.err.strip()).isEqualTo("lora-limits: --rtol (-1) must be >= 0");
