@@ -35,7 +35,7 @@ class AlmostLinearProperties {
     return Arbitraries.of(1e-3, 1e-6, 1e-9);
   }
 
-  /** Input scale: X entries in [-scale, scale]; with W ~ 1/sqrt(d) this sets Gamma. */
+  /** Input scale: X entries in [-scale, scale]; with W ~ 1/sqrt(rows of W) this sets Gamma. */
   @Provide
   Arbitrary<Double> scales() {
     return Arbitraries.of(0.1, 0.25, 0.5, 1.0, 2.0);
@@ -125,11 +125,15 @@ class AlmostLinearProperties {
 
   @Provide
   Arbitrary<Instances.Spec> largerSpecs() {
+    // widths dq = dk = dv, h, o and the ranks from the shared generator (1..3), self-attention
     return net.jqwik.api.Combinators.combine(
-            Arbitraries.of(64, 128, 256), Arbitraries.integers().between(1, 3), InstanceArbitraries.adapterSets(),
-            Arbitraries.of(0.05, 0.1, 0.25))
-        .as((l, d, ad, scale) -> new Instances.Spec(
-            l, l, d, 1, 1, false, ad, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, scale));
+            Arbitraries.of(64, 128, 256), InstanceArbitraries.specs(1, 3), Arbitraries.of(0.05, 0.1, 0.25))
+        .as((l, w, scale) -> {
+          Instances.Spec self = w.withLengths(l, l, false);
+          return new Instances.Spec(
+              l, l, self.dq(), self.dk(), self.dv(), self.h(), self.o(), self.ranks(), 1, false,
+              java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, scale);
+        });
   }
 
   /**
@@ -342,7 +346,7 @@ class AlmostLinearProperties {
   }
 
   static Instances.Spec withScale(Instances.Spec s, double scale) {
-    return new Instances.Spec(s.lq(), s.lk(), s.d(), s.r(), s.points(), s.cross(), s.adapters(), s.alpha(), s.beta(), scale);
+    return s.withScale(scale);
   }
 
   static double maxError(double[][] got, DecimalMatrix exact) {
