@@ -9,6 +9,7 @@ import dev.loralimits.model.AdapterGradient;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,9 @@ import java.util.function.Function;
  *
  * <p><b>Determinism.</b> The cases are drawn from fixed seeds; the expected values are those of
  * {@link ReferenceGradient#compute} at {@value #DIGITS} digits, which depend only on the instance;
- * groups are sorted by (attention, d, r, adapter set) and keep the generation order inside;
+ * groups are sorted square first, then by (attention, d, r, adapter set) for the square groups and
+ * (attention, dq, dk, dv, h, o, ranks) for the rectangular ones, and keep the generation order
+ * inside;
  * objects are written in a fixed key order, decimals by {@link DecimalFormatting#significant}, the
  * float64 values by {@link Float64Text}; no time, path or host is written. The same generator
  * version therefore writes the same bytes on every machine.
@@ -80,20 +84,53 @@ public final class GoldenVectors {
   /** One case with its expected values. */
   record Computed(VectorCase vectorCase, GradientResult expected) {}
 
-  /** The key of a test group. */
-  record GroupKey(boolean cross, int d, int r, Set<Adapter> adapters) {
+  /**
+   * The key of a test group: the kind of attention, the widths {@code dq, dk, dv, h, o} and the
+   * rank of each adapter ({@code ranks}, whose key set is the adapted set). A square group
+   * ({@code dq = dk = dv = h = o = d}, one rank r) is written with {@code d} and {@code r}; the
+   * square groups come first, so the rectangular ones take the tcIds after them.
+   */
+  record GroupKey(boolean cross, int dq, int dk, int dv, int h, int o, Map<Adapter, Integer> ranks) {
     static final Comparator<GroupKey> ORDER =
-        Comparator.comparing(GroupKey::cross)
-            .thenComparingInt(GroupKey::d)
-            .thenComparingInt(GroupKey::r)
+        Comparator.comparing((GroupKey k) -> !k.square())
+            .thenComparing(GroupKey::cross)
+            .thenComparingInt(GroupKey::dq)
+            .thenComparingInt(GroupKey::dk)
+            .thenComparingInt(GroupKey::dv)
+            .thenComparingInt(GroupKey::h)
+            .thenComparingInt(GroupKey::o)
+            .thenComparingInt(k -> k.rank(Adapter.Q))
+            .thenComparingInt(k -> k.rank(Adapter.K))
+            .thenComparingInt(k -> k.rank(Adapter.V))
             .thenComparingInt(k -> VectorCases.ADAPTER_SETS.indexOf(k.adapters()));
 
     static GroupKey of(VectorCase c) {
+      LoraInstance inst = c.instance();
+      Map<Adapter, Integer> ranks = new EnumMap<>(Adapter.class);
+      for (Adapter mu : inst.adapted()) {
+        ranks.put(mu, inst.projection(mu).rank().orElseThrow());
+      }
       return new GroupKey(
           c.cross(),
-          VectorCase.width(c.instance()),
-          VectorCase.rank(c.instance()),
-          EnumSet.copyOf(c.instance().adapted()));
+          inst.projection(Adapter.Q).inputWidth(),
+          inst.projection(Adapter.K).inputWidth(),
+          inst.projection(Adapter.V).inputWidth(),
+          inst.projection(Adapter.Q).outputWidth(),
+          inst.projection(Adapter.V).outputWidth(),
+          Map.copyOf(ranks));
+    }
+
+    Set<Adapter> adapters() {
+      return EnumSet.copyOf(ranks.keySet());
+    }
+
+    /** 0 for a frozen projection. */
+    int rank(Adapter mu) {
+      return ranks.getOrDefault(mu, 0);
+    }
+
+    boolean square() {
+      return VectorCase.square(dq, dk, dv, h, o, ranks.values());
     }
   }
 
@@ -166,8 +203,21 @@ public final class GoldenVectors {
   private static int group(JsonGenerator g, GroupKey key, List<Computed> tests, int tcId)
       throws IOException {
     g.writeStartObject();
-    g.writeNumberField("d", key.d());
-    g.writeNumberField("r", key.r());
+    if (key.square()) {
+      g.writeNumberField("d", key.dq());
+      g.writeNumberField("r", key.ranks().values().iterator().next());
+    } else {
+      g.writeNumberField("dq", key.dq());
+      g.writeNumberField("dk", key.dk());
+      g.writeNumberField("dv", key.dv());
+      g.writeNumberField("h", key.h());
+      g.writeNumberField("o", key.o());
+      g.writeObjectFieldStart("ranks");
+      for (Adapter mu : key.adapters()) {
+        g.writeNumberField(mu.name(), key.rank(mu));
+      }
+      g.writeEndObject();
+    }
     g.writeArrayFieldStart("adapters");
     for (Adapter mu : key.adapters()) {
       g.writeString(mu.name());
