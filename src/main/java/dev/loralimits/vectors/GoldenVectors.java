@@ -50,8 +50,11 @@ public final class GoldenVectors {
   public static final String SCHEMA = "lora_attention_gradient_schema_v1.json";
   /** The value of {@code "algorithm"}. */
   public static final String ALGORITHM = "LoRA attention gradient";
-  /** The generator version; change it when the cases or the layout change. */
-  public static final String GENERATOR_VERSION = "0.1.0";
+  /**
+   * The generator version; change it when the cases or the layout change. 0.2.0 appended the
+   * rectangular groups (tcIds 325 on); tests 1-324 are those of 0.1.0, byte for byte.
+   */
+  public static final String GENERATOR_VERSION = "0.2.0";
   /** The name in every group's {@code source}. */
   public static final String SOURCE_NAME = "lora-limits";
   /** Significant digits of every expected decimal. */
@@ -70,7 +73,10 @@ public final class GoldenVectors {
           "expected: the lora-limits reference (apfloat, Theorem F.1) for the exact decimal"
               + " inputs, rounded half-even to 40 significant digits, each within one unit of the"
               + " 40th digit (precision contract, spec/FORMATS.md Section 3); gradients have the"
-              + " shapes of A (r x d) and B (d x r).",
+              + " shapes of A (r x cols(W)) and B (rows(W) x r).",
+          "Groups: square (d, r: every W d x d, every adapter of rank r) first, then rectangular"
+              + " (dq, dk, dv, h, o, ranks: WQ dq x h, WK dk x h, WV dv x o, adapter mu of rank"
+              + " ranks[mu]).",
           "lossFloat64, gradientsFloat64: the double nearest to the 40-digit value (not what a"
               + " float64 computation gives); compare float64 code normwise, e.g. rtol = 1e-9"
               + " (spec/CHECK.md); see notes for the flags that need care.",
@@ -91,9 +97,16 @@ public final class GoldenVectors {
    * square groups come first, so the rectangular ones take the tcIds after them.
    */
   record GroupKey(boolean cross, int dq, int dk, int dv, int h, int o, Map<Adapter, Integer> ranks) {
-    static final Comparator<GroupKey> ORDER =
-        Comparator.comparing((GroupKey k) -> !k.square())
-            .thenComparing(GroupKey::cross)
+    /** The square groups' order: attention, d, r, adapter set (generator 0.1.0's file order). */
+    static final Comparator<GroupKey> SQUARE_ORDER =
+        Comparator.comparing(GroupKey::cross)
+            .thenComparingInt(GroupKey::dq)
+            .thenComparingInt(k -> k.ranks().values().iterator().next())
+            .thenComparingInt(k -> VectorCases.ADAPTER_SETS.indexOf(k.adapters()));
+
+    /** The rectangular groups' order: attention, dq, dk, dv, h, o, ranks of Q, K, V. */
+    static final Comparator<GroupKey> RECTANGULAR_ORDER =
+        Comparator.comparing(GroupKey::cross)
             .thenComparingInt(GroupKey::dq)
             .thenComparingInt(GroupKey::dk)
             .thenComparingInt(GroupKey::dv)
@@ -101,8 +114,13 @@ public final class GoldenVectors {
             .thenComparingInt(GroupKey::o)
             .thenComparingInt(k -> k.rank(Adapter.Q))
             .thenComparingInt(k -> k.rank(Adapter.K))
-            .thenComparingInt(k -> k.rank(Adapter.V))
-            .thenComparingInt(k -> VectorCases.ADAPTER_SETS.indexOf(k.adapters()));
+            .thenComparingInt(k -> k.rank(Adapter.V));
+
+    /** Square groups first, in {@link #SQUARE_ORDER}, then the rectangular ones. */
+    static final Comparator<GroupKey> ORDER =
+        (a, b) -> a.square() != b.square()
+            ? (a.square() ? -1 : 1)
+            : (a.square() ? SQUARE_ORDER : RECTANGULAR_ORDER).compare(a, b);
 
     static GroupKey of(VectorCase c) {
       LoraInstance inst = c.instance();

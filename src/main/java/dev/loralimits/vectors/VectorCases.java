@@ -304,7 +304,7 @@ public final class VectorCases {
           rect(1, 4, 3, 2, 1, 3, 0, 0),
           rect(4, 2, 1, 3, 4, 3, 1, 2),
           rect(2, 2, 3, 3, 2, 0, 1, 2),
-          rect(3, 4, 3, 3, 3, 2, 2, 2));
+          rect(3, 4, 3, 3, 3, 0, 0, 2));
 
   /** Self-attention shapes come first in {@link #RECTANGULAR_SHAPES}: this many. */
   static final int RECTANGULAR_SELF = 6;
