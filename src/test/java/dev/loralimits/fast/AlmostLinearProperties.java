@@ -51,6 +51,7 @@ class AlmostLinearProperties {
       @ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll("epsilons") double eps,
       @ForAll("scales") double scale) {
     // registered up front; answered in 97.0% of tries over 300 runs: half missed with probability 1e-29
+    // (rectangular generator: 5808 of 6000 sampled tries answered, 96.8%)
     Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p > 50));
     LoraInstance inst = Instances.random(withScale(spec, scale), seed);
     FastResult r;
@@ -140,7 +141,9 @@ class AlmostLinearProperties {
    * Least share (per cent) of {@link #fastIsWithinItsBoundOfExactDoubleAtLargerL}'s 12 tries that
    * must be answered (not refused). Over 300 runs (3600 tries) of its generator 96.0% were
    * answered (99.9% lower confidence bound 95.0%); at 95.0% the binomial tail P(X < 3 of 12) is
-   * 6e-12. The former "more than 50%" (X < 7) failed in about 3e-6 of runs.
+   * 6e-12. The former "more than 50%" (X < 7) failed in about 3e-6 of runs. With widths and
+   * ranks drawn separately (the rectangular generator), 3507 of 3600 sampled tries were answered
+   * (97.4%), so the 95.0% used above still holds.
    */
   static final double LARGER_L_ANSWERED_SHARE = 25;
 
