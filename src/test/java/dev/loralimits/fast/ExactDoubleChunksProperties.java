@@ -7,8 +7,6 @@ import dev.loralimits.model.LoraInstance;
 import dev.loralimits.testing.InstanceArbitraries;
 import dev.loralimits.testing.Instances;
 import java.math.BigDecimal;
-import java.util.EnumSet;
-import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
