@@ -12,8 +12,8 @@ read them with float()), and returns (loss, grads):
     gradient(instance: dict) -> (float, {mu: (dA, dB)})
 
 with mu in "Q", "K", "V" for every adapted projection (those with "A" and "B"), dA the gradient
-of the loss with respect to A (a list of r rows of d floats, the shape of A) and dB with respect
-to B (d rows of r floats). Any sequence of sequences of numbers works (lists, tuples, numpy arrays
+of the loss with respect to A (a list of r rows of cols(W) floats, the shape of A) and dB with
+respect to B (rows(W) rows of r floats). Any sequence of sequences of numbers works (lists, tuples, numpy arrays
 via .tolist()).
 
 Comparison (spec/CHECK.md): for each matrix - the loss as a 1 x 1 matrix, then dA and dB of

@@ -21,6 +21,7 @@ check is independent of the hand-derived gradient formulas. Two backends:
 
 Subcommands:
   make --seed S --out DIR --count N   write N random instances DIR/0.json .. DIR/(N-1).json
+                                      (every 4th square, the others rectangular)
   grad FILE                           print loss and gradients (lora-attention-gradient/1)
   compare INSTANCE_DIR REF_DIR        float64 autograd vs reference gradients; exit 1 on failure
   decimal-ref FILE [--digits 30]      closed-form (MODEL.md §3) loss and gradients in 50-digit
@@ -500,33 +501,53 @@ def _uniform(rng, rows, cols, lo, hi):
 ADAPTER_SETS = [("Q", "V"), ("Q", "K", "V"), ("Q",), ("K",), ("V",), ("Q", "K"), ("K", "V")]
 
 
+# One instance in SQUARE_EVERY has the paper's square shape (every W d x d, one rank r for every
+# adapter); the others draw dq, dk, dv, h, o and each adapter's rank separately (W_Q dq x h,
+# W_K dk x h, W_V dv x o), where an index bug (h for o, dq for dk, one rank for all) shows.
+SQUARE_EVERY = 4
+MAX_WIDTH = 4
+
+
 def make_instance(rng, index):
-    d = rng.randint(1, 4)
     alpha = rng.uniform(0.5, 2.0)
     beta = rng.uniform(0.5, 2.0)
     adapter_set = ADAPTER_SETS[index % len(ADAPTER_SETS)]
+    if index % SQUARE_EVERY == 0:
+        d = rng.randint(1, MAX_WIDTH)
+        dq = dk = dv = h = o = d
+        ranks = dict.fromkeys(ADAPTERS, rng.randint(1, d))
+    else:
+        dq, h, o = (rng.randint(1, MAX_WIDTH) for _ in range(3))
+        if rng.random() < 0.5:  # one X width: self-attention points possible
+            dk = dv = dq
+        else:
+            dk, dv = rng.randint(1, MAX_WIDTH), rng.randint(1, MAX_WIDTH)
+        ranks = {mu: rng.randint(1, MAX_WIDTH) for mu in ADAPTERS}
+    shapes = {"Q": (dq, h), "K": (dk, h), "V": (dv, o)}
     weights = {}
-    scale = 1.0 / math.sqrt(d)
     for mu in ADAPTERS:
-        w = [[rng.uniform(-1.0, 1.0) * scale for _ in range(d)] for _ in range(d)]
+        rows, cols = shapes[mu]
+        scale = 1.0 / math.sqrt(rows)
+        w = [[rng.uniform(-1.0, 1.0) * scale for _ in range(cols)] for _ in range(rows)]
         p = {"W": w}
         if mu in adapter_set:
-            r = rng.randint(1, d)
-            p["A"] = _uniform(rng, r, d, -0.5, 0.5)
-            p["B"] = _uniform(rng, d, r, -0.5, 0.5)
+            r = ranks[mu]
+            p["A"] = _uniform(rng, r, cols, -0.5, 0.5)
+            p["B"] = _uniform(rng, rows, r, -0.5, 0.5)
         weights[mu] = p
+    one_x = dq == dk == dv
     data = []
     for _ in range(rng.randint(1, 3)):
-        if rng.random() < 0.5:  # self-attention
+        if one_x and rng.random() < 0.5:  # self-attention
             length = rng.randint(1, 8)
-            data.append({"X": _uniform(rng, length, d, -1.0, 1.0),
-                         "Y": _uniform(rng, length, d, -1.0, 1.0)})
+            data.append({"X": _uniform(rng, length, dq, -1.0, 1.0),
+                         "Y": _uniform(rng, length, o, -1.0, 1.0)})
         else:  # cross-attention, key length may differ from query length
             lq, lk = rng.randint(1, 8), rng.randint(1, 8)
-            data.append({"XQ": _uniform(rng, lq, d, -1.0, 1.0),
-                         "XK": _uniform(rng, lk, d, -1.0, 1.0),
-                         "XV": _uniform(rng, lk, d, -1.0, 1.0),
-                         "Y": _uniform(rng, lq, d, -1.0, 1.0)})
+            data.append({"XQ": _uniform(rng, lq, dq, -1.0, 1.0),
+                         "XK": _uniform(rng, lk, dk, -1.0, 1.0),
+                         "XV": _uniform(rng, lk, dv, -1.0, 1.0),
+                         "Y": _uniform(rng, lq, o, -1.0, 1.0)})
     return {"format": INSTANCE_FORMAT, "alpha": alpha, "beta": beta,
             "weights": weights, "data": data}
 

@@ -9,6 +9,7 @@ import dev.loralimits.model.AdapterGradient;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.DecimalMatrix;
 import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
 import dev.loralimits.reference.ReferenceGradient;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,9 @@ import java.util.function.Function;
  *
  * <p><b>Determinism.</b> The cases are drawn from fixed seeds; the expected values are those of
  * {@link ReferenceGradient#compute} at {@value #DIGITS} digits, which depend only on the instance;
- * groups are sorted by (attention, d, r, adapter set) and keep the generation order inside;
+ * groups are sorted square first, then by (attention, d, r, adapter set) for the square groups and
+ * (attention, dq, dk, dv, h, o, ranks) for the rectangular ones, and keep the generation order
+ * inside;
  * objects are written in a fixed key order, decimals by {@link DecimalFormatting#significant}, the
  * float64 values by {@link Float64Text}; no time, path or host is written. The same generator
  * version therefore writes the same bytes on every machine.
@@ -46,8 +50,11 @@ public final class GoldenVectors {
   public static final String SCHEMA = "lora_attention_gradient_schema_v1.json";
   /** The value of {@code "algorithm"}. */
   public static final String ALGORITHM = "LoRA attention gradient";
-  /** The generator version; change it when the cases or the layout change. */
-  public static final String GENERATOR_VERSION = "0.1.0";
+  /**
+   * The generator version; change it when the cases or the layout change. 0.2.0 appended the
+   * rectangular groups (tcIds 325 on); tests 1-324 are those of 0.1.0, byte for byte.
+   */
+  public static final String GENERATOR_VERSION = "0.2.0";
   /** The name in every group's {@code source}. */
   public static final String SOURCE_NAME = "lora-limits";
   /** Significant digits of every expected decimal. */
@@ -66,7 +73,10 @@ public final class GoldenVectors {
           "expected: the lora-limits reference (apfloat, Theorem F.1) for the exact decimal"
               + " inputs, rounded half-even to 40 significant digits, each within one unit of the"
               + " 40th digit (precision contract, spec/FORMATS.md Section 3); gradients have the"
-              + " shapes of A (r x d) and B (d x r).",
+              + " shapes of A (r x cols(W)) and B (rows(W) x r).",
+          "Groups: square (d, r: every W d x d, every adapter of rank r) first, then rectangular"
+              + " (dq, dk, dv, h, o, ranks: WQ dq x h, WK dk x h, WV dv x o, adapter mu of rank"
+              + " ranks[mu]).",
           "lossFloat64, gradientsFloat64: the double nearest to the 40-digit value (not what a"
               + " float64 computation gives); compare float64 code normwise, e.g. rtol = 1e-9"
               + " (spec/CHECK.md); see notes for the flags that need care.",
@@ -80,20 +90,65 @@ public final class GoldenVectors {
   /** One case with its expected values. */
   record Computed(VectorCase vectorCase, GradientResult expected) {}
 
-  /** The key of a test group. */
-  record GroupKey(boolean cross, int d, int r, Set<Adapter> adapters) {
-    static final Comparator<GroupKey> ORDER =
+  /**
+   * The key of a test group: the kind of attention, the widths {@code dq, dk, dv, h, o} and the
+   * rank of each adapter ({@code ranks}, whose key set is the adapted set). A square group
+   * ({@code dq = dk = dv = h = o = d}, one rank r) is written with {@code d} and {@code r}; the
+   * square groups come first, so the rectangular ones take the tcIds after them.
+   */
+  record GroupKey(boolean cross, int dq, int dk, int dv, int h, int o, Map<Adapter, Integer> ranks) {
+    /** The square groups' order: attention, d, r, adapter set (generator 0.1.0's file order). */
+    static final Comparator<GroupKey> SQUARE_ORDER =
         Comparator.comparing(GroupKey::cross)
-            .thenComparingInt(GroupKey::d)
-            .thenComparingInt(GroupKey::r)
+            .thenComparingInt(GroupKey::dq)
+            .thenComparingInt(k -> k.ranks().values().iterator().next())
             .thenComparingInt(k -> VectorCases.ADAPTER_SETS.indexOf(k.adapters()));
 
+    /** The rectangular groups' order: attention, dq, dk, dv, h, o, ranks of Q, K, V. */
+    static final Comparator<GroupKey> RECTANGULAR_ORDER =
+        Comparator.comparing(GroupKey::cross)
+            .thenComparingInt(GroupKey::dq)
+            .thenComparingInt(GroupKey::dk)
+            .thenComparingInt(GroupKey::dv)
+            .thenComparingInt(GroupKey::h)
+            .thenComparingInt(GroupKey::o)
+            .thenComparingInt(k -> k.rank(Adapter.Q))
+            .thenComparingInt(k -> k.rank(Adapter.K))
+            .thenComparingInt(k -> k.rank(Adapter.V));
+
+    /** Square groups first, in {@link #SQUARE_ORDER}, then the rectangular ones. */
+    static final Comparator<GroupKey> ORDER =
+        (a, b) -> a.square() != b.square()
+            ? (a.square() ? -1 : 1)
+            : (a.square() ? SQUARE_ORDER : RECTANGULAR_ORDER).compare(a, b);
+
     static GroupKey of(VectorCase c) {
+      LoraInstance inst = c.instance();
+      Map<Adapter, Integer> ranks = new EnumMap<>(Adapter.class);
+      for (Adapter mu : inst.adapted()) {
+        ranks.put(mu, inst.projection(mu).rank().orElseThrow());
+      }
       return new GroupKey(
           c.cross(),
-          VectorCase.width(c.instance()),
-          VectorCase.rank(c.instance()),
-          EnumSet.copyOf(c.instance().adapted()));
+          inst.projection(Adapter.Q).inputWidth(),
+          inst.projection(Adapter.K).inputWidth(),
+          inst.projection(Adapter.V).inputWidth(),
+          inst.projection(Adapter.Q).outputWidth(),
+          inst.projection(Adapter.V).outputWidth(),
+          Map.copyOf(ranks));
+    }
+
+    Set<Adapter> adapters() {
+      return EnumSet.copyOf(ranks.keySet());
+    }
+
+    /** 0 for a frozen projection. */
+    int rank(Adapter mu) {
+      return ranks.getOrDefault(mu, 0);
+    }
+
+    boolean square() {
+      return VectorCase.square(dq, dk, dv, h, o, ranks.values());
     }
   }
 
@@ -166,8 +221,21 @@ public final class GoldenVectors {
   private static int group(JsonGenerator g, GroupKey key, List<Computed> tests, int tcId)
       throws IOException {
     g.writeStartObject();
-    g.writeNumberField("d", key.d());
-    g.writeNumberField("r", key.r());
+    if (key.square()) {
+      g.writeNumberField("d", key.dq());
+      g.writeNumberField("r", key.ranks().values().iterator().next());
+    } else {
+      g.writeNumberField("dq", key.dq());
+      g.writeNumberField("dk", key.dk());
+      g.writeNumberField("dv", key.dv());
+      g.writeNumberField("h", key.h());
+      g.writeNumberField("o", key.o());
+      g.writeObjectFieldStart("ranks");
+      for (Adapter mu : key.adapters()) {
+        g.writeNumberField(mu.name(), key.rank(mu));
+      }
+      g.writeEndObject();
+    }
     g.writeArrayFieldStart("adapters");
     for (Adapter mu : key.adapters()) {
       g.writeString(mu.name());

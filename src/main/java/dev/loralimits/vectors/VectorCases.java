@@ -32,14 +32,15 @@ import org.apfloat.Apfloat;
  * same on every JVM. Every number is a short exact decimal (2 or 3 decimals), except the targets
  * of {@link VectorFlag#TARGET_EQUALS_OUTPUT}, which have 40 significant digits.
  *
- * <p>Families: random well-conditioned cases for every shape (d = 1..4, r = 1..d, each of the 7
- * non-empty adapter sets, self- and cross-attention, N = 1..2 points, lengths 1..8), then the
- * edge cases of {@link VectorFlag}. The flags of a case are those its construction claims plus
+ * <p>Families: random well-conditioned cases for every square shape (d = 1..4, r = 1..d, each of
+ * the 7 non-empty adapter sets, self- and cross-attention, N = 1..2 points, lengths 1..8), then the
+ * edge cases of {@link VectorFlag}, then random rectangular cases ({@link #rectangular()}: widths
+ * dq, dk, dv, h, o and the adapters' ranks independent). The flags of a case are those its construction claims plus
  * the structural ones read off the instance; a claim about the scores (large, tiny, one-hot) is
  * checked on the scores computed in doubles, and a case that does not meet it is an error.
  */
 public final class VectorCases {
-  /** Largest width d. */
+  /** Largest width (d of the square families; each of dq, dk, dv, h, o and r of the rectangular one). */
   public static final int MAX_WIDTH = 4;
   /** Largest sequence length L (and Lq, Lk). */
   public static final int MAX_LENGTH = 8;
@@ -68,6 +69,7 @@ public final class VectorCases {
   private static final long SEED_CROSS = 0x4C6F5241_0006L;
   private static final long SEED_UNIFORM = 0x4C6F5241_0007L;
   private static final long SEED_ONE_HOT = 0x4C6F5241_0008L;
+  private static final long SEED_RECTANGULAR = 0x4C6F5241_0009L;
 
   /** LoRA scales alpha of the random cases; alpha / r then lies in [1/8, 4]. */
   private static final String[] ALPHAS = {"0.5", "1", "2", "4"};
@@ -103,6 +105,7 @@ public final class VectorCases {
     out.addAll(crossDistinctLengths());
     out.addAll(nearUniform());
     out.addAll(oneHot());
+    out.addAll(rectangular());
     return List.copyOf(out);
   }
 
@@ -282,6 +285,71 @@ public final class VectorCases {
     return out;
   }
 
+  /**
+   * The shapes of {@link #rectangular()}: every one non-square (some width differs from another,
+   * or two ranks differ), self-attention ({@code dq = dk = dv}) then cross-attention; each width
+   * 1..{@value #MAX_WIDTH}, ranks 1..{@value #MAX_WIDTH} per adapter, some above
+   * {@code min(rows, cols)} of their weight, every adapter set at least once.
+   */
+  static final List<Shape> RECTANGULAR_SHAPES =
+      List.of(
+          rect(2, 2, 2, 3, 1, 2, 0, 1),
+          rect(3, 3, 3, 1, 2, 1, 3, 2),
+          rect(1, 1, 1, 4, 3, 0, 2, 0),
+          rect(4, 4, 4, 2, 3, 1, 0, 3),
+          rect(3, 3, 3, 2, 2, 2, 1, 2),
+          rect(2, 2, 2, 2, 2, 1, 2, 0),
+          rect(2, 3, 4, 1, 2, 1, 2, 3),
+          rect(3, 1, 2, 4, 3, 2, 0, 1),
+          rect(1, 4, 3, 2, 1, 3, 0, 0),
+          rect(4, 2, 1, 3, 4, 3, 1, 2),
+          rect(2, 2, 3, 3, 2, 0, 1, 2),
+          rect(3, 4, 3, 3, 3, 0, 0, 2));
+
+  /** Self-attention shapes come first in {@link #RECTANGULAR_SHAPES}: this many. */
+  static final int RECTANGULAR_SELF = 6;
+
+  /** Random cases per rectangular shape. */
+  static final int RECTANGULAR_PER_SHAPE = 3;
+
+  /**
+   * Random well-conditioned cases with every width ({@code dq, dk, dv, h, o}) and every adapter's
+   * rank its own number ({@link #RECTANGULAR_SHAPES}, {@value #RECTANGULAR_PER_SHAPE} each): index
+   * and transposition bugs that a square shape hides (h for o, dq for dk, one rank for all)
+   * change a shape or a value here. Added after the square families so that their tcIds stay.
+   */
+  static List<VectorCase> rectangular() {
+    Draw g = new Draw(SEED_RECTANGULAR);
+    List<VectorCase> out = new ArrayList<>();
+    for (int s = 0; s < RECTANGULAR_SHAPES.size(); s++) {
+      Shape shape = RECTANGULAR_SHAPES.get(s);
+      boolean cross = s >= RECTANGULAR_SELF;
+      if (VectorCase.square(shape.dq(), shape.dk(), shape.dv(), shape.h(), shape.o(), shape.ranks().values())) {
+        throw new IllegalStateException("rectangular shape " + s + " is square");
+      }
+      if (!cross && (shape.dk() != shape.dq() || shape.dv() != shape.dq())) {
+        throw new IllegalStateException("self-attention shape " + s + " has two X widths");
+      }
+      for (int k = 0; k < RECTANGULAR_PER_SHAPE; k++) {
+        int[][] lengths = g.lengths(g.between(1, MAX_POINTS), cross);
+        out.add(make("rectangular random", Set.of(), g.parts(shape, lengths, cross).build()));
+      }
+    }
+    return out;
+  }
+
+  /** A shape from its widths and the ranks of Q, K, V (0 = frozen). */
+  private static Shape rect(int dq, int dk, int dv, int h, int o, int rq, int rk, int rv) {
+    Map<Adapter, Integer> m = new EnumMap<>(Adapter.class);
+    int[] r = {rq, rk, rv};
+    for (Adapter mu : Adapter.values()) {
+      if (r[mu.ordinal()] > 0) {
+        m.put(mu, r[mu.ordinal()]);
+      }
+    }
+    return new Shape(dq, dk, dv, h, o, m);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Flags
 
@@ -301,7 +369,7 @@ public final class VectorCases {
     if (inst.data().stream().allMatch(p -> p.keyLength() == 1)) {
       f.add(VectorFlag.SEQUENCE_LENGTH_ONE);
     }
-    if (VectorCase.rank(inst) == VectorCase.width(inst)) {
+    if (inst.adapted().stream().allMatch(mu -> VectorCase.fullRank(inst.projection(mu)))) {
       f.add(VectorFlag.FULL_RANK);
     }
     for (Adapter mu : inst.adapted()) {
@@ -421,12 +489,44 @@ public final class VectorCases {
     return DecimalMatrix.of("W", m);
   }
 
+  /**
+   * The widths and ranks of a case: {@code W_Q: dq x h}, {@code W_K: dk x h}, {@code W_V: dv x o},
+   * adapter mu of rank {@code ranks[mu]} (its key set is the adapted set).
+   */
+  record Shape(int dq, int dk, int dv, int h, int o, Map<Adapter, Integer> ranks) {
+    Shape {
+      ranks = Collections.unmodifiableMap(new EnumMap<>(ranks));
+    }
+
+    /** Every width d, every adapter of rank r. */
+    static Shape square(int d, int r, Set<Adapter> adapters) {
+      Map<Adapter, Integer> m = new EnumMap<>(Adapter.class);
+      for (Adapter mu : adapters) {
+        m.put(mu, r);
+      }
+      return new Shape(d, d, d, d, d, m);
+    }
+
+    int rows(Adapter mu) {
+      return mu == Adapter.Q ? dq : mu == Adapter.K ? dk : dv;
+    }
+
+    int cols(Adapter mu) {
+      return mu == Adapter.V ? o : h;
+    }
+
+    int rank(Adapter mu) {
+      return ranks.get(mu);
+    }
+  }
+
   /** The parts of an instance under construction (mutable, local to one family). */
   private static final class Parts {
     BigDecimal alpha;
     BigDecimal beta;
+    /** The common width of the square families (the rectangular family does not use it). */
     final int d;
-    final int r;
+    final Shape shape;
     final Set<Adapter> adapters;
     final Map<Adapter, DecimalMatrix> w = new EnumMap<>(Adapter.class);
     final Map<Adapter, DecimalMatrix> a = new EnumMap<>(Adapter.class);
@@ -436,10 +536,10 @@ public final class VectorCases {
     // Per point: XQ, XK, XV (the same matrix for self-attention), Y.
     final List<DecimalMatrix[]> points = new ArrayList<>();
 
-    Parts(int d, int r, Set<Adapter> adapters, int[][] lengths, boolean cross) {
-      this.d = d;
-      this.r = r;
-      this.adapters = EnumSet.copyOf(adapters);
+    Parts(Shape shape, int[][] lengths, boolean cross) {
+      this.d = shape.dq();
+      this.shape = shape;
+      this.adapters = EnumSet.copyOf(shape.ranks().keySet());
       this.lengths = lengths;
       this.cross = cross;
     }
@@ -448,10 +548,10 @@ public final class VectorCases {
     void zero(boolean zeroA, boolean zeroB) {
       for (Adapter mu : adapters) {
         if (zeroA) {
-          a.put(mu, DecimalMatrix.zeros(r, d));
+          a.put(mu, DecimalMatrix.zeros(shape.rank(mu), shape.cols(mu)));
         }
         if (zeroB) {
-          b.put(mu, DecimalMatrix.zeros(d, r));
+          b.put(mu, DecimalMatrix.zeros(shape.rows(mu), shape.rank(mu)));
         }
       }
     }
@@ -459,16 +559,16 @@ public final class VectorCases {
     /** Sets A and B of the first adapter to zero. */
     void zeroFirst() {
       Adapter mu = adapters.iterator().next();
-      a.put(mu, DecimalMatrix.zeros(r, d));
-      b.put(mu, DecimalMatrix.zeros(d, r));
+      a.put(mu, DecimalMatrix.zeros(shape.rank(mu), shape.cols(mu)));
+      b.put(mu, DecimalMatrix.zeros(shape.rows(mu), shape.rank(mu)));
     }
 
     /** Adapters of size about 1e-3 (A entries up to 0.05, B up to 0.01, alpha = 1). */
     void smallAdapters(Draw g) {
       alpha = BigDecimal.ONE;
       for (Adapter mu : adapters) {
-        a.put(mu, g.matrix(r, d, 50, 3));
-        b.put(mu, g.matrix(d, r, 10, 3));
+        a.put(mu, g.matrix(shape.rank(mu), shape.cols(mu), 50, 3));
+        b.put(mu, g.matrix(shape.rows(mu), shape.rank(mu), 10, 3));
       }
     }
 
@@ -599,21 +699,29 @@ public final class VectorCases {
      * {@link #ALPHAS}, beta in [0.1, 1] (2 decimals).
      */
     Parts parts(int d, int r, Set<Adapter> adapters, int[][] lengths, boolean cross) {
-      Parts p = new Parts(d, r, adapters, lengths, cross);
+      return parts(Shape.square(d, r, adapters), lengths, cross);
+    }
+
+    /**
+     * As {@link #parts(int, int, Set, int[][], boolean)} for any shape; for a square shape the
+     * draws are the same, in the same order.
+     */
+    Parts parts(Shape shape, int[][] lengths, boolean cross) {
+      Parts p = new Parts(shape, lengths, cross);
       p.alpha = new BigDecimal(ALPHAS[between(0, ALPHAS.length - 1)]);
       p.beta = BigDecimal.valueOf(between(10, 100), 2);
       for (Adapter mu : Adapter.values()) {
-        p.w.put(mu, matrix(d, d, 1000, 3));
-        if (adapters.contains(mu)) {
-          p.a.put(mu, matrix(r, d, 500, 3));
-          p.b.put(mu, matrix(d, r, 500, 3));
+        p.w.put(mu, matrix(shape.rows(mu), shape.cols(mu), 1000, 3));
+        if (shape.ranks().containsKey(mu)) {
+          p.a.put(mu, matrix(shape.rank(mu), shape.cols(mu), 500, 3));
+          p.b.put(mu, matrix(shape.rows(mu), shape.rank(mu), 500, 3));
         }
       }
       for (int[] l : lengths) {
-        DecimalMatrix xq = matrix(l[0], d, 100, 2);
-        DecimalMatrix xk = cross ? matrix(l[1], d, 100, 2) : xq;
-        DecimalMatrix xv = cross ? matrix(l[1], d, 100, 2) : xq;
-        p.points.add(new DecimalMatrix[] {xq, xk, xv, matrix(l[0], d, 100, 2)});
+        DecimalMatrix xq = matrix(l[0], shape.dq(), 100, 2);
+        DecimalMatrix xk = cross ? matrix(l[1], shape.dk(), 100, 2) : xq;
+        DecimalMatrix xv = cross ? matrix(l[1], shape.dv(), 100, 2) : xq;
+        p.points.add(new DecimalMatrix[] {xq, xk, xv, matrix(l[0], shape.o(), 100, 2)});
       }
       return p;
     }

@@ -17,8 +17,9 @@ public enum VectorFlag {
           + " exact zero."),
   FULL_RANK(
       "FullRank",
-      "The adapters have full rank r = d (A is d x d, B is d x d): the LoRA update B A can be any"
-          + " d x d matrix; checks the alpha / r scaling at its smallest value of alpha / d."),
+      "Every adapter has full rank r = min(rows, cols) of its weight (square groups: r = d, A and"
+          + " B are d x d): the LoRA update B A can be any matrix of W's shape; checks the alpha / r"
+          + " scaling at its smallest value."),
   ZERO_ADAPTER(
       "ZeroAdapter",
       "Some adapter has A or B (or both) all zero, as at LoRA initialisation (B = 0). With B = 0"

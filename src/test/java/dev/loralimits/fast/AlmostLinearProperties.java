@@ -35,7 +35,7 @@ class AlmostLinearProperties {
     return Arbitraries.of(1e-3, 1e-6, 1e-9);
   }
 
-  /** Input scale: X entries in [-scale, scale]; with W ~ 1/sqrt(d) this sets Gamma. */
+  /** Input scale: X entries in [-scale, scale]; with W ~ 1/sqrt(rows of W) this sets Gamma. */
   @Provide
   Arbitrary<Double> scales() {
     return Arbitraries.of(0.1, 0.25, 0.5, 1.0, 2.0);
@@ -51,6 +51,7 @@ class AlmostLinearProperties {
       @ForAll("specs") Instances.Spec spec, @ForAll long seed, @ForAll("epsilons") double eps,
       @ForAll("scales") double scale) {
     // registered up front; answered in 97.0% of tries over 300 runs: half missed with probability 1e-29
+    // (rectangular generator: 5808 of 6000 sampled tries answered, 96.8%)
     Statistics.label("outcome").coverage(c -> c.check("answered").percentage(p -> p > 50));
     LoraInstance inst = Instances.random(withScale(spec, scale), seed);
     FastResult r;
@@ -138,18 +139,24 @@ class AlmostLinearProperties {
 
   @Provide
   Arbitrary<Instances.Spec> largerSpecs() {
+    // widths dq = dk = dv, h, o and the ranks from the shared generator (1..3), self-attention
     return net.jqwik.api.Combinators.combine(
-            Arbitraries.of(64, 128, 256), Arbitraries.integers().between(1, 3), InstanceArbitraries.adapterSets(),
-            Arbitraries.of(0.05, 0.1, 0.25))
-        .as((l, d, ad, scale) -> new Instances.Spec(
-            l, l, d, 1, 1, false, ad, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, scale));
+            Arbitraries.of(64, 128, 256), InstanceArbitraries.specs(1, 3), Arbitraries.of(0.05, 0.1, 0.25))
+        .as((l, w, scale) -> {
+          Instances.Spec self = w.withLengths(l, l, false);
+          return new Instances.Spec(
+              l, l, self.dq(), self.dk(), self.dv(), self.h(), self.o(), self.ranks(), 1, false,
+              java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, scale);
+        });
   }
 
   /**
    * Least share (per cent) of {@link #fastIsWithinItsBoundOfExactDoubleAtLargerL}'s 12 tries that
    * must be answered (not refused). Over 300 runs (3600 tries) of its generator 96.0% were
    * answered (99.9% lower confidence bound 95.0%); at 95.0% the binomial tail P(X < 3 of 12) is
-   * 6e-12. The former "more than 50%" (X < 7) failed in about 3e-6 of runs.
+   * 6e-12. The former "more than 50%" (X < 7) failed in about 3e-6 of runs. With widths and
+   * ranks drawn separately (the rectangular generator), 3507 of 3600 sampled tries were answered
+   * (97.4%), so the 95.0% used above still holds.
    */
   static final double LARGER_L_ANSWERED_SHARE = 25;
 
@@ -355,7 +362,7 @@ class AlmostLinearProperties {
   }
 
   static Instances.Spec withScale(Instances.Spec s, double scale) {
-    return new Instances.Spec(s.lq(), s.lk(), s.d(), s.r(), s.points(), s.cross(), s.adapters(), s.alpha(), s.beta(), scale);
+    return s.withScale(scale);
   }
 
   static double maxError(double[][] got, DecimalMatrix exact) {

@@ -38,8 +38,7 @@ import net.jqwik.api.statistics.Statistics;
 class AlmostLinearRangeProperties {
   @Provide
   Arbitrary<Instances.Spec> specs() {
-    return InstanceArbitraries.specs(5, 3).map(s -> new Instances.Spec(
-        s.lq(), Math.max(1, s.lk()), s.d(), s.r(), s.points(), true, s.adapters(), s.alpha(), s.beta(), 0.5));
+    return InstanceArbitraries.specs(5, 3).map(s -> s.asCross().withScale(0.5));
   }
 
   @Provide

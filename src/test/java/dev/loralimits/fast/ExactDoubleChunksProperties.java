@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.LoraInstance;
+import dev.loralimits.testing.InstanceArbitraries;
 import dev.loralimits.testing.Instances;
 import java.math.BigDecimal;
-import java.util.EnumSet;
-import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -26,18 +25,17 @@ import net.jqwik.api.statistics.Statistics;
  */
 @Label("ExactDouble: bit-identical across thread counts with several query chunks")
 class ExactDoubleChunksProperties {
+  /** Widths and ranks (1..5) from the shared generator, rectangular by default; long query rows. */
   @Provide
   Arbitrary<Instances.Spec> manyRows() {
-    Arbitrary<Set<Adapter>> adapters = Arbitraries.subsetOf(Adapter.values()).ofMinSize(1).map(s -> EnumSet.copyOf(s));
     return Combinators.combine(
             Arbitraries.integers().between(ExactDouble.QUERY_CHUNK + 1, 5 * ExactDouble.QUERY_CHUNK + 7),
             Arbitraries.integers().between(1, 150),
-            Arbitraries.integers().between(1, 5),
-            Arbitraries.of(true, false),
-            adapters,
+            InstanceArbitraries.specs(1, 5),
             Arbitraries.of(1.0, 6.0))
-        .as((lq, lk, d, cross, ad, scale) ->
-            new Instances.Spec(lq, cross ? lk : lq, d, Math.max(1, d / 2), 1, cross, ad, BigDecimal.ONE, BigDecimal.ONE, scale));
+        .as((lq, lk, w, scale) -> new Instances.Spec(
+            lq, w.cross() ? lk : lq, w.dq(), w.dk(), w.dv(), w.h(), w.o(), w.ranks(), 1, w.cross(),
+            BigDecimal.ONE, BigDecimal.ONE, scale));
   }
 
   /**

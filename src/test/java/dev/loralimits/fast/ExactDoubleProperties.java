@@ -270,8 +270,7 @@ class ExactDoubleProperties {
   }
 
   static Instances.Spec withLengths(Instances.Spec s, int lq, int lk, boolean cross) {
-    return new Instances.Spec(
-        lq, cross ? lk : lq, s.d(), s.r(), s.points(), cross, s.adapters(), s.alpha(), s.beta(), s.scale());
+    return s.withLengths(lq, lk, cross);
   }
 
   /** The largest |S[j,l]| over all points, in doubles. */

@@ -7,14 +7,16 @@ import dev.loralimits.fast.ExactDouble;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.model.Projection;
+import dev.loralimits.testing.InstanceArbitraries;
 import dev.loralimits.testing.Instances;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.Provide;
 
 /**
  * The PEFT layout (spec/FORMATS.md Section 4.3): {@code W = W_lin^T}, {@code B = A_peft^T},
@@ -31,15 +33,33 @@ class PeftLayoutProperties {
    */
   private static final double FD_TOLERANCE = 1e-6;
 
-  static LoraInstance instance(long seed, int d, int r) {
-    Instances.Spec s = new Instances.Spec(3, 3, d, r, 2, false, Instances.all(), new BigDecimal("2.5"), BigDecimal.ONE, 1.0);
+  /**
+   * Shapes for the PEFT round trip: every projection adapted (so each has lora_A and lora_B),
+   * widths dq, dk, dv, h, o and the three ranks drawn separately (the square case is one branch
+   * of the generator): a transposition in the layout changes a tensor's shape or index order, and
+   * only a non-square weight shows both.
+   */
+  @Provide
+  Arbitrary<Instances.Spec> specs() {
+    return peftSpecs(4, 3);
+  }
+
+  private static Arbitrary<Instances.Spec> peftSpecs(int maxWidth, int maxRank) {
+    return InstanceArbitraries.specs(3, maxWidth)
+        .map(s -> s.withAdapters(Instances.all(), s.maxRank()).withRanksAtMost(maxRank).withPoints(2));
+  }
+
+  static LoraInstance instance(Instances.Spec spec, long seed) {
+    Instances.Spec s = new Instances.Spec(
+        spec.lq(), spec.lk(), spec.dq(), spec.dk(), spec.dv(), spec.h(), spec.o(), spec.ranks(), spec.points(),
+        spec.cross(), new BigDecimal("2.5"), BigDecimal.ONE, 1.0);
     return TensorFilesExamples.roundAllForTests(Instances.random(s, seed));
   }
 
   @Property(tries = 30)
   @Label("PEFT merged weight W_lin^T + (alpha/r)(B_peft A_peft)^T equals our W + (alpha/r) B A, exactly")
-  void mergedWeightsAgree(@ForAll long seed, @ForAll @IntRange(min = 1, max = 4) int d, @ForAll @IntRange(min = 1, max = 3) int r) {
-    LoraInstance inst = instance(seed, d, r);
+  void mergedWeightsAgree(@ForAll("specs") Instances.Spec spec, @ForAll long seed) {
+    LoraInstance inst = instance(spec, seed);
     Map<String, Tensor> t = Safetensors.read("p", TensorFiles.instanceBytes(inst, TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT)).tensors();
     for (Adapter mu : Adapter.values()) {
       String m = PeftNames.module(mu);
@@ -47,19 +67,23 @@ class PeftLayoutProperties {
       Tensor aPeft = t.get(m + ".lora_A.weight");
       Tensor bPeft = t.get(m + ".lora_B.weight");
       Projection p = inst.projection(mu);
-      assertThat(aPeft.shape()).containsExactly(r, d); // r x in
-      assertThat(bPeft.shape()).containsExactly(d, r); // out x r
+      int in = p.frozen().rows();
+      int out = p.frozen().cols();
+      int r = p.rank().orElseThrow();
+      assertThat(wLin.shape()).containsExactly(out, in);
+      assertThat(aPeft.shape()).containsExactly(r, in);
+      assertThat(bPeft.shape()).containsExactly(out, r);
       BigDecimal alpha = inst.alpha();
       BigDecimal rank = BigDecimal.valueOf(r);
-      for (int i = 0; i < d; i++) {
-        for (int j = 0; j < d; j++) {
+      for (int i = 0; i < in; i++) {
+        for (int j = 0; j < out; j++) {
           // Multiplied by r, so that alpha/r needs no division: r W_ij + alpha (B A)_ij.
           BigDecimal ours = rank.multiply(p.frozen().get(i, j));
-          BigDecimal peft = rank.multiply(new BigDecimal(wLin.values()[j * d + i]));
+          BigDecimal peft = rank.multiply(new BigDecimal(wLin.values()[j * in + i]));
           for (int k = 0; k < r; k++) {
             ours = ours.add(alpha.multiply(p.b().get(i, k)).multiply(p.a().get(k, j)));
             // (B_peft A_peft)^T_ij = (B_peft A_peft)_ji = sum_k B_peft[j][k] A_peft[k][i]
-            peft = peft.add(alpha.multiply(new BigDecimal(bPeft.values()[j * r + k])).multiply(new BigDecimal(aPeft.values()[k * d + i])));
+            peft = peft.add(alpha.multiply(new BigDecimal(bPeft.values()[j * r + k])).multiply(new BigDecimal(aPeft.values()[k * in + i])));
           }
           assertThat(peft).isEqualByComparingTo(ours);
         }
@@ -67,10 +91,16 @@ class PeftLayoutProperties {
     }
   }
 
+  /** As {@link #specs} with widths up to 3 and ranks up to 2 (each entry costs two losses). */
+  @Provide
+  Arbitrary<Instances.Spec> smallSpecs() {
+    return peftSpecs(3, 2);
+  }
+
   @Property(tries = 15)
   @Label("dLoss/dA_peft = (dLoss/dB)^T, dLoss/dB_peft = (dLoss/dA)^T: central differences in the PEFT parametrisation")
-  void gradientTranspositionMatchesFiniteDifferences(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3) int d, @ForAll @IntRange(min = 1, max = 2) int r) {
-    LoraInstance inst = instance(seed, d, r);
+  void gradientTranspositionMatchesFiniteDifferences(@ForAll("smallSpecs") Instances.Spec spec, @ForAll long seed) {
+    LoraInstance inst = instance(spec, seed);
     DoubleGradients g = ExactDouble.gradient(inst, 1);
     GradientResult1 written = new GradientResult1(g);
     Map<String, Tensor> grads = Safetensors.read("g", TensorFiles.gradientBytes(written.result(), TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT)).tensors();

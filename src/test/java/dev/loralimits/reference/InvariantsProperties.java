@@ -40,11 +40,7 @@ class InvariantsProperties {
 
   @Provide
   Arbitrary<Instances.Spec> crossSpecs() {
-    return InstanceArbitraries.specs(5, 3)
-        .map(
-            s ->
-                new Instances.Spec(
-                    s.lq(), s.lk(), s.d(), s.r(), s.points(), true, s.adapters(), s.alpha(), s.beta(), s.scale()));
+    return InstanceArbitraries.specs(5, 3).map(Instances.Spec::asCross);
   }
 
   @Provide
@@ -148,7 +144,7 @@ class InvariantsProperties {
   @Label("key length 1 gives zero Q and K gradients")
   void keyLengthOneGivesZeroQueryAndKeyGradients(@ForAll("specs") Instances.Spec spec, @ForAll long seed) {
     Instances.Spec one =
-        new Instances.Spec(spec.lq(), 1, spec.d(), spec.r(), spec.points(), true, Instances.all(), spec.alpha(), spec.beta(), 1.0);
+        spec.withLengths(spec.lq(), 1, true).withAdapters(Instances.all(), spec.maxRank()).withScale(1.0);
     checkKeyLengthOne(Instances.random(one, seed));
   }
 
@@ -174,7 +170,7 @@ class InvariantsProperties {
   @Label("gradients add over data points")
   void gradientsAddOverDataPoints(@ForAll("specs") Instances.Spec spec, @ForAll long seed) {
     Instances.Spec two =
-        new Instances.Spec(spec.lq(), spec.lk(), spec.d(), spec.r(), 2, spec.cross(), spec.adapters(), spec.alpha(), spec.beta(), 1.0);
+        spec.withPoints(2).withScale(1.0);
     LoraInstance both = Instances.random(two, seed);
     LoraInstance first = new LoraInstance(both.alpha(), both.beta(), both.weights(), List.of(both.data().get(0)));
     LoraInstance second = new LoraInstance(both.alpha(), both.beta(), both.weights(), List.of(both.data().get(1)));

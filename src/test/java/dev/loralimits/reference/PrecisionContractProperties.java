@@ -234,9 +234,9 @@ class PrecisionContractProperties {
   private static LoraInstance withStructure(Instances.Spec s, long seed, Structure structure) {
     switch (structure) {
       case KEY_LENGTH_ONE:
-        return Instances.random(reshaped(s, s.lq(), 1, s.r(), true), seed);
+        return Instances.random(s.withLengths(s.lq(), 1, true), seed);
       case EQUAL_KEYS:
-        return equalKeys(Instances.random(reshaped(s, s.lq(), Math.max(2, s.lk()), s.r(), true), seed));
+        return equalKeys(Instances.random(s.withLengths(s.lq(), Math.max(2, s.lk()), true), seed));
       case B_ZERO:
         return zeroFactor(Instances.random(s, seed), false);
       case A_ZERO:
@@ -245,14 +245,10 @@ class PrecisionContractProperties {
         // 1/Lk and alpha/r must be finite decimals for Y = Z to be one: Lk in {1, 2, 4}, r in {1, 2}
         int lq = s.lq() == 3 ? 4 : s.lq();
         int lk = s.cross() ? (s.lk() == 3 ? 4 : s.lk()) : lq;
-        return exactFit(Instances.random(reshaped(s, lq, lk, Math.min(2, s.r()), s.cross()), seed));
+        return exactFit(Instances.random(s.withLengths(lq, lk, s.cross()).withRanksAtMost(2), seed));
       default:
         throw new AssertionError(structure);
     }
-  }
-
-  private static Instances.Spec reshaped(Instances.Spec s, int lq, int lk, int r, boolean cross) {
-    return new Instances.Spec(lq, lk, s.d(), r, s.points(), cross, s.adapters(), s.alpha(), s.beta(), s.scale());
   }
 
   /** Every key row replaced by the first (values untouched). */

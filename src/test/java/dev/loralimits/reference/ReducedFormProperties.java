@@ -33,8 +33,7 @@ class ReducedFormProperties {
             s -> {
               Set<Adapter> ad = EnumSet.copyOf(s.adapters());
               ad.add(Adapter.Q);
-              return new Instances.Spec(
-                  s.lq(), s.lk(), s.d(), s.r(), s.points(), s.cross(), ad, s.alpha(), s.beta(), s.scale());
+              return s.withAdapters(ad, s.maxRank());
             });
   }
 

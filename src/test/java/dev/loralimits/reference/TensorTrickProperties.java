@@ -66,22 +66,24 @@ class TensorTrickProperties {
       @ForAll @IntRange(min = 1, max = 4) int l,
       @ForAll @IntRange(min = 1, max = 4) int lk,
       @ForAll @IntRange(min = 1, max = 3) int d,
+      @ForAll @IntRange(min = 1, max = 3) int d2,
       @ForAll long seed) {
+    // widths d of C1 and d2 of C2 independent (W is d x d2, as W_Q W_K^T is dq x dk)
     Random rnd = new Random(seed);
     ApMatrix c1 = random(rnd, l, d);
-    ApMatrix c2 = random(rnd, lk, d);
-    ApMatrix w = random(rnd, d, d);
+    ApMatrix c2 = random(rnd, lk, d2);
+    ApMatrix w = random(rnd, d, d2);
     ApMatrix kron = TensorTrick.kronecker(c1, c2, EXACT);
     assertThat(kron.rows()).isEqualTo(l * lk);
-    assertThat(kron.cols()).isEqualTo(d * d);
+    assertThat(kron.cols()).isEqualTo(d * d2);
     ApMatrix scores = EXACT.multiply(EXACT.multiply(c1, w), c2.transpose());
     for (int j = 0; j < l; j++) {
       ApMatrix cj = TensorTrick.block(kron, j, lk);
       for (int row = 0; row < lk; row++) {
         for (int a = 0; a < d; a++) {
-          for (int b = 0; b < d; b++) {
+          for (int b = 0; b < d2; b++) {
             Apfloat expected = EXACT.multiply(c1.get(j, a), c2.get(row, b));
-            assertThat(cj.get(row, a * d + b).compareTo(expected)).isZero();
+            assertThat(cj.get(row, a * d2 + b).compareTo(expected)).isZero();
           }
         }
       }

@@ -134,25 +134,59 @@ class VectorsExamples {
     assertThat(used).isEqualTo(noted);
   }
 
-  /** Every instance parses, and fits its group (d, r, adapters, attention) and its expected shapes. */
+  /**
+   * Every instance parses, and fits its group (square: d, r; rectangular: dq, dk, dv, h, o, ranks;
+   * adapters, attention) and its expected shapes; the square groups come first, the rectangular
+   * ones are not square and have both kinds of attention.
+   */
   @Test
   void everyInstanceParsesAndFitsItsGroup() throws Exception {
     Set<Integer> lengths = new HashSet<>();
     Set<Integer> points = new HashSet<>();
     Set<Set<Adapter>> adapterSets = new HashSet<>();
+    Set<Set<Adapter>> rectangularAdapterSets = new HashSet<>();
+    Set<Boolean> rectangularCross = new HashSet<>();
+    boolean seenRectangular = false;
     for (JsonNode group : vectors.get("testGroups")) {
-      int d = group.get("d").asInt();
-      int r = group.get("r").asInt();
+      boolean square = group.has("d");
+      assertThat(!square || !seenRectangular).as("square groups come before the rectangular ones").isTrue();
+      seenRectangular |= !square;
+      int[] rows = new int[3];
+      int[] cols = new int[3];
+      int[] ranks = new int[3];
+      if (square) {
+        int d = group.get("d").asInt();
+        java.util.Arrays.fill(rows, d);
+        java.util.Arrays.fill(cols, d);
+        java.util.Arrays.fill(ranks, group.get("r").asInt());
+      } else {
+        rows = new int[] {group.get("dq").asInt(), group.get("dk").asInt(), group.get("dv").asInt()};
+        cols = new int[] {group.get("h").asInt(), group.get("h").asInt(), group.get("o").asInt()};
+      }
       boolean cross = group.get("attention").asText().equals("cross");
       EnumSet<Adapter> adapters = EnumSet.noneOf(Adapter.class);
       group.get("adapters").forEach(a -> adapters.add(Adapter.valueOf(a.asText())));
       adapterSets.add(adapters);
+      if (!square) {
+        assertThat(group.get("ranks").size()).isEqualTo(adapters.size());
+        for (Adapter mu : adapters) {
+          ranks[mu.ordinal()] = group.get("ranks").get(mu.name()).asInt();
+        }
+        List<Integer> adaptedRanks = adapters.stream().map(mu -> group.get("ranks").get(mu.name()).asInt()).toList();
+        assertThat(VectorCase.square(rows[0], rows[1], rows[2], cols[0], cols[2], adaptedRanks))
+            .as("rectangular group %s", group.get("tests").get(0).get("tcId")).isFalse();
+        rectangularAdapterSets.add(adapters);
+        rectangularCross.add(cross);
+      }
       for (JsonNode t : group.get("tests")) {
         String name = "tcId " + t.get("tcId").asInt();
         LoraInstance inst = InstanceJson.parse(name, JSON.writeValueAsString(t.get("instance")));
         assertThat(inst.adapted()).as(name).isEqualTo(adapters);
-        assertThat(VectorCase.width(inst)).as(name).isEqualTo(d);
-        assertThat(VectorCase.rank(inst)).as(name).isEqualTo(r);
+        assertThat(VectorCase.square(inst)).as(name).isEqualTo(square);
+        for (Adapter mu : Adapter.values()) {
+          assertThat(inst.projection(mu).inputWidth()).as(name + " rows of W_" + mu).isEqualTo(rows[mu.ordinal()]);
+          assertThat(inst.projection(mu).outputWidth()).as(name + " cols of W_" + mu).isEqualTo(cols[mu.ordinal()]);
+        }
         points.add(inst.data().size());
         for (DataPoint p : inst.data()) {
           assertThat(p.selfAttention()).as(name).isEqualTo(!cross);
@@ -161,14 +195,39 @@ class VectorsExamples {
         JsonNode grads = t.get("expected").get("gradients");
         assertThat(grads.size()).as(name).isEqualTo(adapters.size());
         for (Adapter mu : adapters) {
-          assertThat(shape(grads.get(mu.name()).get("A"))).as(name).containsExactly(r, d);
-          assertThat(shape(grads.get(mu.name()).get("B"))).as(name).containsExactly(d, r);
+          int i = mu.ordinal();
+          assertThat(inst.projection(mu).rank()).as(name).contains(ranks[i]);
+          assertThat(shape(grads.get(mu.name()).get("A"))).as(name).containsExactly(ranks[i], cols[i]);
+          assertThat(shape(grads.get(mu.name()).get("B"))).as(name).containsExactly(rows[i], ranks[i]);
         }
       }
     }
     assertThat(lengths).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8);
     assertThat(points).containsExactlyInAnyOrder(1, 2);
     assertThat(adapterSets).hasSize(7);
+    assertThat(rectangularAdapterSets).hasSize(7);
+    assertThat(rectangularCross).containsExactlyInAnyOrder(true, false);
+  }
+
+  /** Tests of generator 0.1.0 (square groups only): their number. */
+  static final int SQUARE_TESTS = 324;
+
+  /**
+   * SHA-256 of tests 1-{@value #SQUARE_TESTS} (each re-serialised by {@link #JSON}, joined by
+   * newlines) as generator 0.1.0 wrote them: the rectangular groups were appended without
+   * changing an existing tcId's test.
+   */
+  static final String SQUARE_TESTS_SHA256 = "1333160b53732e52f69730819b0b1bfe93a9805e54dcfe9adc817cdac5bbadda";
+
+  @Test
+  void theTestsOfGenerator010AreUnchanged() throws Exception {
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    for (int i = 0; i < SQUARE_TESTS; i++) {
+      sha.update((JSON.writeValueAsString(tests.get(i)) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(java.util.HexFormat.of().formatHex(sha.digest())).isEqualTo(SQUARE_TESTS_SHA256);
+    assertThat(tests.get(SQUARE_TESTS - 1).get("tcId").asInt()).isEqualTo(SQUARE_TESTS);
+    assertThat(tests.size()).isGreaterThan(SQUARE_TESTS);
   }
 
   /** Every float64 value is the nearest double of its 40-digit decimal. */
