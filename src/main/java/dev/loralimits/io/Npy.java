@@ -45,17 +45,17 @@ final class Npy {
    */
   static Tensor read(String source, String name, byte[] b, TensorLimits.Budget budget) {
     if (b.length < MAGIC.length + 4) {
-      throw error(source, TensorFiles.path(name), "not a .npy array: " + b.length + " bytes, shorter than the magic and header length");
+      throw error(source, TensorChecks.path(name), "not a .npy array: " + b.length + " bytes, shorter than the magic and header length");
     }
     for (int i = 0; i < MAGIC.length; i++) {
       if (b[i] != MAGIC[i]) {
-        throw error(source, TensorFiles.path(name), "not a .npy array: the magic \\x93NUMPY is missing");
+        throw error(source, TensorChecks.path(name), "not a .npy array: the magic \\x93NUMPY is missing");
       }
     }
     int major = b[6] & 0xff;
     int minor = b[7] & 0xff;
     if (major < 1 || major > 3 || minor != 0) {
-      throw error(source, TensorFiles.path(name), ".npy format version " + major + "." + minor + " not supported (expected 1.0, 2.0 or 3.0)");
+      throw error(source, TensorChecks.path(name), ".npy format version " + major + "." + minor + " not supported (expected 1.0, 2.0 or 3.0)");
     }
     ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     long headerLength;
@@ -65,22 +65,22 @@ final class Npy {
       start = 10;
     } else {
       if (b.length < 12) {
-        throw error(source, TensorFiles.path(name), "truncated: the header length needs 4 bytes");
+        throw error(source, TensorChecks.path(name), "truncated: the header length needs 4 bytes");
       }
       headerLength = bb.getInt(8) & 0xffffffffL;
       start = 12;
     }
     if (headerLength > TensorLimits.MAX_HEADER_BYTES) {
-      throw error(source, TensorFiles.path(name), "header of " + headerLength + " bytes exceeds the limit of " + TensorLimits.MAX_HEADER_BYTES + " (1 MiB)");
+      throw error(source, TensorChecks.path(name), "header of " + headerLength + " bytes exceeds the limit of " + TensorLimits.MAX_HEADER_BYTES + " (1 MiB)");
     }
     if (start + headerLength > b.length) {
-      throw error(source, TensorFiles.path(name), "truncated: the header declares " + headerLength + " bytes, the array has " + (b.length - start) + " after the header length");
+      throw error(source, TensorChecks.path(name), "truncated: the header declares " + headerLength + " bytes, the array has " + (b.length - start) + " after the header length");
     }
-    String text = decode(source, TensorFiles.path(name), b, start, (int) headerLength, major == 3);
-    Header h = new HeaderParser(source, TensorFiles.path(name), text).parse();
+    String text = decode(source, TensorChecks.path(name), b, start, (int) headerLength, major == 3);
+    Header h = new HeaderParser(source, TensorChecks.path(name), text).parse();
     int itemSize = ITEM_SIZE.get(h.descr);
-    long count = TensorFiles.elementCount(source, TensorFiles.path(name), h.shape);
-    budget.take(source, TensorFiles.path(name), count);
+    long count = TensorChecks.elementCount(source, TensorChecks.path(name), h.shape);
+    budget.take(source, TensorChecks.path(name), count);
     int dataStart = start + (int) headerLength;
     long dataBytes = b.length - (long) dataStart;
     if (dataBytes != count * itemSize) {
@@ -152,12 +152,12 @@ final class Npy {
           .decode(ByteBuffer.wrap(b, off, len));
       return c.toString();
     } catch (CharacterCodingException e) {
-      throw new InputException(source, TensorFiles.path(name), "the version 3.0 header is not valid UTF-8", e);
+      throw new InputException(source, TensorChecks.path(name), "the version 3.0 header is not valid UTF-8", e);
     }
   }
 
   private static InputException error(String source, String name, String problem) {
-    return new InputException(source, TensorFiles.path(name), problem);
+    return new InputException(source, TensorChecks.path(name), problem);
   }
 
   /** The three fields of a header. */
@@ -216,7 +216,7 @@ final class Npy {
         throw bad("'descr' missing or not a string");
       }
       if (!ITEM_SIZE.containsKey(d)) {
-        throw new InputException(source, TensorFiles.path(name), "dtype '" + shorten(d) + "' not supported (expected '<f8', '>f8', '<f4' or '>f4': float64 or float32)");
+        throw new InputException(source, TensorChecks.path(name), "dtype '" + shorten(d) + "' not supported (expected '<f8', '>f8', '<f4' or '>f4': float64 or float32)");
       }
       if (!(fortran instanceof Boolean f)) {
         throw bad("'fortran_order' missing or not True/False");
@@ -261,12 +261,12 @@ final class Npy {
         }
         String digits = s.substring(start, i);
         if (n == TensorLimits.MAX_RANK) {
-          throw new InputException(source, TensorFiles.path(name), "rank > " + TensorLimits.MAX_RANK + " not supported (matrices are rank 2, scalars rank 0 or 1)");
+          throw new InputException(source, TensorChecks.path(name), "rank > " + TensorLimits.MAX_RANK + " not supported (matrices are rank 2, scalars rank 0 or 1)");
         }
         // Longer than 10 digits certainly exceeds the element limit; checked before parsing.
         long dim = digits.length() > 10 ? Long.MAX_VALUE : Long.parseLong(digits);
         if (dim > TensorLimits.MAX_ELEMENTS) {
-          throw new InputException(source, TensorFiles.path(name), "shape: dimension " + shorten(digits) + " exceeds the limit of " + TensorLimits.MAX_ELEMENTS + " elements (2^26)");
+          throw new InputException(source, TensorChecks.path(name), "shape: dimension " + shorten(digits) + " exceeds the limit of " + TensorLimits.MAX_ELEMENTS + " elements (2^26)");
         }
         dims[n++] = (int) dim;
         blanks();
@@ -319,7 +319,7 @@ final class Npy {
     }
 
     private InputException bad(String problem) {
-      return new InputException(source, TensorFiles.path(name), "malformed .npy header: " + problem);
+      return new InputException(source, TensorChecks.path(name), "malformed .npy header: " + problem);
     }
   }
 

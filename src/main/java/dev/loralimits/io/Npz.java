@@ -45,7 +45,7 @@ final class Npz {
       ZipEntry e;
       while ((e = in.getNextEntry()) != null) {
         String entry = e.getName();
-        current = TensorFiles.path(entry);
+        current = TensorChecks.path(entry);
         if (out.size() == TensorLimits.MAX_ENTRIES) {
           throw new InputException(source, current, "more than " + TensorLimits.MAX_ENTRIES + " entries in the archive");
         }
@@ -53,7 +53,7 @@ final class Npz {
           throw new InputException(source, current, "not an array entry (expected NAME.npy)");
         }
         String name = entry.substring(0, entry.length() - SUFFIX.length());
-        current = TensorFiles.path(name);
+        current = TensorChecks.path(name);
         if (out.containsKey(name)) {
           throw new InputException(source, current, "duplicate name in the archive");
         }
@@ -67,7 +67,7 @@ final class Npz {
     } catch (IOException | IllegalArgumentException e) {
       // ZipInputStream signals a corrupt archive by ZipException/EOFException, and a malformed
       // entry name by IllegalArgumentException.
-      throw new InputException(source, current, "corrupt .npz (zip) archive: " + TensorFiles.describe(e), e);
+      throw new InputException(source, current, "corrupt .npz (zip) archive: " + TensorChecks.describe(e), e);
     }
     if (out.isEmpty()) {
       throw new InputException(source, InputException.FILE, "not a .npz archive or no arrays in it");

@@ -47,7 +47,7 @@ final class PeftNames {
   }
 
   /** The tensors of a PEFT-layout instance under our names, transposed where the layouts differ. */
-  static TensorFiles.Renamed instance(String source, Map<String, Tensor> in) {
+  static Renamed instance(String source, Map<String, Tensor> in) {
     Builder b = new Builder(source);
     for (Tensor t : in.values()) {
       Matcher w = WEIGHT.matcher(t.name());
@@ -65,7 +65,7 @@ final class PeftNames {
   }
 
   /** The tensors of a PEFT-layout gradient under our names, transposed where the layouts differ. */
-  static TensorFiles.Renamed gradient(String source, Map<String, Tensor> in) {
+  static Renamed gradient(String source, Map<String, Tensor> in) {
     Builder b = new Builder(source);
     for (Tensor t : in.values()) {
       Matcher l = LORA_GRAD.matcher(t.name());
@@ -95,7 +95,7 @@ final class PeftNames {
 
     void transposed(Tensor t, String ours) {
       if (t.rank() != 2) {
-        throw new InputException(source, TensorFiles.path(t.name()), "expected a matrix (rank 2), got shape " + t.shapeText());
+        throw new InputException(source, TensorChecks.path(t.name()), "expected a matrix (rank 2), got shape " + t.shapeText());
       }
       add(t.transposed(ours), t.name());
       transposed.add(ours);
@@ -103,7 +103,7 @@ final class PeftNames {
 
     void kept(Tensor t) {
       if (OURS_NAME.matcher(t.name()).matches()) {
-        throw new InputException(source, TensorFiles.path(t.name()),
+        throw new InputException(source, TensorChecks.path(t.name()),
             "a weight name of layout ours in a file read as layout peft (give --layout ours)");
       }
       add(t, t.name());
@@ -112,15 +112,15 @@ final class PeftNames {
     private void add(Tensor t, String original) {
       String before = display.get(t.name());
       if (before != null) {
-        throw new InputException(source, TensorFiles.path(original), "ambiguous: " + Npy.shorten(before) + " has the same role ("
+        throw new InputException(source, TensorChecks.path(original), "ambiguous: " + Npy.shorten(before) + " has the same role ("
             + t.name() + " in our layout); give the tensors of one attention layer and one adapter");
       }
       tensors.put(t.name(), t);
       display.put(t.name(), original);
     }
 
-    TensorFiles.Renamed result() {
-      return new TensorFiles.Renamed(tensors, display, transposed);
+    Renamed result() {
+      return new Renamed(tensors, display, transposed);
     }
   }
 }

@@ -73,9 +73,9 @@ final class Safetensors {
         throw new InputException(source, "(header)", "unexpected content after the JSON object");
       }
     } catch (JsonProcessingException e) {
-      throw new InputException(source, "(header)", "malformed JSON header: " + TensorFiles.describe(e), e);
+      throw new InputException(source, "(header)", "malformed JSON header: " + TensorChecks.describe(e), e);
     } catch (IOException e) {
-      throw new InputException(source, "(header)", "cannot read the JSON header: " + TensorFiles.describe(e), e);
+      throw new InputException(source, "(header)", "cannot read the JSON header: " + TensorChecks.describe(e), e);
     }
     if (root == null || !root.isObject()) {
       throw new InputException(source, "(header)", "the header is not a JSON object");
@@ -104,7 +104,7 @@ final class Safetensors {
     long at = 0;
     for (Entry e : byOffset) {
       if (e.begin() != at) {
-        throw new InputException(source, TensorFiles.path(e.name()), "data_offsets [" + e.begin() + ", " + e.end() + "] "
+        throw new InputException(source, TensorChecks.path(e.name()), "data_offsets [" + e.begin() + ", " + e.end() + "] "
             + (e.begin() < at ? "overlap" : "leave a gap after") + " the previous tensor's bytes (which end at " + at + ")");
       }
       at = e.end();
@@ -134,7 +134,7 @@ final class Safetensors {
   }
 
   private static Entry entry(String source, String name, JsonNode e, TensorLimits.Budget budget) {
-    String at = TensorFiles.path(name);
+    String at = TensorChecks.path(name);
     if (!e.isObject()) {
       throw new InputException(source, at, "expected an object with dtype, shape and data_offsets");
     }
@@ -169,7 +169,7 @@ final class Safetensors {
       }
       dims[i] = (int) d;
     }
-    long count = TensorFiles.elementCount(source, at, dims);
+    long count = TensorChecks.elementCount(source, at, dims);
     budget.take(source, at, count);
     JsonNode offsets = e.get("data_offsets");
     if (offsets == null || !offsets.isArray() || offsets.size() != 2) {

@@ -17,6 +17,14 @@
  * in our layout or PyTorch/PEFT's ({@link dev.loralimits.io.TensorLayout}, {@code PeftNames}).
  * Here the one exception to exact decimals in: a tensor holds binary floats, and each becomes the
  * {@code BigDecimal} of its exact value ({@code new BigDecimal(double)}), never rounded again.
+ * {@code TensorFiles} is only the public facade: it picks the format (by extension, or by the
+ * first bytes for standard input) and hands a JSON file to {@code InstanceJson}/{@code GradientJson}
+ * and a tensor file to one package-private class per job: {@code TensorInput} (the bytes of a
+ * file or of standard input within the file cap, and the tensors they hold), {@code TensorChecks}
+ * (the refusals the readers share: element cap, finiteness, metadata naming another format or
+ * layout, names shown in messages), {@code TensorInstanceReader} and {@code TensorGradientReader}
+ * (tensors, renamed into our layout as a {@code Renamed}, to an instance or a gradient), and
+ * {@code TensorWriter} (instances and gradients to float64 {@code .npz}/{@code .safetensors}).
  *
  * <p>Why our own readers rather than a library. On Maven Central, {@code org.jetbrains.bio:npy}
  * (0.3.5, February 2021, the last release) is Kotlin and would bring the Kotlin standard library

@@ -1,0 +1,72 @@
+package dev.loralimits.io;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.CandidateGradient;
+import dev.loralimits.model.CandidateMatrix;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a gradient (a candidate for {@code check}) from the bytes of a tensor file
+ * (spec/FORMATS.md Section 4.2): checks the metadata, brings the tensor names into our layout
+ * ({@link Renamed}, {@link PeftNames}) and collects {@code loss} and the factor gradients, keeping
+ * non-finite values.
+ */
+final class TensorGradientReader {
+  private TensorGradientReader() {}
+
+  /**
+   * Reads a gradient from the bytes of a tensor file ({@code .npz} or {@code .safetensors}); the
+   * method is the metadata's {@code "method"}, {@link GradientFile#UNNAMED} when absent.
+   *
+   * @throws InputException as {@link TensorFiles#readGradient(java.nio.file.Path, TensorLayout)}
+   */
+  static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout) {
+    Safetensors.Contents c = TensorInput.contents(source, bytes, format, "a gradient");
+    TensorChecks.checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
+    Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, c.tensors()) : Renamed.identity(c.tensors());
+    String method = c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED);
+    return gradient(source, r, method);
+  }
+
+  /** The gradient of the tensors {@code r}: optional {@code loss}, both factors per adapted projection. */
+  private static GradientFile gradient(String source, Renamed r, String method) {
+    Map<String, Tensor> left = new LinkedHashMap<>(r.tensors());
+    Optional<CandidateMatrix> loss = Optional.empty();
+    Tensor l = left.remove("loss");
+    if (l != null) {
+      if (l.values().length != 1) {
+        throw r.error(source, "loss", "expected a scalar (shape () or (1,)), got shape " + l.shapeText());
+      }
+      loss = Optional.of(CandidateMatrix.ofDoubles(1, 1, l.values()));
+    }
+    Map<Adapter, CandidateGradient> g = new EnumMap<>(Adapter.class);
+    for (Adapter mu : Adapter.values()) {
+      Tensor a = left.remove("grad_A_" + mu);
+      Tensor b = left.remove("grad_B_" + mu);
+      if ((a == null) != (b == null)) {
+        String given = a != null ? "grad_A_" + mu : "grad_B_" + mu;
+        String missing = a != null ? "grad_B_" + mu : "grad_A_" + mu;
+        throw r.error(source, given, "given without " + r.shown(missing) + " (an adapter's gradient has both factors)");
+      }
+      if (a != null) {
+        g.put(mu, new CandidateGradient(candidateMatrix(source, r, "grad_A_" + mu, a), candidateMatrix(source, r, "grad_B_" + mu, b)));
+      }
+    }
+    if (!left.isEmpty()) {
+      throw r.error(source, left.keySet().iterator().next(),
+          "unknown tensor (expected loss and grad_A_mu, grad_B_mu for each adapted mu in Q, K, V)");
+    }
+    return new GradientFile(method, loss, g);
+  }
+
+  /** {@code t} as a candidate matrix (non-finite values kept); it must have rank 2. */
+  private static CandidateMatrix candidateMatrix(String source, Renamed r, String name, Tensor t) {
+    if (t.rank() != 2) {
+      throw r.error(source, name, "expected a matrix (rank 2), got shape " + t.shapeText());
+    }
+    return CandidateMatrix.ofDoubles(t.shape()[0], t.shape()[1], t.values());
+  }
+}

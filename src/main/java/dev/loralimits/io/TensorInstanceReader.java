@@ -1,0 +1,230 @@
+package dev.loralimits.io;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.DataPoint;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.Projection;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads an instance from the bytes of a tensor file (spec/FORMATS.md Section 4.2): checks the
+ * values and the metadata, brings the tensor names into our layout ({@link Renamed},
+ * {@link PeftNames}) and builds the {@link LoraInstance}, each problem named by the tensor as the
+ * file calls it.
+ */
+final class TensorInstanceReader {
+  /** A data-point tensor: X.i, XQ.i, XK.i, XV.i or Y.i, i without leading zeros. */
+  private static final Pattern POINT = Pattern.compile("(X|XQ|XK|XV|Y)\\.(0|[1-9][0-9]{0,8})");
+
+  /** A model message: a field path, a blank, the problem. */
+  private static final Pattern MODEL_MESSAGE = Pattern.compile("(\\S+) (.+)");
+
+  /** A model field path of an instance: weights.Q.W or data[3].XV. */
+  private static final Pattern MODEL_FIELD =
+      Pattern.compile("weights\\.([QKV])\\.([WAB])|data\\[(\\d+)\\]\\.(XQ|XK|XV|Y)");
+
+  private final String source;
+  private final Renamed r;
+  private final Map<String, Tensor> left;
+
+  private TensorInstanceReader(String source, Renamed r) {
+    this.source = source;
+    this.r = r;
+    this.left = new LinkedHashMap<>(r.tensors());
+  }
+
+  /**
+   * Reads an instance from the bytes of a tensor file ({@code .npz} or {@code .safetensors}).
+   *
+   * @param source the name used in messages
+   * @throws InputException as {@link TensorFiles#readInstance(java.nio.file.Path, TensorLayout)}
+   */
+  static LoraInstance read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout) {
+    Safetensors.Contents c = TensorInput.contents(source, bytes, format, "an instance");
+    for (Tensor t : c.tensors().values()) {
+      TensorChecks.checkedFinite(source, t);
+    }
+    TensorChecks.checkMetadata(source, c.metadata(), InstanceJson.FORMAT, layout);
+    Renamed r = layout == TensorLayout.PEFT ? PeftNames.instance(source, c.tensors()) : Renamed.identity(c.tensors());
+    return new TensorInstanceReader(source, r).build();
+  }
+
+  /** The instance of the tensors left, each of them used once. */
+
+  LoraInstance build() {
+    Optional<BigDecimal> alpha = scalar("alpha");
+    Optional<BigDecimal> beta = scalar("beta");
+    Map<Adapter, Projection> weights = new EnumMap<>(Adapter.class);
+    for (Adapter mu : Adapter.values()) {
+      weights.put(mu, projection(mu));
+    }
+    List<DataPoint> data = points();
+    if (!left.isEmpty()) {
+      String name = left.keySet().iterator().next();
+      throw r.error(source, name, "unknown tensor (expected alpha, beta, W_Q, W_K, W_V, A_mu and B_mu for adapted mu,"
+          + " X.i or XQ.i, XK.i, XV.i, and Y.i for i = 0..N-1)");
+    }
+    boolean adapted = weights.values().stream().anyMatch(Projection::isAdapted);
+    if (adapted && alpha.isEmpty()) {
+      throw new InputException(source, "alpha", "missing tensor (required when an adapter A, B is given)");
+    }
+    if (adapted && alpha.get().signum() == 0) {
+      throw r.error(source, "alpha", "must be non-zero when an adapter A, B is given, got 0");
+    }
+    BigDecimal b = beta.orElse(BigDecimal.ONE);
+    if (b.signum() <= 0) {
+      throw r.error(source, "beta", "must be > 0, got " + b.stripTrailingZeros().toPlainString());
+    }
+    try {
+      return new LoraInstance(alpha.orElse(BigDecimal.ONE), b, weights, data);
+    } catch (IllegalArgumentException e) {
+      throw translate(e, "", data);
+    }
+  }
+
+  private Projection projection(Adapter mu) {
+    DecimalMatrix w = matrix("W_" + mu).orElseThrow(
+        () -> new InputException(source, r.shown("W_" + mu), "missing tensor"));
+    Optional<DecimalMatrix> a = matrix("A_" + mu);
+    Optional<DecimalMatrix> b = matrix("B_" + mu);
+    if (a.isPresent() != b.isPresent()) {
+      String given = a.isPresent() ? "A_" + mu : "B_" + mu;
+      String missing = a.isPresent() ? "B_" + mu : "A_" + mu;
+      throw r.error(source, given, "given without " + r.shown(missing) + " (an adapter needs both A and B)");
+    }
+    try {
+      return new Projection(w, a.orElse(null), b.orElse(null));
+    } catch (IllegalArgumentException e) {
+      Matcher m = MODEL_MESSAGE.matcher(e.getMessage());
+      if (m.matches() && m.group(1).matches("[WAB]")) {
+        throw r.error(source, m.group(1) + "_" + mu, m.group(2));
+      }
+      throw new InputException(source, r.shown("W_" + mu), e.getMessage(), e);
+    }
+  }
+
+  private List<DataPoint> points() {
+    TreeMap<Integer, Boolean> indices = new TreeMap<>();
+    for (String name : left.keySet()) {
+      Matcher m = POINT.matcher(name);
+      if (m.matches()) {
+        indices.put(Integer.parseInt(m.group(2)), Boolean.TRUE);
+      }
+    }
+    if (indices.isEmpty()) {
+      throw new InputException(source, "X.0", "missing tensor (no data points: give X.0 and Y.0, or XQ.0, XK.0, XV.0 and Y.0)");
+    }
+    int n = indices.lastKey() + 1;
+    if (indices.size() != n) {
+      int gap = 0;
+      while (indices.containsKey(gap)) {
+        gap++;
+      }
+      throw new InputException(source, "Y." + gap, "missing tensor (data points are numbered 0..N-1 without gaps; found index " + indices.lastKey() + ")");
+    }
+    List<DataPoint> data = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      data.add(point(i));
+    }
+    return data;
+  }
+
+  private DataPoint point(int i) {
+    Optional<DecimalMatrix> x = matrix("X." + i);
+    Optional<DecimalMatrix> xq = matrix("XQ." + i);
+    Optional<DecimalMatrix> xk = matrix("XK." + i);
+    Optional<DecimalMatrix> xv = matrix("XV." + i);
+    DecimalMatrix y = matrix("Y." + i).orElseThrow(() -> new InputException(source, "Y." + i, "missing tensor"));
+    boolean cross = xq.isPresent() || xk.isPresent() || xv.isPresent();
+    if (x.isPresent() && cross) {
+      throw new InputException(source, "X." + i, "mixes X." + i + " with XQ/XK/XV." + i + " (give X for self-attention, or XQ, XK and XV)");
+    }
+    if (!cross && x.isEmpty()) {
+      throw new InputException(source, "X." + i, "missing tensor (give X." + i + ", or XQ." + i + ", XK." + i + " and XV." + i + ")");
+    }
+    if (cross) {
+      String[] names = {"XQ", "XK", "XV"};
+      List<Optional<DecimalMatrix>> given = List.of(xq, xk, xv);
+      for (int k = 0; k < 3; k++) {
+        if (given.get(k).isEmpty()) {
+          throw new InputException(source, names[k] + "." + i, "missing tensor (cross-attention needs XQ, XK and XV)");
+        }
+      }
+    }
+    try {
+      return cross ? DataPoint.cross(xq.get(), xk.get(), xv.get(), y) : DataPoint.self(x.get(), y);
+    } catch (IllegalArgumentException e) {
+      Matcher m = MODEL_MESSAGE.matcher(e.getMessage());
+      if (m.matches() && m.group(1).matches("XQ|XK|XV|Y")) {
+        String field = !cross && !m.group(1).equals("Y") ? "X" : m.group(1);
+        throw new InputException(source, field + "." + i, m.group(2), e);
+      }
+      throw new InputException(source, "Y." + i, e.getMessage(), e);
+    }
+  }
+
+  /** A model message of the whole instance, as a problem of the tensor it names. */
+  private InputException translate(IllegalArgumentException e, String prefix, List<DataPoint> data) {
+    Matcher m = MODEL_MESSAGE.matcher(prefix + e.getMessage());
+    if (m.matches()) {
+      Matcher f = MODEL_FIELD.matcher(m.group(1));
+      if (f.matches() && f.group(1) != null) {
+        return r.error(source, f.group(2) + "_" + f.group(1), m.group(2));
+      }
+      if (f.matches()) {
+        int i = Integer.parseInt(f.group(3));
+        boolean self = data.get(i).selfAttention() && !f.group(4).equals("Y");
+        String field = self ? "X" : f.group(4);
+        String note = self ? " (X is used as " + f.group(4) + ")" : "";
+        return new InputException(source, field + "." + i, m.group(2) + note, e);
+      }
+      if (m.group(1).equals("alpha") || m.group(1).equals("beta")) {
+        return r.error(source, m.group(1), m.group(2));
+      }
+    }
+    return new InputException(source, InputException.DOCUMENT, e.getMessage(), e);
+  }
+
+  /** The scalar {@code name}, when present: shape (), (1,) or (1, 1). */
+  private Optional<BigDecimal> scalar(String name) {
+    Tensor t = left.remove(name);
+    if (t == null) {
+      return Optional.empty();
+    }
+    if (t.values().length != 1) {
+      throw r.error(source, name, "expected a scalar (shape () or (1,)), got shape " + t.shapeText());
+    }
+    return Optional.of(new BigDecimal(t.values()[0]));
+  }
+
+  private Optional<DecimalMatrix> matrix(String name) {
+    Tensor t = left.remove(name);
+    return t == null ? Optional.empty() : Optional.of(matrix(source, r, name, t));
+  }
+
+  /** {@code t} as an exact decimal matrix; it must have rank 2. */
+  private static DecimalMatrix matrix(String source, Renamed r, String name, Tensor t) {
+    if (t.rank() != 2) {
+      throw r.error(source, name, "expected a matrix (rank 2), got shape " + t.shapeText());
+    }
+    int rows = t.shape()[0];
+    int cols = t.shape()[1];
+    BigDecimal[][] m = new BigDecimal[rows][cols];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        m[i][j] = new BigDecimal(t.values()[i * cols + j]);
+      }
+    }
+    return DecimalMatrix.of(name, m);
+  }
+}
