@@ -277,6 +277,17 @@ final class CheckCommand implements Callable<Integer> {
     return ref;
   }
 
+  /** A JSON row's name and shape as the user's files have them ({@link #displayName}), with our name as "ours" when it differs. */
+  private static void putNameAndShape(ObjectNode n, String name, int rows, int cols, TensorLayout layout) {
+    boolean renamed = !displayName(name, layout).equals(name);
+    n.put("name", displayName(name, layout));
+    if (renamed) {
+      n.put("ours", name);
+    }
+    n.put("rows", renamed ? cols : rows);
+    n.put("cols", renamed ? rows : cols);
+  }
+
   static String json(GradientCheck.Report r, TensorLayout layout) throws Exception {
     ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = om.createObjectNode();
@@ -296,13 +307,7 @@ final class CheckCommand implements Callable<Integer> {
     ArrayNode ms = root.putArray("matrices");
     for (GradientCheck.MatrixReport m : r.matrices()) {
       ObjectNode n = ms.addObject();
-      boolean renamed = !displayName(m.name(), layout).equals(m.name());
-      n.put("name", displayName(m.name(), layout));
-      if (renamed) {
-        n.put("ours", m.name());
-      }
-      n.put("rows", renamed ? m.cols() : m.rows());
-      n.put("cols", renamed ? m.rows() : m.cols());
+      putNameAndShape(n, m.name(), m.rows(), m.cols(), layout);
       n.put("verdict", m.pass() ? "pass" : "fail");
       n.put("maxAbsError", m.maxAbsError().orElse(null));
       n.put("scale", m.scale());
@@ -323,13 +328,7 @@ final class CheckCommand implements Callable<Integer> {
     }
     for (GradientCheck.NotCompared x : r.notCompared()) {
       ObjectNode n = ms.addObject();
-      boolean renamed = !displayName(x.name(), layout).equals(x.name());
-      n.put("name", displayName(x.name(), layout));
-      if (renamed) {
-        n.put("ours", x.name());
-      }
-      n.put("rows", renamed ? x.cols() : x.rows());
-      n.put("cols", renamed ? x.rows() : x.cols());
+      putNameAndShape(n, x.name(), x.rows(), x.cols(), layout);
       n.put("verdict", "not compared");
       n.put("reason", x.reason());
     }
