@@ -119,8 +119,21 @@ final class PeftNames {
       display.put(t.name(), original);
     }
 
+    /**
+     * The renamed tensors; a tensor the file lacks is named in messages as PEFT would name it
+     * (issue 13: "missing tensor" named {@code W_Q} in a file read as layout peft).
+     */
     Renamed result() {
-      return new Renamed(tensors, display, transposed);
+      Map<String, String> shown = new LinkedHashMap<>(display);
+      for (Adapter mu : Adapter.values()) {
+        String m = module(mu);
+        shown.putIfAbsent("W_" + mu, m + ".weight");
+        shown.putIfAbsent("A_" + mu, m + ".lora_B.weight");
+        shown.putIfAbsent("B_" + mu, m + ".lora_A.weight");
+        shown.putIfAbsent("grad_A_" + mu, m + ".lora_B.weight.grad");
+        shown.putIfAbsent("grad_B_" + mu, m + ".lora_A.weight.grad");
+      }
+      return new Renamed(tensors, shown, transposed);
     }
   }
 }

@@ -320,4 +320,23 @@ class TensorFilesExamples {
     }
     return out.toByteArray();
   }
+
+  /** Issue 13: under --layout peft a missing tensor is named as PEFT names it, not by our name. */
+  @Test
+  void missingTensorsOfAPeftFileHaveTheirPeftNames() {
+    Safetensors.Contents c = Safetensors.read(
+        "p.safetensors", TensorFiles.instanceBytes(example(), TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT));
+    String w = c.tensors().keySet().stream().filter(n -> n.endsWith("k_proj.weight")).findFirst().orElseThrow();
+    Map<String, Tensor> noW = new LinkedHashMap<>(c.tensors());
+    noW.remove(w);
+    assertThatThrownBy(() -> TensorFiles.readInstance(
+            "p.safetensors", Safetensors.write(noW, c.metadata()), TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT))
+        .hasMessage("p.safetensors: k_proj.weight: missing tensor");
+    String loraB = c.tensors().keySet().stream().filter(n -> n.contains("q_proj.lora_B")).findFirst().orElseThrow();
+    Map<String, Tensor> noB = new LinkedHashMap<>(c.tensors());
+    noB.remove(loraB);
+    assertThatThrownBy(() -> TensorFiles.readInstance(
+            "p.safetensors", Safetensors.write(noB, c.metadata()), TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT))
+        .hasMessageContaining("given without q_proj.lora_B.weight (an adapter needs both A and B)");
+  }
 }
