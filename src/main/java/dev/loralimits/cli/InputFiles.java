@@ -28,26 +28,32 @@ final class InputFiles {
   }
 
   static LoraInstance instance(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
-    try {
-      if (!isStandardInput(file)) {
-        return TensorFiles.readInstance(file, layout, limits);
-      }
-      byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin, limits);
-      TensorFiles.Format f = layoutChecked(b, layout);
-      return TensorFiles.readInstance(TensorFiles.STANDARD_INPUT, b, f, layout, limits);
-    } catch (InputException e) {
-      throw withLimitHint(e);
-    }
+    return read(file, layout, limits, stdin, TensorFiles::readInstance, TensorFiles::readInstance);
   }
 
   static GradientFile gradient(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
+    return read(file, layout, limits, stdin, TensorFiles::readGradient, TensorFiles::readGradient);
+  }
+
+  /** A reader of a named file. */
+  private interface FileReader<T> {
+    T read(Path file, TensorLayout layout, ReadLimits limits);
+  }
+
+  /** A reader of bytes already read (standard input), their format sniffed. */
+  private interface BytesReader<T> {
+    T read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, ReadLimits limits);
+  }
+
+  /** {@code file} by {@code fromFile}, or standard input by {@code fromBytes}; limit refusals hinted. */
+  private static <T> T read(
+      Path file, TensorLayout layout, ReadLimits limits, InputStream stdin, FileReader<T> fromFile, BytesReader<T> fromBytes) {
     try {
       if (!isStandardInput(file)) {
-        return TensorFiles.readGradient(file, layout, limits);
+        return fromFile.read(file, layout, limits);
       }
       byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin, limits);
-      TensorFiles.Format f = layoutChecked(b, layout);
-      return TensorFiles.readGradient(TensorFiles.STANDARD_INPUT, b, f, layout, limits);
+      return fromBytes.read(TensorFiles.STANDARD_INPUT, b, layoutChecked(b, layout), layout, limits);
     } catch (InputException e) {
       throw withLimitHint(e);
     }
