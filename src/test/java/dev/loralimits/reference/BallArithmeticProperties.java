@@ -28,6 +28,15 @@ class BallArithmeticProperties {
   /** Share of tries whose error exceeds a quarter of the radius: the rules are not loose. */
   static final double TIGHT_PERCENT = 30;
 
+  /**
+   * The same share for {@link #inverseRuleContainsTheExactReciprocal} (200 tries). Measured over
+   * 12000 draws of its generator: 33.0% (99.9% lower confidence bound 31.6%). At 30% a run of 200
+   * tries fails with probability about 0.18 (it failed once, 24.5%, in a local run); at 15%
+   * (30 of 200) the binomial tail at 31.6% is below 1e-6. This is how often a tight case must be
+   * seen, not the rule's tolerance: containment is asserted on every try.
+   */
+  static final double INVERSE_TIGHT_PERCENT = 15;
+
   @Provide
   Arbitrary<Integer> precisions() {
     return Arbitraries.of(8, 24, 53, 136, 207, 400);
@@ -58,8 +67,38 @@ class BallArithmeticProperties {
   }
 
   private static void coverage() {
+    coverage(TIGHT_PERCENT);
+  }
+
+  private static void coverage(double tightPercent) {
     Statistics.label("vacuous radius").coverage(c -> c.check(true).percentage(p -> p <= 10));
-    Statistics.label("error above a quarter of the radius").coverage(c -> c.check(true).percentage(p -> p >= TIGHT_PERCENT));
+    Statistics.label("error above a quarter of the radius").coverage(c -> c.check(true).percentage(p -> p >= tightPercent));
+  }
+
+  /**
+   * Slack of an upward-rounded radius over its formula: a few double roundings up (each at most
+   * {@code 1 + 2^-52}) and the bound's own 53-bit mantissa, far below 2^-40.
+   */
+  static final double RADIUS_SLACK = 0x1p-40;
+
+  /**
+   * (B-div-int) from above, not only soundness: the radius of {@code x / n} is {@code r_x / n}
+   * (rounded up) plus the rounding of the quotient. PIT found that {@code r_x n} in place of
+   * {@code r_x / n} (sound, but n^2 times too wide) survived the containment property alone.
+   */
+  @net.jqwik.api.Example
+  void divisionRadiusIsTheInputRadiusOverN() {
+    BallArithmetic ba = new BallArithmetic(new BinaryArithmetic(120));
+    Random rnd = new Random(11);
+    for (int n = 2; n <= 9; n++) {
+      BinaryFloat mid = ba.binary().round(BinaryArithmeticProperties.random(rnd, 120));
+      Ball x = new Ball(mid, Bound.abs(mid).scaleByPowerOfTwo(-30));
+      Ball q = ba.divide(x, n);
+      BigDecimal formula = x.rad.toBigDecimal().divide(BigDecimal.valueOf(n), MathContext.DECIMAL128)
+          .add(ba.rounding(q.mid).toBigDecimal());
+      assertThat(q.rad.toBigDecimal()).as("n = %d", n).isGreaterThanOrEqualTo(formula.multiply(new BigDecimal(1 - 0x1p-100)));
+      assertThat(q.rad.toBigDecimal()).as("n = %d", n).isLessThanOrEqualTo(formula.multiply(new BigDecimal(1 + RADIUS_SLACK)));
+    }
   }
 
   /** (B-mul), (B-add), (B-add) for subtraction, (B-div-int), (B-half), (B-acc) for a dot product. */
@@ -134,7 +173,7 @@ class BallArithmeticProperties {
   /** (B-inv): {@code D~ >= 1}, exact {@code D >= 1} at an edge of the ball; the ball of 1/D~ holds 1/D. */
   @Property(tries = 200)
   void inverseRuleContainsTheExactReciprocal(@ForAll("precisions") int bits, @ForAll long seed) {
-    coverage();
+    coverage(INVERSE_TIGHT_PERCENT);
     Random rnd = new Random(seed);
     BinaryArithmetic ar = new BinaryArithmetic(bits);
     BallArithmetic ba = new BallArithmetic(ar);
