@@ -68,6 +68,8 @@ public final class Check {
    * @throws IllegalArgumentException when an argument is null, a gradient of an adapted
    *     projection is missing, or a shape differs ({@link GradientCheck.ShapeMismatchException})
    * @throws dev.loralimits.reference.OutOfRangeException when the reference cannot answer
+   * @throws GradientCheck.OutOfComparableRangeException when a reference gradient is beyond the
+   *     decimal range (wide, spec/CHECK.md "Comparison")
    */
   public static GradientCheck.Report run(LoraInstance instance, GradientFile candidate, EntryTolerance tolerance) {
     return run(instance, candidate, tolerance, () -> Progress.NONE);
@@ -114,6 +116,8 @@ public final class Check {
    * @throws IllegalArgumentException when an argument is null or no number of digits certifies
    *     the tolerance
    * @throws dev.loralimits.reference.OutOfRangeException when the reference cannot answer
+   * @throws GradientCheck.OutOfComparableRangeException when a reference gradient is beyond the
+   *     decimal range (wide, spec/CHECK.md "Comparison")
    */
   public static GradientResult reference(
       LoraInstance instance, boolean withLoss, EntryTolerance tolerance, Supplier<Progress> runs) {

@@ -139,6 +139,43 @@ public final class GradientCheck {
   }
 
   /**
+   * A reference matrix beyond the range in which a check compares and reports (spec/CHECK.md
+   * Section 1: a wide matrix, entries of order {@code 10^{-7.5 10^14}} at beta = 10^15): no
+   * candidate number, error or tolerance of the report can be written next to it.
+   */
+  public static final class OutOfComparableRangeException extends ArithmeticException {
+    private static final long serialVersionUID = 1L;
+
+    OutOfComparableRangeException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Refuses a reference with a wide matrix ({@code DecimalMatrix.isWide}): its numbers are
+   * outside the decimal range of every candidate and of the report's errors and tolerances.
+   *
+   * @param reference the reference answer, not null
+   * @throws OutOfComparableRangeException naming the first wide matrix and its power of ten
+   */
+  public static void requireComparable(GradientResult reference) {
+    Checks.notNull("reference", reference);
+    for (Map.Entry<Adapter, AdapterGradient> e : reference.gradients().entrySet()) {
+      refuseWide("dLoss/dA_" + e.getKey(), e.getValue().a());
+      refuseWide("dLoss/dB_" + e.getKey(), e.getValue().b());
+    }
+  }
+
+  private static void refuseWide(String name, DecimalMatrix m) {
+    if (m.isWide()) {
+      throw new OutOfComparableRangeException(
+          "check cannot compare " + name + ": the reference's entries are of order 10^" + m.powerOfTen()
+              + ", outside the range of candidates and of the report (10^-999999999 to 10^999999999);"
+              + " gradient --method reference writes them");
+    }
+  }
+
+  /**
    * Compares {@code candidate} (its loss and gradients) with {@code reference}.
    *
    * @throws IllegalArgumentException as {@link #compare(GradientResult, Optional, Map, EntryTolerance)}
@@ -160,6 +197,7 @@ public final class GradientCheck {
    * @throws IllegalArgumentException naming the projection when the candidate lacks the gradient of
    *     an adapted projection; a {@link ShapeMismatchException} naming every matrix whose shape
    *     differs (and saying when it is the transpose, and when all are in nn.Linear orientation)
+   * @throws OutOfComparableRangeException when a reference matrix is wide ({@link #requireComparable})
    */
   public static Report compare(
       GradientResult reference, Optional<CandidateMatrix> candidateLoss, Map<Adapter, CandidateGradient> candidate,
@@ -168,6 +206,7 @@ public final class GradientCheck {
     Checks.notNull("candidate loss", candidateLoss);
     Checks.notNull("candidate", candidate);
     Checks.notNull("tolerance", tolerance);
+    requireComparable(reference);
     Set<Adapter> adapted = reference.gradients().keySet();
     StringJoiner absent = new StringJoiner(", ");
     for (Adapter mu : adapted) {

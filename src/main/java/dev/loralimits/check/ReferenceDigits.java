@@ -106,6 +106,7 @@ public final class ReferenceDigits {
   public static Optional<Shortfall> shortfall(GradientResult reference, boolean withLoss, EntryTolerance tolerance) {
     Checks.notNull("reference", reference);
     Checks.notNull("tolerance", tolerance);
+    GradientCheck.requireComparable(reference);
     int n = reference.digits();
     Shortfall worst = null;
     int worstDigits = 0;

@@ -147,8 +147,10 @@ final class CheckCommand implements Callable<Integer> {
     GradientResult ref;
     try {
       ref = reference(inst, withLoss, tolerance, loosen);
-    } catch (OutOfRangeException e) {
-      // the reference cannot answer this instance (spec/FORMATS.md 3.4): a refusal, exit 1
+      GradientCheck.requireComparable(ref);
+    } catch (OutOfRangeException | GradientCheck.OutOfComparableRangeException e) {
+      // the reference cannot answer this instance, or answers beyond the range a check compares in
+      // (spec/FORMATS.md 3.4, spec/CHECK.md 1): a refusal, exit 1
       throw new OutOfRangeException(instance + ": " + e.getMessage());
     }
     GradientCheck.Report report;

@@ -45,6 +45,27 @@ public final class DecimalFormatting {
    *     {@code digits} significant digits
    */
   public static String significant(BigDecimal x, int digits, RoundingMode mode) {
+    return significant(x, 0, digits, mode);
+  }
+
+  /**
+   * {@code x 10^powerOfTen} written as {@link #significant(BigDecimal, int)} writes x, with the
+   * exponent raised by {@code powerOfTen}: the form of an entry of a wide matrix
+   * ({@code DecimalMatrix.wide}), whose value no BigDecimal holds. {@code (1.5, -10^12, 3) ->
+   * "1.50e-1000000000000"}. The result is a valid JSON number.
+   *
+   * @param x the mantissa, not null
+   * @param powerOfTen the power of ten x is scaled by; the written exponent must fit a long
+   * @param digits significant digits, at least 1
+   * @return the formatted number
+   * @throws IllegalArgumentException when x is null, digits is less than 1, or the exponent
+   *     overflows a long
+   */
+  public static String significant(BigDecimal x, long powerOfTen, int digits) {
+    return significant(x, powerOfTen, digits, RoundingMode.HALF_EVEN);
+  }
+
+  private static String significant(BigDecimal x, long powerOfTen, int digits, RoundingMode mode) {
     if (mode == null) {
       throw new IllegalArgumentException("rounding mode is missing");
     }
@@ -60,7 +81,12 @@ public final class DecimalFormatting {
     BigDecimal r = x.round(new MathContext(digits, mode));
     StringBuilder mantissa = new StringBuilder(r.unscaledValue().abs().toString());
     // The exponent of the leading digit; long because precision - scale may leave int range.
-    long exponent = (long) r.precision() - r.scale() - 1;
+    long exponent;
+    try {
+      exponent = Math.addExact((long) r.precision() - r.scale() - 1, powerOfTen);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("the exponent of " + x + " x 10^" + powerOfTen + " overflows a long", e);
+    }
     // After rounding the unscaled value has at most `digits` digits, fewer when x had fewer;
     // its first digit is the leading one, so padding with zeros gives the mantissa.
     while (mantissa.length() < digits) {

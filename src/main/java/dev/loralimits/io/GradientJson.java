@@ -193,9 +193,9 @@ public final class GradientJson {
     for (Map.Entry<Adapter, AdapterGradient> e : r.gradients().entrySet()) {
       g.writeObjectFieldStart(e.getKey().name());
       g.writeFieldName("A");
-      JsonOutput.matrix(g, e.getValue().a(), x -> DecimalFormatting.significant(x, digits));
+      JsonOutput.significantMatrix(g, e.getValue().a(), digits);
       g.writeFieldName("B");
-      JsonOutput.matrix(g, e.getValue().b(), x -> DecimalFormatting.significant(x, digits));
+      JsonOutput.significantMatrix(g, e.getValue().b(), digits);
       g.writeEndObject();
     }
     g.writeEndObject();

@@ -47,14 +47,38 @@ public final class JsonOutput {
     return out.append('\n').toString();
   }
 
-  /** Writes {@code m} as an array of rows, each entry formatted by {@code format}. */
+  /**
+   * Writes {@code m} as an array of rows, each entry formatted by {@code format}.
+   *
+   * @throws IllegalArgumentException when m is wide (its entries need {@link #significantMatrix})
+   */
   static void matrix(JsonGenerator g, DecimalMatrix m, Function<BigDecimal, String> format)
       throws IOException {
+    if (m.isWide()) {
+      throw new IllegalArgumentException("a wide matrix (x 10^" + m.powerOfTen() + ") cannot be written entry by entry");
+    }
     g.writeStartArray();
     for (int i = 0; i < m.rows(); i++) {
       g.writeStartArray();
       for (int j = 0; j < m.cols(); j++) {
         g.writeNumber(format.apply(m.get(i, j)));
+      }
+      g.writeEndArray();
+    }
+    g.writeEndArray();
+  }
+
+  /**
+   * Writes {@code m} (wide or not) as an array of rows, every entry
+   * {@link DecimalFormatting#significant(BigDecimal, long, int)} of its mantissa and the matrix's
+   * power of ten.
+   */
+  static void significantMatrix(JsonGenerator g, DecimalMatrix m, int digits) throws IOException {
+    g.writeStartArray();
+    for (int i = 0; i < m.rows(); i++) {
+      g.writeStartArray();
+      for (int j = 0; j < m.cols(); j++) {
+        g.writeNumber(DecimalFormatting.significant(m.mantissa(i, j), m.powerOfTen(), digits));
       }
       g.writeEndArray();
     }

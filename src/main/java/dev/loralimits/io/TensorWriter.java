@@ -135,12 +135,26 @@ final class TensorWriter {
 
   private static Tensor tensor(String name, DecimalMatrix m) {
     double[] v = new double[m.rows() * m.cols()];
+    double[][] wide = m.isWide() ? m.toDoubles() : null;
     for (int i = 0; i < m.rows(); i++) {
       for (int j = 0; j < m.cols(); j++) {
-        v[i * m.cols() + j] = toDouble(name, m.get(i, j));
+        v[i * m.cols() + j] = m.isWide() ? wideToDouble(name, m, wide, i, j) : toDouble(name, m.get(i, j));
       }
     }
     return new Tensor(name, new int[] {m.rows(), m.cols()}, v);
+  }
+
+  /**
+   * The nearest double to a wide matrix's entry: a signed 0 below the double range (power of ten
+   * below 0), a refusal above it, as for {@link #toDouble}.
+   */
+  private static double wideToDouble(String name, DecimalMatrix m, double[][] nearest, int i, int j) {
+    double d = nearest[i][j];
+    if (!Double.isFinite(d)) {
+      throw new IllegalArgumentException(
+          name + " (" + m.mantissa(i, j) + "e" + m.powerOfTen() + ") is outside the double range of a float64 tensor file");
+    }
+    return d;
   }
 
   /** The nearest double to {@code x}. */

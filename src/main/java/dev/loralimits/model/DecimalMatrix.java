@@ -7,12 +7,36 @@ import java.util.Arrays;
  * An immutable matrix of exact decimal numbers: the input model. Every number is kept exactly as
  * written in the instance file (never through a {@code double}); the reference converts it to
  * apfloat, the double algorithms to the nearest double.
+ *
+ * <p><b>Wide matrices.</b> A {@link BigDecimal} holds decimal exponents of about
+ * {@code +-2.1 10^9} only, while the reference's results can be far smaller (a gradient of order
+ * {@code 10^{-7.5 10^14}} at beta = 10^15: spec/FORMATS.md Section 3.4). Such a matrix is stored
+ * {@linkplain #wide wide}: entry {@code (i, j)} is {@code mantissa(i, j) 10^powerOfTen()}, one
+ * power of ten for the whole matrix, every mantissa an ordinary BigDecimal. On a wide matrix
+ * {@link #get} and {@link #maxAbs} refuse non-zero values (no BigDecimal holds them) rather than
+ * return something else: callers that can write or compare such numbers read
+ * {@link #mantissa} and {@link #powerOfTen}. Every matrix built by {@link #of} has power of ten 0.
  */
 public final class DecimalMatrix implements Shaped {
   private final BigDecimal[][] a;
+  private final long powerOfTen;
 
   private DecimalMatrix(BigDecimal[][] a) {
+    this(a, 0);
+  }
+
+  private DecimalMatrix(BigDecimal[][] a, long powerOfTen) {
     this.a = a;
+    this.powerOfTen = powerOfTen;
+  }
+
+  /**
+   * The wide matrix {@code mantissas 10^powerOfTen} (copied; checked as {@link #of}).
+   *
+   * @throws IllegalArgumentException naming {@code name} when the array is empty or ragged
+   */
+  public static DecimalMatrix wide(String name, BigDecimal[][] mantissas, long powerOfTen) {
+    return new DecimalMatrix(of(name, mantissas).a, powerOfTen);
   }
 
   /**
@@ -85,23 +109,72 @@ public final class DecimalMatrix implements Shaped {
     return a[0].length;
   }
 
+  /**
+   * Entry {@code (i, j)}.
+   *
+   * @throws ArithmeticException when the matrix is {@linkplain #isWide wide} and the entry is not
+   *     0: its value is outside the range of a BigDecimal (read {@link #mantissa} and
+   *     {@link #powerOfTen})
+   */
   public BigDecimal get(int i, int j) {
+    BigDecimal x = a[i][j];
+    if (powerOfTen != 0 && x.signum() != 0) {
+      throw new ArithmeticException(
+          "entry [" + i + "][" + j + "] = " + x + " x 10^" + powerOfTen + " is outside the range of a decimal number");
+    }
+    return x;
+  }
+
+  /** The mantissa of entry {@code (i, j)}: the entry is {@code mantissa(i, j) 10^powerOfTen()}. */
+  public BigDecimal mantissa(int i, int j) {
     return a[i][j];
   }
 
-  /** The entries rounded to the nearest double. */
+  /** The power of ten every mantissa is scaled by: 0 unless the matrix is wide. */
+  public long powerOfTen() {
+    return powerOfTen;
+  }
+
+  /** Whether entries are {@code mantissa 10^powerOfTen} with {@code powerOfTen != 0}. */
+  public boolean isWide() {
+    return powerOfTen != 0;
+  }
+
+  /**
+   * The entries rounded to the nearest double. A wide matrix's entries are beyond the double
+   * range: they round to a signed 0 (power of ten below 0) or a signed infinity (above 0); a zero
+   * entry stays 0.
+   */
   public double[][] toDoubles() {
     double[][] d = new double[rows()][cols()];
     for (int i = 0; i < rows(); i++) {
       for (int j = 0; j < cols(); j++) {
-        d[i][j] = a[i][j].doubleValue();
+        BigDecimal x = a[i][j];
+        if (powerOfTen == 0 || x.signum() == 0) {
+          d[i][j] = x.doubleValue();
+        } else {
+          d[i][j] = Math.copySign(powerOfTen < 0 ? 0.0 : Double.POSITIVE_INFINITY, x.signum());
+        }
       }
     }
     return d;
   }
 
-  /** Max-entry norm {@code max_ij |a_ij|} (proofs-notes/MODEL.md §0.2). */
+  /**
+   * Max-entry norm {@code max_ij |a_ij|} (proofs-notes/MODEL.md §0.2).
+   *
+   * @throws ArithmeticException when the matrix is wide with a non-zero entry
+   */
   public BigDecimal maxAbs() {
+    BigDecimal m = maxAbsMantissa();
+    if (powerOfTen != 0 && m.signum() != 0) {
+      throw new ArithmeticException("the largest entry, " + m + " x 10^" + powerOfTen + ", is outside the range of a decimal number");
+    }
+    return m;
+  }
+
+  /** {@code max_ij |mantissa(i, j)|}: the max-entry norm is this times {@code 10^powerOfTen()}. */
+  public BigDecimal maxAbsMantissa() {
     BigDecimal m = BigDecimal.ZERO;
     for (BigDecimal[] row : a) {
       for (BigDecimal x : row) {
@@ -111,13 +184,17 @@ public final class DecimalMatrix implements Shaped {
     return m;
   }
 
+  /**
+   * Equal shapes, equal powers of ten and numerically equal mantissas (so a wide matrix equals
+   * only a wide matrix with the same power of ten, the form the reference writes).
+   */
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof DecimalMatrix)) {
       return false;
     }
     DecimalMatrix m = (DecimalMatrix) o;
-    if (m.rows() != rows() || m.cols() != cols()) {
+    if (m.rows() != rows() || m.cols() != cols() || m.powerOfTen != powerOfTen) {
       return false;
     }
     for (int i = 0; i < rows(); i++) {
@@ -137,6 +214,6 @@ public final class DecimalMatrix implements Shaped {
 
   @Override
   public String toString() {
-    return "DecimalMatrix" + shape() + Arrays.deepToString(a);
+    return "DecimalMatrix" + shape() + Arrays.deepToString(a) + (powerOfTen == 0 ? "" : " x 10^" + powerOfTen);
   }
 }

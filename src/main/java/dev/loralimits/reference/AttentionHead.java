@@ -38,7 +38,7 @@ public final class AttentionHead {
   /**
    * Softmax arguments below {@code -DROP_ARGUMENT} (after the row's maximum is subtracted) give
    * entries {@code exp(t) < 10^{-8.6 10^17}}, far below every number a result can be written with
-   * ({@link RangeGuard#MAX_RESULT_EXPONENT}) and near apfloat's exponent limit; they are taken as
+   * ({@link RangeGuard#MAX_WIDE_EXPONENT}) and near apfloat's exponent limit; they are taken as
    * exactly 0 (proofs-notes/LEMMAS.md Section 9.2: why that keeps the contract, and when
    * {@link RangeGuard} must refuse instead).
    */

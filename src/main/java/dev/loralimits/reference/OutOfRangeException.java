@@ -2,8 +2,9 @@ package dev.loralimits.reference;
 
 /**
  * The reference cannot answer an instance the spec accepts because a number it would have to
- * compute or write lies outside a range it can represent: a result of magnitude beyond
- * {@code 10^{+-}}{@link RangeGuard#MAX_RESULT_EXPONENT}, or a matrix whose exact value is
+ * compute or write lies outside a range it can represent: a loss of magnitude beyond
+ * {@code 10^{+-}}{@link RangeGuard#MAX_RESULT_EXPONENT}, a gradient beyond
+ * {@code 10^{+-}}{@link RangeGuard#MAX_WIDE_EXPONENT}, or a matrix whose exact value is
  * carried only by softmax entries below {@code exp(-}{@link AttentionHead#DROP_ARGUMENT}{@code )}
  * (spec/FORMATS.md Section 3.4). A refusal, not a malformed input: the CLI prints the message on
  * one line and exits 1.

@@ -14,10 +14,12 @@ import org.apfloat.ApfloatMath;
  * entries it writes as 0.
  *
  * <ul>
- *   <li><b>Result range.</b> A returned matrix (the loss as a 1 x 1 matrix) whose largest
- *       magnitude M is non-zero and has a decimal exponent outside
- *       {@code [-MAX_RESULT_EXPONENT, MAX_RESULT_EXPONENT]} is refused: its numbers cannot be
- *       written (the decimal type of the results holds exponents below about {@code 2.1 10^9}).
+ *   <li><b>Result range.</b> The loss is refused when it is non-zero with a decimal exponent outside
+ *       {@code [-MAX_RESULT_EXPONENT, MAX_RESULT_EXPONENT]} (a {@code BigDecimal} holds exponents
+ *       below about {@code 2.1 10^9}). A gradient matrix whose largest magnitude M is non-zero is
+ *       refused when the exponent of M is outside {@code [-MAX_WIDE_EXPONENT, MAX_WIDE_EXPONENT]};
+ *       between the two ranges it is returned {@linkplain #powerOfTen wide}, every entry a
+ *       mantissa times one power of ten ({@code DecimalMatrix.wide}; LEMMAS.md 9.3).
  *   <li><b>Far-below entries.</b> In a matrix with {@code M != 0}, an entry more than
  *       {@link #FLUSH_GAP} orders of magnitude below M is replaced by 0: the contract allows an
  *       absolute error of {@code 10^{1-2N} M} there, and {@code 10^{-FLUSH_GAP} M} is far below
@@ -32,8 +34,18 @@ import org.apfloat.ApfloatMath;
  * </ul>
  */
 final class RangeGuard {
-  /** Largest decimal exponent magnitude of a returned matrix's largest entry. */
+  /**
+   * Largest decimal exponent magnitude of a number returned as an ordinary decimal (the loss, and
+   * a gradient matrix's largest entry unless the matrix is wide).
+   */
   static final long MAX_RESULT_EXPONENT = 999_999_999L;
+  /**
+   * Largest decimal exponent magnitude of a gradient matrix's largest entry ({@code 10^17}): far
+   * inside apfloat's exponent range ({@code 9.2 10^18}), and far above the largest effect of a
+   * dropped softmax entry ({@code 10^{-4 10^17}}, LEMMAS.md 9.2), so that effect stays below
+   * {@code 10^{-2N-5} M} for every matrix that is returned.
+   */
+  static final long MAX_WIDE_EXPONENT = 100_000_000_000_000_000L;
   /** Entries more than this many orders of magnitude below their matrix's M are written as 0. */
   static final long FLUSH_GAP = 1_000_000L;
 
@@ -85,19 +97,19 @@ final class RangeGuard {
    *     is computed as 0 while dropped softmax entries may carry its value
    */
   ApGradients admit(ApGradients g) {
-    Apfloat loss = admit("the loss", ApMatrix.column(new Apfloat[] {g.loss()}), false).get(0, 0);
+    Apfloat loss = admit("the loss", ApMatrix.column(new Apfloat[] {g.loss()}), false, MAX_RESULT_EXPONENT).get(0, 0);
     Map<Adapter, ApMatrix> ga = new EnumMap<>(Adapter.class);
     Map<Adapter, ApMatrix> gb = new EnumMap<>(Adapter.class);
     for (Adapter mu : g.gradA().keySet()) {
       ApProjection proj = inst.projection(mu);
       boolean keysEqual = (mu == Adapter.Q || mu == Adapter.K) && everyPointHasEqualKeys();
-      ga.put(mu, admit("dLoss/dA_" + mu, g.gradA().get(mu), keysEqual || proj.b().maxAbs().signum() == 0));
-      gb.put(mu, admit("dLoss/dB_" + mu, g.gradB().get(mu), keysEqual || proj.a().maxAbs().signum() == 0));
+      ga.put(mu, admit("dLoss/dA_" + mu, g.gradA().get(mu), keysEqual || proj.b().maxAbs().signum() == 0, MAX_WIDE_EXPONENT));
+      gb.put(mu, admit("dLoss/dB_" + mu, g.gradB().get(mu), keysEqual || proj.a().maxAbs().signum() == 0, MAX_WIDE_EXPONENT));
     }
     return new ApGradients(loss, ga, gb);
   }
 
-  private ApMatrix admit(String name, ApMatrix m, boolean structuralZero) {
+  private ApMatrix admit(String name, ApMatrix m, boolean structuralZero, long maxExponent) {
     Apfloat big = m.maxAbs();
     if (big.signum() == 0) {
       if (dropped != null && !structuralZero) {
@@ -108,11 +120,11 @@ final class RangeGuard {
       return m;
     }
     long e = exponent(big);
-    if (Math.abs(e) > MAX_RESULT_EXPONENT) {
+    if (Math.abs(e) > maxExponent) {
       throw new OutOfRangeException(
           "the reference cannot answer: " + name + " has entries of order 10^" + e
-              + ", outside the range of results (10^-" + MAX_RESULT_EXPONENT + " to 10^"
-              + MAX_RESULT_EXPONENT + ")" + (dropped == null ? "" : " (" + dropped + ")"));
+              + ", outside the range of " + (maxExponent == MAX_RESULT_EXPONENT ? "the loss" : "gradients")
+              + " (10^-" + maxExponent + " to 10^" + maxExponent + ")" + (dropped == null ? "" : " (" + dropped + ")"));
     }
     Apfloat[][] c = new Apfloat[m.rows()][m.cols()];
     for (int i = 0; i < m.rows(); i++) {
@@ -122,6 +134,20 @@ final class RangeGuard {
       }
     }
     return ApMatrix.wrap(c);
+  }
+
+  /**
+   * The power of ten a matrix with largest magnitude {@code big} is written with: 0 when big is 0
+   * or its exponent is within {@link #MAX_RESULT_EXPONENT} (an ordinary matrix), else the
+   * exponent of big itself, so that every mantissa {@code x 10^{-k}} of an entry kept by
+   * {@link #admit} lies in {@code [10^{-FLUSH_GAP - 1}, 10)}, inside the decimal range.
+   */
+  static long powerOfTen(Apfloat big) {
+    if (big.signum() == 0) {
+      return 0;
+    }
+    long e = exponent(big);
+    return Math.abs(e) <= MAX_RESULT_EXPONENT ? 0 : e;
   }
 
   /** The decimal exponent of the leading digit of a non-zero x ({@code 1.5e-7 -> -7}). */

@@ -176,12 +176,17 @@ public final class ReferenceGradient {
     return ApfloatMath.abs(loss);
   }
 
-  /** Every entry agrees against {@code M = magnitude(fine)}, the fine matrix's own scale. */
+  /**
+   * Every entry agrees against {@code M = magnitude(fine)}, the fine matrix's own scale. A wide
+   * matrix ({@link RangeGuard#powerOfTen} k != 0) is compared as {@code 10^{-k}} times itself:
+   * the test is homogeneous, and scaling by a power of ten is exact in radix 10.
+   */
   private static boolean agrees(ApMatrix coarse, ApMatrix fine, int digits) {
     Apfloat m = magnitude(fine);
+    long k = RangeGuard.powerOfTen(m);
     for (int i = 0; i < fine.rows(); i++) {
       for (int j = 0; j < fine.cols(); j++) {
-        if (!agrees(coarse.get(i, j), fine.get(i, j), m, digits)) {
+        if (!agrees(scale(coarse.get(i, j), -k), scale(fine.get(i, j), -k), scale(m, -k), digits)) {
           return false;
         }
       }
@@ -189,11 +194,21 @@ public final class ReferenceGradient {
     return true;
   }
 
+  /** {@code x 10^k}, exact (radix 10). */
+  private static Apfloat scale(Apfloat x, long k) {
+    return k == 0 || x.signum() == 0 ? x : ApfloatMath.scale(x, k);
+  }
+
   /**
    * {@code |a - b| <= 10^{-(N+1)} max(|b|, 10^{-N} M)}, decided in exact decimal arithmetic. With
    * {@code M = 0} (an all-zero fine matrix) only {@code a = b = 0} agrees.
    */
   private static boolean agrees(Apfloat a, Apfloat b, Apfloat m, int digits) {
+    if (a.signum() != 0 && Math.abs(RangeGuard.exponent(a)) > RangeGuard.MAX_RESULT_EXPONENT) {
+      // b and m are inside the decimal range (admitted or scaled); an a this far from them cannot
+      // agree, and no BigDecimal holds it.
+      return false;
+    }
     BigDecimal diff = ApMatrix.toBigDecimal(a).subtract(ApMatrix.toBigDecimal(b)).abs();
     BigDecimal floor = ApMatrix.toBigDecimal(m).scaleByPowerOfTen(-digits);
     BigDecimal scale = ApMatrix.toBigDecimal(b).abs().max(floor);
@@ -214,13 +229,19 @@ public final class ReferenceGradient {
     return new GradientResult(method, digits, ApMatrix.toBigDecimal(g.loss()).round(mc), out);
   }
 
+  /**
+   * Each entry rounded to {@code mc}; a matrix beyond the decimal range
+   * ({@link RangeGuard#powerOfTen} k != 0) as the wide matrix of mantissas {@code x 10^{-k}}
+   * rounded to {@code mc} (rounding commutes with the exact scaling by {@code 10^{-k}}).
+   */
   private static DecimalMatrix round(ApMatrix m, String name, MathContext mc) {
+    long k = RangeGuard.powerOfTen(m.maxAbs());
     BigDecimal[][] b = new BigDecimal[m.rows()][m.cols()];
     for (int i = 0; i < m.rows(); i++) {
       for (int j = 0; j < m.cols(); j++) {
-        b[i][j] = ApMatrix.toBigDecimal(m.get(i, j)).round(mc);
+        b[i][j] = ApMatrix.toBigDecimal(scale(m.get(i, j), -k)).round(mc);
       }
     }
-    return DecimalMatrix.of(name, b);
+    return k == 0 ? DecimalMatrix.of(name, b) : DecimalMatrix.wide(name, b, k);
   }
 }

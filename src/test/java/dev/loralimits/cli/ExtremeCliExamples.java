@@ -79,15 +79,67 @@ class ExtremeCliExamples {
     assertThat(r.out).contains("\"loss\": 1.295800000e+0");
   }
 
-  /** beta 1e15: the Q gradient's exponent, about -7.5e14, is outside the result range: exit 1. */
+  /**
+   * beta 1e15: the Q gradient (one-hot rows) is of order 10^-(7.5e14), beyond every BigDecimal,
+   * and is written wide (spec/FORMATS.md 3.4). The digits were confirmed independently with
+   * mpmath 1.3.0 at 60 digits (`src/jmh/python/mpmath_reference.py`'s `run`, whose exponents are
+   * unbounded): 8.553285655e-746986508873580, 1.282992848e-746986508873579,
+   * 1.49682499e-746986508873580, 2.993649979e-746986508873580.
+   */
   @Test
-  void aResultBeyondTheExponentRangeIsRefusedByName() throws IOException {
-    Path f = instance("\"beta\": 1.0", "\"beta\": 1e15");
+  void aGradientBeyondTheDecimalRangeIsWrittenWithItsExponent() throws IOException {
+    CliRun r = reference(instance("\"beta\": 1.0", "\"beta\": 1e15"));
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.err).isEmpty();
+    assertThat(r.out).contains("[8.553285655e-746986508873580, 1.282992848e-746986508873579]")
+        .contains("[1.496824990e-746986508873580]").contains("[2.993649979e-746986508873580]")
+        .contains("\"loss\": 1.295800000e+0").contains("[-2.187200000e+0, -2.259200000e+0]");
+  }
+
+  /** The same answer as a float64 tensor file: the nearest doubles, 0 for the wide Q gradient. */
+  @Test
+  void aWideGradientIsWrittenToATensorFileAsItsNearestDoubles() throws IOException {
+    Path out = dir.resolve("g.npz");
+    CliRun r = run("gradient", "--method", "reference", "--digits", "10", "--out", out.toString(),
+        instance("\"beta\": 1.0", "\"beta\": 1e15").toString());
+    assertThat(r.code).as(r.err).isZero();
+    var g = dev.loralimits.io.TensorFiles.readGradient(out).finiteGradients();
+    assertThat(g.get(dev.loralimits.model.Adapter.Q).a().toDoubles()).isEqualTo(new double[][] {{0.0, 0.0}});
+    assertThat(g.get(dev.loralimits.model.Adapter.Q).b().toDoubles()).isEqualTo(new double[][] {{0.0}, {0.0}});
+    assertThat(g.get(dev.loralimits.model.Adapter.V).a().toDoubles()).isEqualTo(new double[][] {{-2.1872, -2.2592}});
+  }
+
+  /**
+   * beta 1e18: the Q gradient's exponent, about -7.5e17, is outside the range of gradients
+   * (10^-(10^17) to 10^(10^17)), set so that dropped softmax entries (below exp(-2e18), here
+   * exp(-3.4e18)) cannot matter to any returned matrix: exit 1, one line naming the matrix.
+   */
+  @Test
+  void aGradientBeyondTheWideRangeIsRefusedByName() throws IOException {
+    Path f = instance("\"beta\": 1.0", "\"beta\": 1e18");
     CliRun r = reference(f);
     assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
     assertOneCleanLine(r);
-    assertThat(r.err).startsWith("lora-limits: " + f + ": the reference cannot answer: dLoss/dA_Q has entries of order 10^-7469865088735")
-        .endsWith("outside the range of results (10^-999999999 to 10^999999999)\n");
+    assertThat(r.err).startsWith("lora-limits: " + f + ": the reference cannot answer: dLoss/dA_Q has entries of order 10^-7469865088735931")
+        .contains("outside the range of gradients (10^-100000000000000000 to 10^100000000000000000)");
+  }
+
+  /** check cannot set a candidate beside a wide reference: exit 1, one line naming the matrix. */
+  @Test
+  void checkRefusesAReferenceBeyondTheDecimalRange() throws IOException {
+    Path f = instance("\"beta\": 1.0", "\"beta\": 1e15");
+    Path cand = Files.writeString(
+        dir.resolve("cand.json"),
+        "{\"format\": \"lora-attention-gradient/1\", \"gradients\": {\"Q\": {\"A\": [[0, 0]], \"B\": [[0], [0]]},"
+            + " \"V\": {\"A\": [[-2.1872, -2.2592]], \"B\": [[35.72], [44.464]]}}}");
+    for (String[] tol : new String[][] {{"--rtol", "1e-9"}, {"--precision", "float64"}}) {
+      CliRun r = run("check", tol[0], tol[1], "--instance", f.toString(), "--candidate", cand.toString());
+      assertThat(r.code).as(r.err).isEqualTo(Main.COMPUTATION_FAILED);
+      assertOneCleanLine(r);
+      assertThat(r.err).isEqualTo("lora-limits: " + f + ": check cannot compare dLoss/dA_Q: the reference's entries are of order"
+          + " 10^-746986508873579, outside the range of candidates and of the report (10^-999999999 to 10^999999999);"
+          + " gradient --method reference writes them\n");
+    }
   }
 
   /** beta 1e1000 and alpha 1e9999: softmax entries of exp(-10^1000) and less; the Q gradient is refused. */

@@ -97,4 +97,18 @@ class DecimalFormattingExamples {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("x is missing");
   }
+
+  /** A wide matrix's entry: the mantissa's digits, the exponent raised by the power of ten. */
+  @Test
+  void aPowerOfTenRaisesTheWrittenExponent() {
+    assertThat(DecimalFormatting.significant(new BigDecimal("1.5"), -1_000_000_000_000L, 3)).isEqualTo("1.50e-1000000000000");
+    assertThat(DecimalFormatting.significant(new BigDecimal("-85.532856554"), -746_986_508_873_581L, 10))
+        .isEqualTo("-8.553285655e-746986508873580");
+    assertThat(DecimalFormatting.significant(new BigDecimal("9.96"), 5, 2)).isEqualTo("1.0e+6");
+    assertThat(DecimalFormatting.significant(BigDecimal.ZERO, -5, 2)).isEqualTo("0");
+    assertThat(new BigDecimal(DecimalFormatting.significant(new BigDecimal("1.25"), -7, 3))).isEqualByComparingTo("1.25e-7");
+    assertThatThrownBy(() -> DecimalFormatting.significant(BigDecimal.TEN, Long.MAX_VALUE, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the exponent of 10 x 10^" + Long.MAX_VALUE + " overflows a long");
+  }
 }

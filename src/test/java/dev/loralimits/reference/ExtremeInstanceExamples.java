@@ -35,4 +35,18 @@ class ExtremeInstanceExamples {
     assertThat(ExtremeInstanceProperties.maxScoreSpread(x.instance())).isGreaterThan(ExtremeInstanceProperties.E2_SPREAD);
     assertThat(ExtremeInstanceProperties.answerWithinContract(x.instance())).isEqualTo(Form.THEOREM_F_1);
   }
+
+  /**
+   * beta 1e13 on entries of order 1: Q and K gradients far below 10^-999999999, returned wide
+   * (spec/FORMATS.md 3.4) and within the contract against the 600-digit stand-in.
+   */
+  @Test
+  void gradientsBeyondTheDecimalRangeAreWideAndWithinTheContract() {
+    var x = extreme(0, 0, "1", "1e13");
+    dev.loralimits.model.GradientResult g = ReferenceGradient.compute(x.instance(), ExtremeInstanceProperties.DIGITS);
+    assertThat(g.gradients().get(Adapter.Q).a().isWide()).isTrue();
+    assertThat(g.gradients().get(Adapter.Q).a().powerOfTen()).isLessThan(-RangeGuard.MAX_RESULT_EXPONENT);
+    assertThat(g.gradients().get(Adapter.V).a().isWide()).isFalse();
+    assertThat(ExtremeInstanceProperties.answerWithinContract(x.instance())).isEqualTo(Form.THEOREM_F_1);
+  }
 }
