@@ -119,12 +119,27 @@ final class RangeGuard {
       }
       return m;
     }
+    return inRange(name, m, maxExponent, dropped == null ? "" : " (" + dropped + ")");
+  }
+
+  /**
+   * A non-zero matrix checked against the result range {@code maxExponent} and with far-below
+   * entries replaced by 0 (the class comment's first two rules); {@code note} is appended to a
+   * refusal.
+   *
+   * @throws OutOfRangeException naming the matrix when its M is outside the range
+   */
+  static ApMatrix inRange(String name, ApMatrix m, long maxExponent, String note) {
+    Apfloat big = m.maxAbs();
+    if (big.signum() == 0) {
+      return m;
+    }
     long e = exponent(big);
     if (Math.abs(e) > maxExponent) {
       throw new OutOfRangeException(
           "the reference cannot answer: " + name + " has entries of order 10^" + e
               + ", outside the range of " + (maxExponent == MAX_RESULT_EXPONENT ? "the loss" : "gradients")
-              + " (10^-" + maxExponent + " to 10^" + maxExponent + ")" + (dropped == null ? "" : " (" + dropped + ")"));
+              + " (10^-" + maxExponent + " to 10^" + maxExponent + ")" + note);
     }
     Apfloat[][] c = new Apfloat[m.rows()][m.cols()];
     for (int i = 0; i < m.rows(); i++) {

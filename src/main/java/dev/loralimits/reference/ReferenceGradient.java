@@ -181,7 +181,7 @@ public final class ReferenceGradient {
    * matrix ({@link RangeGuard#powerOfTen} k != 0) is compared as {@code 10^{-k}} times itself:
    * the test is homogeneous, and scaling by a power of ten is exact in radix 10.
    */
-  private static boolean agrees(ApMatrix coarse, ApMatrix fine, int digits) {
+  static boolean agrees(ApMatrix coarse, ApMatrix fine, int digits) {
     Apfloat m = magnitude(fine);
     long k = RangeGuard.powerOfTen(m);
     for (int i = 0; i < fine.rows(); i++) {
@@ -203,7 +203,7 @@ public final class ReferenceGradient {
    * {@code |a - b| <= 10^{-(N+1)} max(|b|, 10^{-N} M)}, decided in exact decimal arithmetic. With
    * {@code M = 0} (an all-zero fine matrix) only {@code a = b = 0} agrees.
    */
-  private static boolean agrees(Apfloat a, Apfloat b, Apfloat m, int digits) {
+  static boolean agrees(Apfloat a, Apfloat b, Apfloat m, int digits) {
     if (a.signum() != 0 && Math.abs(RangeGuard.exponent(a)) > RangeGuard.MAX_RESULT_EXPONENT) {
       // b and m are inside the decimal range (admitted or scaled); an a this far from them cannot
       // agree, and no BigDecimal holds it.
@@ -234,7 +234,7 @@ public final class ReferenceGradient {
    * ({@link RangeGuard#powerOfTen} k != 0) as the wide matrix of mantissas {@code x 10^{-k}}
    * rounded to {@code mc} (rounding commutes with the exact scaling by {@code 10^{-k}}).
    */
-  private static DecimalMatrix round(ApMatrix m, String name, MathContext mc) {
+  static DecimalMatrix round(ApMatrix m, String name, MathContext mc) {
     long k = RangeGuard.powerOfTen(m.maxAbs());
     BigDecimal[][] b = new BigDecimal[m.rows()][m.cols()];
     for (int i = 0; i < m.rows(); i++) {
