@@ -165,7 +165,7 @@ public record DoubleInstance(double alpha, double beta, Map<Adapter, Weight> wei
    *
    * @throws OutOfDoubleRangeException naming the entry when one exceeds the double range
    */
-  private static double[][] doubles(String name, DecimalMatrix m) {
+  static double[][] doubles(String name, DecimalMatrix m) {
     double[][] d = m.toDoubles();
     for (int i = 0; i < d.length; i++) {
       for (int j = 0; j < d[i].length; j++) {
@@ -185,7 +185,7 @@ public record DoubleInstance(double alpha, double beta, Map<Adapter, Weight> wei
    * @throws OutOfDoubleRangeException naming the scalar when it is beyond the double range or
    *     non-zero below its smallest positive number
    */
-  private static double double1(String name, BigDecimal x) {
+  static double double1(String name, BigDecimal x) {
     double d = x.doubleValue();
     if (!Double.isFinite(d)) {
       throw outOfRange(name, x);
