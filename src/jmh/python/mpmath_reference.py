@@ -7,8 +7,10 @@ Two modes, both timed with time.process_time (CPU of this process):
              accepted when every number agrees matrix by matrix (the reference's acceptance test);
   single:    one pass at p0 = N + 20.
 
-usage: mpmath_reference.py instance.json N [two-level|single|both]
-Prints the CPU seconds of each mode and the loss to 12 digits.
+usage: mpmath_reference.py instance.json N [two-level|single|both] [reps]
+Prints the CPU seconds of each mode and the loss to 12 digits; with reps = k > 1 each mode is
+repeated k times in this process and the min and median CPU seconds are printed as well (steady
+state, comparable with ReferenceBenchmark's summary line).
 """
 import json
 import sys
@@ -110,15 +112,25 @@ def two_level(inst, n):
         coarse, p, step = fine, p + step, 2 * step
 
 
+def timed(label, f, reps):
+    times = []
+    for _ in range(reps):
+        t0 = time.process_time()
+        r = f()
+        times.append(time.process_time() - t0)
+        print("%s cpu %.3f s, loss %s" % (label, times[-1], mpmath.nstr(r["loss"][0][0], 12)))
+    if reps > 1:
+        s = sorted(times)
+        med = s[reps // 2] if reps % 2 else (s[reps // 2 - 1] + s[reps // 2]) / 2
+        print("%s summary over %d reps: min %.4f s, median %.4f s" % (label.strip(" :"), reps, s[0], med))
+
+
 if __name__ == "__main__":
     inst, n = read(sys.argv[1]), int(sys.argv[2])
     mode = sys.argv[3] if len(sys.argv) > 3 else "both"
+    reps = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     print("mpmath", mpmath.__version__, "backend", mpmath.libmp.BACKEND)
     if mode in ("two-level", "both"):
-        t0 = time.process_time()
-        r = two_level(inst, n)
-        print("two-level: cpu %.3f s, loss %s" % (time.process_time() - t0, mpmath.nstr(r["loss"][0][0], 12)))
+        timed("two-level:", lambda: two_level(inst, n), reps)
     if mode in ("single", "both"):
-        t0 = time.process_time()
-        r = run(inst, n + 20)
-        print("single:    cpu %.3f s, loss %s" % (time.process_time() - t0, mpmath.nstr(r["loss"][0][0], 12)))
+        timed("single:   ", lambda: run(inst, n + 20), reps)

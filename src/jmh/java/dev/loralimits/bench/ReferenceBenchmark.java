@@ -65,7 +65,11 @@ public class ReferenceBenchmark {
         : ReferenceGradient.compute(inst, digits);
   }
 
-  /** {@code ReferenceBenchmark instance.json digits [reps [form]]}: wall and process CPU per call. */
+  /**
+   * {@code ReferenceBenchmark instance.json digits [reps [form]]}: wall and process CPU per call,
+   * then the mean and median of both over the second half of the repetitions (steady state; the
+   * CPU clock ticks in about 10 ms, so only an average over many calls resolves a 30 ms call).
+   */
   public static void main(String[] args) {
     LoraInstance inst = InstanceJson.read(Path.of(args[0]));
     int digits = Integer.parseInt(args[1]);
@@ -73,14 +77,37 @@ public class ReferenceBenchmark {
     String form = args.length > 3 ? args[3] : "E3";
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    double[] wall = new double[reps];
+    double[] cpu = new double[reps];
     for (int r = 0; r < reps; r++) {
       long c0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       GradientResult g = run(inst, digits, form);
       long t1 = System.nanoTime();
       long c1 = os.getProcessCpuTime();
+      wall[r] = (t1 - t0) / 1e9;
+      cpu[r] = (c1 - c0) / 1e9;
       System.out.printf(
-          "rep %d: wall %.3f s, cpu %.3f s, loss %s%n", r, (t1 - t0) / 1e9, (c1 - c0) / 1e9, g.loss().round(new java.math.MathContext(12)));
+          "rep %d: wall %.3f s, cpu %.3f s, loss %s%n", r, wall[r], cpu[r], g.loss().round(new java.math.MathContext(12)));
     }
+    int from = reps / 2;
+    System.out.printf(
+        "summary over reps %d..%d: wall mean %.4f s, median %.4f s; cpu mean %.4f s, median %.4f s%n",
+        from, reps - 1, mean(wall, from), median(wall, from), mean(cpu, from), median(cpu, from));
+  }
+
+  private static double mean(double[] x, int from) {
+    double s = 0;
+    for (int i = from; i < x.length; i++) {
+      s += x[i];
+    }
+    return s / (x.length - from);
+  }
+
+  private static double median(double[] x, int from) {
+    double[] y = java.util.Arrays.copyOfRange(x, from, x.length);
+    java.util.Arrays.sort(y);
+    int n = y.length;
+    return n % 2 == 1 ? y[n / 2] : (y[n / 2 - 1] + y[n / 2]) / 2;
   }
 }
