@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {
-      GradientCommand.class, CheckCommand.class, DemoCommand.class, PhaseCommand.class, VectorsCommand.class,
+      GradientCommand.class, CheckCommand.class, LayerCommand.class, DemoCommand.class, PhaseCommand.class, VectorsCommand.class,
       CommandLine.HelpCommand.class
     },
     description = {

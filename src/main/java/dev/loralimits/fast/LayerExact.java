@@ -14,7 +14,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The exact gradient of an attention layer in doubles (spec/PROBLEMS.md Section 5,
+ * The exact gradient of an attention layer in doubles (spec/PROBLEMS.md Section 7,
  * proofs-notes/LAYER.md Section 2): O(L^2 d) time, O(L d) memory, one pass over the query rows.
  *
  * <p>Query row j is finished before row j + 1 starts: its scores (attended keys only), softmax,

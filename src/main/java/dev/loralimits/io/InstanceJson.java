@@ -152,7 +152,7 @@ public final class InstanceJson {
   // Reading
 
   /** The fields of a projection as read, before the model checks them together. */
-  private static final class ProjectionDraft {
+  static final class ProjectionDraft {
     DecimalMatrix w;
     DecimalMatrix a;
     DecimalMatrix b;
@@ -238,7 +238,7 @@ public final class InstanceJson {
    * The model names the three inputs of a point XQ, XK, XV; for a point given as a single "X"
    * the message should name the field the user wrote.
    */
-  private static InputException selfAttentionPath(List<DataPoint> data, InputException e) {
+  static InputException selfAttentionPath(List<DataPoint> data, InputException e) {
     Matcher m = POINT_INPUT.matcher(e.path());
     if (m.matches()) {
       int i = Integer.parseInt(m.group(1));
@@ -287,7 +287,7 @@ public final class InstanceJson {
     return null;
   }
 
-  private static ProjectionDraft readProjection(JsonSource s, String path) throws IOException {
+  static ProjectionDraft readProjection(JsonSource s, String path) throws IOException {
     ProjectionDraft p = new ProjectionDraft();
     s.readObject(
         path,
@@ -313,7 +313,7 @@ public final class InstanceJson {
     return p;
   }
 
-  private static Projection projection(JsonSource s, String path, ProjectionDraft p) {
+  static Projection projection(JsonSource s, String path, ProjectionDraft p) {
     if (p.w == null) {
       throw s.error(path + ".W", "missing field");
     }
@@ -341,7 +341,7 @@ public final class InstanceJson {
     }
   }
 
-  private static List<DataPoint> readData(JsonSource s, String path) throws IOException {
+  static List<DataPoint> readData(JsonSource s, String path) throws IOException {
     List<DataPoint> data = new ArrayList<>();
     int n =
         s.readArray(
@@ -458,7 +458,7 @@ public final class InstanceJson {
     g.writeEndObject();
   }
 
-  private static void matrixField(JsonGenerator g, String name, DecimalMatrix m)
+  static void matrixField(JsonGenerator g, String name, DecimalMatrix m)
       throws IOException {
     g.writeFieldName(name);
     JsonOutput.matrix(g, m, BigDecimal::toString);

@@ -284,7 +284,9 @@ final class JsonSource {
     }
     String got = p.getText();
     if (!got.equals(format)) {
-      return error("format", "expected \"" + format + "\", got " + quote(got));
+      String hint = format.equals(InstanceJson.FORMAT) && got.equals(LayerJson.FORMAT)
+          ? " (an attention-layer instance: run `lora-limits layer`)" : "";
+      return error("format", "expected \"" + format + "\", got " + quote(got) + hint);
     }
     return null;
   }

@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * An attention layer with LoRA adapters (spec/PROBLEMS.md Section 5, proofs-notes/LAYER.md): H
+ * An attention layer with LoRA adapters (spec/PROBLEMS.md Section 7, proofs-notes/LAYER.md): H
  * heads split from the columns of {@code W_Q, W_K, W_V}, a causal mask or none, an optional output
  * projection O, and a batch of data points of any lengths. With one head, no mask, no O and the
  * scaling alpha / r it is the paper's model ({@link #toPaperInstance}).
@@ -136,7 +136,7 @@ public record LayerInstance(
   }
 
   /**
-   * The paper's instance this layer is (spec/PROBLEMS.md 5.4), when it has one head, no mask, no
+   * The paper's instance this layer is (spec/PROBLEMS.md 7.4), when it has one head, no mask, no
    * O and the scaling alpha / r; else empty.
    */
   public Optional<LoraInstance> toPaperInstance() {

@@ -1,7 +1,7 @@
 package dev.loralimits.model;
 
 /**
- * The four projections of an attention layer (spec/PROBLEMS.md Section 5): query, key, value and
+ * The four projections of an attention layer (spec/PROBLEMS.md Section 7): query, key, value and
  * the output projection O. Q, K and V are the paper's three ({@link Adapter}); O exists only in a
  * layer instance and may be absent (no output projection).
  */

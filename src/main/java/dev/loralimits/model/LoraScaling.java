@@ -1,7 +1,7 @@
 package dev.loralimits.model;
 
 /**
- * The scale s of an adapter of rank r (spec/PROBLEMS.md Section 5.1): {@code W = W* + s B A}.
+ * The scale s of an adapter of rank r (spec/PROBLEMS.md Section 7.1): {@code W = W* + s B A}.
  * PEFT's {@code use_rslora=False} is {@link #LORA}, {@code use_rslora=True} is {@link #RSLORA}.
  * (PEFT's {@code lora_dropout} acts only in training mode; gradients in evaluation mode, or with
  * dropout 0, are those of this model.)

@@ -1,7 +1,7 @@
 package dev.loralimits.model;
 
 /**
- * Which keys a query row attends to (spec/PROBLEMS.md Section 5.2). Query j of a point with
+ * Which keys a query row attends to (spec/PROBLEMS.md Section 7.2). Query j of a point with
  * {@code Lq} queries and {@code Lk} keys attends to keys {@code 0 .. lastKey(j)}; the softmax is
  * taken over those keys only, and every other entry of the row is exactly 0.
  */

@@ -16,7 +16,7 @@ import org.apfloat.Apfloat;
 import org.apfloat.ApfloatMath;
 
 /**
- * The reference for attention layers (spec/PROBLEMS.md Section 5, proofs-notes/LAYER.md): the
+ * The reference for attention layers (spec/PROBLEMS.md Section 7, proofs-notes/LAYER.md): the
  * loss and every adapter gradient of a {@link LayerInstance} (heads, causal masks, output
  * projection, batches), under the precision contract of spec/FORMATS.md Section 3.1, certified by
  * the two-level protocol of Section 3.2 (the same acceptance test as {@link ReferenceGradient}).

@@ -19,7 +19,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 
-/** Random attention-layer instances (spec/PROBLEMS.md 5) and their jqwik generator. */
+/** Random attention-layer instances (spec/PROBLEMS.md 7) and their jqwik generator. */
 public final class LayerInstances {
   private LayerInstances() {}
 
