@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Instances and gradients in tensor files: NumPy {@code .npz} and safetensors, float64 or float32
+ * Instances and gradients in tensor files: NumPy {@code .npz} and safetensors, float64, float32,
+ * float16 or bfloat16
  * (spec/FORMATS.md Section 4), besides the JSON formats of {@link InstanceJson} and
  * {@link GradientJson}. The format follows from the file name's extension: {@code .json},
  * {@code .npz}, {@code .safetensors} ({@code .npy} holds a single array and is refused for
