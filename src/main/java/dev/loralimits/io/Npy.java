@@ -333,10 +333,11 @@ final class Npy {
   static final int SHOWN_END_CHARS = 70;
 
   /**
-   * {@code s} without control characters, for messages, shortened only beyond
-   * {@value #SHOWN_CHARS} characters, and then at its middle: tensor names differ at both ends
-   * ({@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight} keeps its useful
-   * suffix; issue 10 found names cut at 40 characters).
+   * {@code s} without control characters, for messages, shortened beyond {@value #SHOWN_CHARS}
+   * characters at its middle. Only for text of a file that is not a tensor name and may be any
+   * junk: unknown header fields and npy dict keys, dtype strings, metadata keys and values,
+   * numbers that do not parse, exception descriptions. Tensor names are never shortened
+   * ({@link TensorChecks#path}, FORMATS 4.3).
    */
   static String shorten(String s) {
     String t = s.length() <= SHOWN_CHARS

@@ -165,4 +165,25 @@ class PeftFilesExamples {
     assertThatThrownBy(() -> TensorFiles.readGradient("g.safetensors", b, TensorFiles.Format.SAFETENSORS, TensorLayout.PEFT))
         .hasMessageContaining("select one layer with --layer N (these are of layers 0 and 1)");
   }
+
+  /** Issue 13: long PEFT names are named whole in every message, the ambiguity's both names too. */
+  @Test
+  void longNamesAreNeverCut() throws Exception {
+    String prefix = "base_model.model." + "very_long_module_name.".repeat(12);
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : tensors(ADAPTER).entrySet()) {
+      String name = prefix + e.getKey().substring("base_model.model.".length());
+      t.put(name, new Tensor(name, e.getValue().shape(), e.getValue().values()));
+    }
+    String first = prefix + "model.layers.0.self_attn.q_proj.lora_A.weight";
+    String second = prefix + "model.layers.1.self_attn.q_proj.lora_A.weight";
+    assertThat(first.length()).isGreaterThan(300);
+    assertThatThrownBy(() -> TensorFiles.readInstance(safetensors("l.safetensors", t), Optional.of(fixture(BASE)), TensorLayout.PEFT, OptionalInt.empty()))
+        .hasMessage("l.safetensors: " + second + ": ambiguous: " + first
+            + " has the same role (B_Q in our layout); select one layer with --layer N (these are of layers 0 and 1)");
+    Tensor a = t.get(first);
+    t.put(first, new Tensor(first, new int[] {a.values().length}, a.values()));
+    assertThatThrownBy(() -> read(safetensors("l.safetensors", t), fixture(BASE), 0))
+        .hasMessage("l.safetensors: " + first + ": expected a matrix (rank 2), got shape (8,)");
+  }
 }
