@@ -76,9 +76,12 @@ final class PeftFilesOption {
     return TensorFiles.readInstance(source(file, stdin), b, layout, n);
   }
 
-  /** The candidate gradient of {@code file} within {@code --layer} ({@code --base} is the instance's). */
+  /**
+   * The candidate gradient of {@code file} within {@code --layer} ({@code --base} is the
+   * instance's); a JSON candidate file has no layers and is read whole.
+   */
   GradientFile gradient(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
-    if (layer == null) {
+    if (layer == null || !InputFiles.isStandardInput(file) && !InputFiles.isTensor(file)) {
       return InputFiles.gradient(file, layout, limits, stdin);
     }
     return TensorFiles.readGradient(source(file, stdin), layout, layerChecked(layout));

@@ -122,6 +122,10 @@ class PeftFilesCliExamples {
     assertThat(jsonBase.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(jsonBase.errLines())
         .containsExactly(json + ": (file): a base file and a layer apply to tensor files (.npz, .safetensors); this one is JSON");
+    // a JSON candidate has no layers: read whole under --layer (here: the wrong shapes, exit 2)
+    CliRun jsonCandidate = check(json.toString(), "--layer", "0");
+    assertThat(jsonCandidate.errLines()).hasSize(1);
+    assertThat(jsonCandidate.err).doesNotContain("apply to tensor files").startsWith(json + ": ");
     CliRun both = CliRun.of("check", "--instance", adapter.toString(), "--base", "-", "--candidate", "-");
     assertThat(both.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(both.errLines()).containsExactly("lora-limits: --base and --candidate cannot both be - (standard input)");
