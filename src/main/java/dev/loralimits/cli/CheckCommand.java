@@ -87,6 +87,7 @@ final class CheckCommand implements Callable<Integer> {
 
   @Mixin private LayoutOption layout;
   @Mixin private ReadLimitsOption readLimits;
+  @Mixin private PeftFilesOption peftFiles;
 
   @Option(names = "--precision", paramLabel = "FORMAT", description = {
       "The format the candidate computed in: float64 (default), float32, bfloat16, float16. Each"
@@ -124,13 +125,16 @@ final class CheckCommand implements Callable<Integer> {
         !(InputFiles.isStandardInput(instance) && InputFiles.isStandardInput(candidate)),
         "--instance and --candidate cannot both be - (standard input)");
     Checks.argument(
+        !(peftFiles.baseIsStandardInput() && InputFiles.isStandardInput(candidate)),
+        "--base and --candidate cannot both be - (standard input)");
+    Checks.argument(
         l == TensorLayout.OURS
             || InputFiles.isStandardInput(instance) || InputFiles.isStandardInput(candidate)
             || InputFiles.isTensor(instance) || InputFiles.isTensor(candidate),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); both files are JSON");
     ReadLimits limits = readLimits.limits();
-    LoraInstance inst = InputFiles.instance(instance, l, limits, System.in);
-    GradientFile cand = InputFiles.gradient(candidate, l, limits, System.in);
+    LoraInstance inst = peftFiles.instance(instance, l, limits, System.in);
+    GradientFile cand = peftFiles.gradient(candidate, l, limits, System.in);
     EntryTolerance tolerance;
     if (fixed) {
       tolerance = Check.fixed(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);

@@ -162,6 +162,7 @@ final class GradientCommand implements Callable<Integer> {
 
   @Mixin private LayoutOption layout;
   @Mixin private ReadLimitsOption readLimits;
+  @Mixin private PeftFilesOption peftFiles;
 
   @Parameters(
       index = "0",
@@ -178,7 +179,7 @@ final class GradientCommand implements Callable<Integer> {
     Checks.argument(
         l == TensorLayout.OURS || InputFiles.isStandardInput(instance) || InputFiles.isTensor(instance) || outFormat.isTensor(),
         "--layout " + l.optionName() + " applies to tensor files (.npz, .safetensors); input and output are JSON");
-    LoraInstance inst = InputFiles.instance(instance, l, readLimits.limits(), System.in);
+    LoraInstance inst = peftFiles.instance(instance, l, readLimits.limits(), System.in);
     try {
       return run(inst, m, l, outFormat);
     } catch (OutOfDoubleRangeException e) {

@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The NumPy {@code .npy} format (numpy.lib.format, versions 1.0, 2.0 and 3.0), restricted to
- * what an instance needs: dtypes {@code '<f8'}, {@code '>f8'}, {@code '<f4'}, {@code '>f4'}, C
- * order, rank at most 2.
+ * what an instance needs: dtypes {@code '<f8'}, {@code '>f8'}, {@code '<f4'}, {@code '>f4'},
+ * {@code '<f2'}, {@code '>f2'} (float64, float32, float16, each read exactly by
+ * {@link StoredFloat}), C or Fortran order, rank at most 2.
  *
  * <p>Layout: the magic {@code \x93NUMPY}, a major and a minor version byte, the header length
  * (unsigned little-endian, 2 bytes in version 1, 4 bytes in 2 and 3), the header (a Python dict
@@ -30,9 +31,11 @@ final class Npy {
   /** numpy aligns the start of the data to 64 bytes (since numpy 1.14; 16 before). */
   private static final int ALIGN = 64;
 
-  /** The dtypes read, with their item sizes and byte orders. */
-  private static final Map<String, Integer> ITEM_SIZE =
-      Map.of("<f8", 8, ">f8", 8, "<f4", 4, ">f4", 4);
+  /** The dtypes read (the byte order is the descr's first character). */
+  private static final Map<String, StoredFloat> DTYPE = Map.of(
+      "<f8", StoredFloat.F64, ">f8", StoredFloat.F64,
+      "<f4", StoredFloat.F32, ">f4", StoredFloat.F32,
+      "<f2", StoredFloat.F16, ">f2", StoredFloat.F16);
 
   /**
    * Reads one array.
@@ -78,7 +81,8 @@ final class Npy {
     }
     String text = decode(source, TensorChecks.path(name), b, start, (int) headerLength, major == 3);
     Header h = new HeaderParser(source, TensorChecks.path(name), text).parse();
-    int itemSize = ITEM_SIZE.get(h.descr);
+    StoredFloat kind = DTYPE.get(h.descr);
+    int itemSize = kind.itemSize();
     long count = TensorChecks.elementCount(source, TensorChecks.path(name), h.shape);
     budget.take(source, TensorChecks.path(name), count);
     int dataStart = start + (int) headerLength;
@@ -97,7 +101,7 @@ final class Npy {
     int cols = h.shape.length == 2 ? h.shape[1] : v.length;
     for (int k = 0; k < v.length; k++) {
       int at = h.fortran && h.shape.length == 2 ? (k % cols) * rows + k / cols : k;
-      v[k] = itemSize == 8 ? data.getDouble(dataStart + 8 * at) : data.getFloat(dataStart + 4 * at);
+      v[k] = kind.get(data, dataStart + itemSize * at);
     }
     return new Tensor(name, h.shape, v);
   }
@@ -215,8 +219,8 @@ final class Npy {
       if (!(descr instanceof String d)) {
         throw bad("'descr' missing or not a string");
       }
-      if (!ITEM_SIZE.containsKey(d)) {
-        throw new InputException(source, TensorChecks.path(name), "dtype '" + shorten(d) + "' not supported (expected '<f8', '>f8', '<f4' or '>f4': float64 or float32)");
+      if (!DTYPE.containsKey(d)) {
+        throw new InputException(source, TensorChecks.path(name), "dtype '" + shorten(d) + "' not supported (expected '<f8', '>f8', '<f4', '>f4', '<f2' or '>f2': float64, float32 or float16)");
       }
       if (!(fortran instanceof Boolean f)) {
         throw bad("'fortran_order' missing or not True/False");
@@ -329,10 +333,11 @@ final class Npy {
   static final int SHOWN_END_CHARS = 70;
 
   /**
-   * {@code s} without control characters, for messages, shortened only beyond
-   * {@value #SHOWN_CHARS} characters, and then at its middle: tensor names differ at both ends
-   * ({@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight} keeps its useful
-   * suffix; issue 10 found names cut at 40 characters).
+   * {@code s} without control characters, for messages, shortened beyond {@value #SHOWN_CHARS}
+   * characters at its middle. Only for text of a file that is not a tensor name and may be any
+   * junk: unknown header fields and npy dict keys, dtype strings, metadata keys and values,
+   * numbers that do not parse, exception descriptions. Tensor names are never shortened
+   * ({@link TensorChecks#path}, FORMATS 4.3).
    */
   static String shorten(String s) {
     String t = s.length() <= SHOWN_CHARS

@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * {@code [PREFIX.]q_proj.base_layer.weight}; {@code [PREFIX.]q_proj.lora_A.weight} or
  * {@code [PREFIX.]q_proj.lora_A.ADAPTER.weight} (same for lora_B, k_proj, v_proj); gradients add
  * {@code .grad}. Two tensors for one role (several layers, several adapters) are refused as
- * ambiguous. {@code alpha}, {@code beta}, {@code loss} and the data tensors keep their names.
+ * ambiguous, the message suggesting {@code --layer} when their layers differ ({@link Layers}
+ * selects one before the names are matched). {@code alpha}, {@code beta}, {@code loss} and the data tensors keep their names.
  */
 final class PeftNames {
   private PeftNames() {}
@@ -112,8 +113,8 @@ final class PeftNames {
     private void add(Tensor t, String original) {
       String before = display.get(t.name());
       if (before != null) {
-        throw new InputException(source, TensorChecks.path(original), "ambiguous: " + Npy.shorten(before) + " has the same role ("
-            + t.name() + " in our layout); give the tensors of one attention layer and one adapter");
+        throw new InputException(source, TensorChecks.path(original), "ambiguous: " + TensorChecks.path(before) + " has the same role ("
+            + t.name() + " in our layout); " + Layers.hint(before, original));
       }
       tensors.put(t.name(), t);
       display.put(t.name(), original);

@@ -26,7 +26,8 @@ import java.util.Map;
  * "__metadata__": {STRING: STRING}}}, then the data buffer; each tensor's bytes are
  * {@code buffer[BEGIN, END)}, little-endian, C order.
  *
- * <p>The reader accepts dtypes {@code F64} and {@code F32}; it requires, as the format's own
+ * <p>The reader accepts dtypes {@code F64}, {@code F32}, {@code F16} and {@code BF16}, each value
+ * read as the double it is exactly ({@link StoredFloat}); it requires, as the format's own
  * validation does, that the tensors' byte ranges tile the buffer exactly (sorted by BEGIN, each
  * starts where the previous ends, the last ends at the end of the file) and that
  * {@code END - BEGIN = prod(shape) * itemsize}. Duplicate keys are refused (Jackson's strict
@@ -47,7 +48,7 @@ final class Safetensors {
   record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
   /** One header entry before its data is read. */
-  private record Entry(String name, String dtype, int[] shape, long begin, long end) {}
+  private record Entry(String name, StoredFloat dtype, int[] shape, long begin, long end) {}
 
   /**
    * Reads every tensor of a safetensors file, in header order.
@@ -148,12 +149,14 @@ final class Safetensors {
     if (dtype == null || !dtype.isTextual()) {
       throw new InputException(source, at, "dtype missing or not a string");
     }
-    int itemSize;
-    switch (dtype.asText()) {
-      case "F64" -> itemSize = 8;
-      case "F32" -> itemSize = 4;
-      default -> throw new InputException(source, at, "dtype \"" + Npy.shorten(dtype.asText()) + "\" not supported (expected F64 or F32)");
-    }
+    StoredFloat kind = switch (dtype.asText()) {
+      case "F64" -> StoredFloat.F64;
+      case "F32" -> StoredFloat.F32;
+      case "F16" -> StoredFloat.F16;
+      case "BF16" -> StoredFloat.BF16;
+      default -> throw new InputException(source, at, "dtype \"" + Npy.shorten(dtype.asText()) + "\" not supported (expected F64, F32, F16 or BF16)");
+    };
+    int itemSize = kind.itemSize();
     JsonNode shape = e.get("shape");
     if (shape == null || !shape.isArray()) {
       throw new InputException(source, at, "shape missing or not an array");
@@ -181,7 +184,7 @@ final class Safetensors {
       throw new InputException(source, at, "data_offsets [" + begin + ", " + end + "] hold " + (end - begin) + " bytes, shape "
           + Tensor.shapeText(dims) + " of " + dtype.asText() + " needs " + count * itemSize);
     }
-    return new Entry(name, dtype.asText(), dims, begin, end);
+    return new Entry(name, kind, dims, begin, end);
   }
 
   /** A JSON integer in {@code [0, 2^62]}. */
@@ -197,11 +200,12 @@ final class Safetensors {
   }
 
   private static Tensor data(Entry e, ByteBuffer b, int dataStart) {
-    int count = (int) ((e.end() - e.begin()) / (e.dtype().equals("F64") ? 8 : 4));
+    int size = e.dtype().itemSize();
+    int count = (int) ((e.end() - e.begin()) / size);
     double[] v = new double[count];
     int off = dataStart + (int) e.begin();
     for (int i = 0; i < count; i++) {
-      v[i] = e.dtype().equals("F64") ? b.getDouble(off + 8 * i) : b.getFloat(off + 4 * i);
+      v[i] = e.dtype().get(b, off + size * i);
     }
     return new Tensor(e.name(), e.shape(), v);
   }

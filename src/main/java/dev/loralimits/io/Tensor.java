@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * One named array of a tensor file, as read: its shape (rank 0, 1 or 2) and its values as
- * doubles in C (row-major) order. A float32 value is widened to double, which is exact.
+ * doubles in C (row-major) order. A float32, float16 or bfloat16 value is widened to double,
+ * which is exact ({@link StoredFloat}).
  *
  * <p>Arrays are shared, not copied: the readers and writers of this package own them.
  *

@@ -64,12 +64,15 @@ final class TensorChecks {
   }
 
   /**
-   * A tensor name as the path of a message: shortened, control characters replaced, and
+   * A tensor name as the path of a message: whole, never shortened (FORMATS 4.3: the useful part
+   * of {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight} is its end, and
+   * issue 13 found names cut at 40 characters), control characters replaced by {@code ?}, and
    * {@code (unnamed)} for the empty name, so that every message keeps the form
-   * {@code <file>: <tensor>: <rule>}.
+   * {@code <file>: <tensor>: <rule>} on one line. Its length is bounded by the header caps of
+   * FORMATS 4.5 (1 MiB; a zip entry name 64 KiB).
    */
   static String path(String name) {
-    return name.isEmpty() ? "(unnamed)" : Npy.shorten(name);
+    return name.isEmpty() ? "(unnamed)" : name.replaceAll("\\p{Cntrl}", "?");
   }
 
   /** A one-line description of {@code e} for messages. */

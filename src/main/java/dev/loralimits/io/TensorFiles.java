@@ -8,10 +8,14 @@ import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * Instances and gradients in tensor files: NumPy {@code .npz} and safetensors, float64 or float32
+ * Instances and gradients in tensor files: NumPy {@code .npz} and safetensors, float64, float32,
+ * float16 or bfloat16
  * (spec/FORMATS.md Section 4), besides the JSON formats of {@link InstanceJson} and
  * {@link GradientJson}. The format follows from the file name's extension: {@code .json},
  * {@code .npz}, {@code .safetensors} ({@code .npy} holds a single array and is refused for
@@ -68,6 +72,25 @@ public final class TensorFiles {
         }
       }
       return JSON;
+    }
+  }
+
+  /**
+   * The bytes of one input file with the name messages give it and its format (by extension, or
+   * sniffed for standard input).
+   *
+   * @param name the file as named in messages
+   * @param bytes its content (not copied)
+   * @param format how to read it
+   */
+  public record Source(String name, byte[] bytes, Format format) {
+    /**
+     * {@code file}, read whole, in the format of its extension.
+     *
+     * @throws InputException for a missing, unreadable or too large file
+     */
+    public static Source of(Path file) {
+      return new Source(file.toString(), TensorInput.bytes(file), Format.of(file));
     }
   }
 
@@ -131,6 +154,41 @@ public final class TensorFiles {
       return InstanceJson.read(source, new ByteArrayInputStream(bytes), limits);
     }
     return TensorInstanceReader.read(source, bytes, format, layout);
+  }
+
+  /**
+   * Reads an instance from a tensor file and, when {@code base} is given, its base file
+   * (spec/FORMATS.md Section 4.3, {@code --base}): the adapter factors come from {@code file}, every
+   * other tensor (frozen weights, alpha, beta, data) from either file but each from one; with
+   * {@code layer} given, only the tensors of that layer are taken from each ({@code --layer},
+   * Section 4.3).
+   *
+   * @throws InputException as {@link #readInstance(Path, TensorLayout)}, naming the file of the
+   *     tensor at fault; for a JSON file; for an adapter factor in {@code base}; for a tensor in
+   *     both files (naming both); for a layer no tensor name holds
+   */
+  public static LoraInstance readInstance(Source file, Optional<Source> base, TensorLayout layout, OptionalInt layer) {
+    for (Source f : base.isPresent() ? List.of(file, base.get()) : List.of(file)) {
+      if (f.format() == Format.JSON) {
+        throw new InputException(f.name(), InputException.FILE,
+            "a base file and a layer apply to tensor files (.npz, .safetensors); this one is JSON");
+      }
+    }
+    return TensorInstanceReader.read(file, base, layout, layer);
+  }
+
+  /**
+   * Reads a gradient from a tensor file, taking only the tensors of {@code layer} when one is
+   * given ({@code --layer}, spec/FORMATS.md Section 4.3).
+   *
+   * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file; for a
+   *     layer no tensor name holds
+   */
+  public static GradientFile readGradient(Source file, TensorLayout layout, OptionalInt layer) {
+    if (file.format() == Format.JSON) {
+      throw new InputException(file.name(), InputException.FILE, "a layer applies to tensor files (.npz, .safetensors); this one is JSON");
+    }
+    return TensorGradientReader.read(file.name(), file.bytes(), file.format(), layout, layer);
   }
 
   /** {@link #readGradient(Path, TensorLayout)} in our layout. */

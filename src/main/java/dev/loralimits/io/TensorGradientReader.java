@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Reads a gradient (a candidate for {@code check}) from the bytes of a tensor file
@@ -24,9 +25,20 @@ final class TensorGradientReader {
    * @throws InputException as {@link TensorFiles#readGradient(java.nio.file.Path, TensorLayout)}
    */
   static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout) {
+    return read(source, bytes, format, layout, OptionalInt.empty());
+  }
+
+  /**
+   * As {@link #read(String, byte[], TensorFiles.Format, TensorLayout)}, taking the tensors of
+   * layer {@code layer} when one is given ({@link Layers}).
+   *
+   * @throws InputException as {@link TensorFiles#readGradient(java.nio.file.Path, TensorLayout)}
+   */
+  static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
     Safetensors.Contents c = TensorInput.contents(source, bytes, format, "a gradient");
     TensorChecks.checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
-    Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, c.tensors()) : Renamed.identity(c.tensors());
+    Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
+    Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, t) : Renamed.identity(t);
     String method = c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED);
     return gradient(source, r, method);
   }

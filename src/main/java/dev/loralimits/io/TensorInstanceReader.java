@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,11 +37,14 @@ final class TensorInstanceReader {
   private final String source;
   private final Renamed r;
   private final Map<String, Tensor> left;
+  /** Appended to "missing tensor" when two files were read: where it was looked for. */
+  private final String missingNote;
 
-  private TensorInstanceReader(String source, Renamed r) {
+  private TensorInstanceReader(String source, Renamed r, String missingNote) {
     this.source = source;
     this.r = r;
     this.left = new LinkedHashMap<>(r.tensors());
+    this.missingNote = missingNote;
   }
 
   /**
@@ -50,13 +54,37 @@ final class TensorInstanceReader {
    * @throws InputException as {@link TensorFiles#readInstance(java.nio.file.Path, TensorLayout)}
    */
   static LoraInstance read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout) {
-    Safetensors.Contents c = TensorInput.contents(source, bytes, format, "an instance");
-    for (Tensor t : c.tensors().values()) {
-      TensorChecks.checkedFinite(source, t);
+    return read(new TensorFiles.Source(source, bytes, format), Optional.empty(), layout, OptionalInt.empty());
+  }
+
+  /**
+   * Reads an instance from a tensor file and, optionally, its base file (FORMATS 4.3: the adapter
+   * factors from {@code file}, every other tensor from either, each from one), taking the tensors
+   * of layer {@code layer} when one is given ({@link Layers}).
+   *
+   * @throws InputException as {@link TensorFiles#readInstance(java.nio.file.Path, TensorLayout)},
+   *     naming the file of the tensor at fault; a tensor in both files names both
+   */
+  static LoraInstance read(TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, OptionalInt layer) {
+    Renamed r = renamed(file, layout, layer);
+    String note = "";
+    if (base.isPresent()) {
+      r = Renamed.merged(file.name(), r, base.get().name(), renamed(base.get(), layout, layer));
+      note = " (in neither " + file.name() + " nor " + base.get().name() + ")";
     }
+    return new TensorInstanceReader(file.name(), r, note).build();
+  }
+
+  /** The tensors of one file under our names: finite, metadata checked, layer selected. */
+  private static Renamed renamed(TensorFiles.Source f, TensorLayout layout, OptionalInt layer) {
+    String source = f.name();
+    Safetensors.Contents c = TensorInput.contents(source, f.bytes(), f.format(), "an instance");
     TensorChecks.checkMetadata(source, c.metadata(), InstanceJson.FORMAT, layout);
-    Renamed r = layout == TensorLayout.PEFT ? PeftNames.instance(source, c.tensors()) : Renamed.identity(c.tensors());
-    return new TensorInstanceReader(source, r).build();
+    Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
+    for (Tensor x : t.values()) {
+      TensorChecks.checkedFinite(source, x);
+    }
+    return layout == TensorLayout.PEFT ? PeftNames.instance(source, t) : Renamed.identity(t);
   }
 
   /** The instance of the tensors left, each of them used once. */
@@ -76,7 +104,7 @@ final class TensorInstanceReader {
     }
     boolean adapted = weights.values().stream().anyMatch(Projection::isAdapted);
     if (adapted && alpha.isEmpty()) {
-      throw new InputException(source, "alpha", "missing tensor (required when an adapter A, B is given)");
+      throw new InputException(source, "alpha", "missing tensor (required when an adapter A, B is given)" + missingNote);
     }
     if (adapted && alpha.get().signum() == 0) {
       throw r.error(source, "alpha", "must be non-zero when an adapter A, B is given, got 0");
@@ -94,7 +122,7 @@ final class TensorInstanceReader {
 
   private Projection projection(Adapter mu) {
     DecimalMatrix w = matrix("W_" + mu).orElseThrow(
-        () -> new InputException(source, r.shown("W_" + mu), "missing tensor"));
+        () -> new InputException(source, r.shown("W_" + mu), "missing tensor" + missingNote));
     Optional<DecimalMatrix> a = matrix("A_" + mu);
     Optional<DecimalMatrix> b = matrix("B_" + mu);
     if (a.isPresent() != b.isPresent()) {
@@ -109,7 +137,7 @@ final class TensorInstanceReader {
       if (m.matches() && m.group(1).matches("[WAB]")) {
         throw r.error(source, m.group(1) + "_" + mu, m.group(2));
       }
-      throw new InputException(source, r.shown("W_" + mu), e.getMessage(), e);
+      throw new InputException(r.sourceOf("W_" + mu, source), r.shown("W_" + mu), e.getMessage(), e);
     }
   }
 
@@ -122,7 +150,7 @@ final class TensorInstanceReader {
       }
     }
     if (indices.isEmpty()) {
-      throw new InputException(source, "X.0", "missing tensor (no data points: give X.0 and Y.0, or XQ.0, XK.0, XV.0 and Y.0)");
+      throw new InputException(source, "X.0", "missing tensor (no data points: give X.0 and Y.0, or XQ.0, XK.0, XV.0 and Y.0)" + missingNote);
     }
     int n = indices.lastKey() + 1;
     if (indices.size() != n) {
@@ -130,7 +158,7 @@ final class TensorInstanceReader {
       while (indices.containsKey(gap)) {
         gap++;
       }
-      throw new InputException(source, "Y." + gap, "missing tensor (data points are numbered 0..N-1 without gaps; found index " + indices.lastKey() + ")");
+      throw new InputException(source, "Y." + gap, "missing tensor (data points are numbered 0..N-1 without gaps; found index " + indices.lastKey() + ")" + missingNote);
     }
     List<DataPoint> data = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -144,20 +172,20 @@ final class TensorInstanceReader {
     Optional<DecimalMatrix> xq = matrix("XQ." + i);
     Optional<DecimalMatrix> xk = matrix("XK." + i);
     Optional<DecimalMatrix> xv = matrix("XV." + i);
-    DecimalMatrix y = matrix("Y." + i).orElseThrow(() -> new InputException(source, "Y." + i, "missing tensor"));
+    DecimalMatrix y = matrix("Y." + i).orElseThrow(() -> new InputException(source, "Y." + i, "missing tensor" + missingNote));
     boolean cross = xq.isPresent() || xk.isPresent() || xv.isPresent();
     if (x.isPresent() && cross) {
-      throw new InputException(source, "X." + i, "mixes X." + i + " with XQ/XK/XV." + i + " (give X for self-attention, or XQ, XK and XV)");
+      throw new InputException(r.sourceOf("X." + i, source), "X." + i, "mixes X." + i + " with XQ/XK/XV." + i + " (give X for self-attention, or XQ, XK and XV)");
     }
     if (!cross && x.isEmpty()) {
-      throw new InputException(source, "X." + i, "missing tensor (give X." + i + ", or XQ." + i + ", XK." + i + " and XV." + i + ")");
+      throw new InputException(source, "X." + i, "missing tensor (give X." + i + ", or XQ." + i + ", XK." + i + " and XV." + i + ")" + missingNote);
     }
     if (cross) {
       String[] names = {"XQ", "XK", "XV"};
       List<Optional<DecimalMatrix>> given = List.of(xq, xk, xv);
       for (int k = 0; k < 3; k++) {
         if (given.get(k).isEmpty()) {
-          throw new InputException(source, names[k] + "." + i, "missing tensor (cross-attention needs XQ, XK and XV)");
+          throw new InputException(source, names[k] + "." + i, "missing tensor (cross-attention needs XQ, XK and XV)" + missingNote);
         }
       }
     }
@@ -167,9 +195,9 @@ final class TensorInstanceReader {
       Matcher m = MODEL_MESSAGE.matcher(e.getMessage());
       if (m.matches() && m.group(1).matches("XQ|XK|XV|Y")) {
         String field = !cross && !m.group(1).equals("Y") ? "X" : m.group(1);
-        throw new InputException(source, field + "." + i, m.group(2), e);
+        throw new InputException(r.sourceOf(field + "." + i, source), field + "." + i, m.group(2), e);
       }
-      throw new InputException(source, "Y." + i, e.getMessage(), e);
+      throw new InputException(r.sourceOf("Y." + i, source), "Y." + i, e.getMessage(), e);
     }
   }
 
@@ -186,7 +214,7 @@ final class TensorInstanceReader {
         boolean self = data.get(i).selfAttention() && !f.group(4).equals("Y");
         String field = self ? "X" : f.group(4);
         String note = self ? " (X is used as " + f.group(4) + ")" : "";
-        return new InputException(source, field + "." + i, m.group(2) + note, e);
+        return new InputException(r.sourceOf(field + "." + i, source), field + "." + i, m.group(2) + note, e);
       }
       if (m.group(1).equals("alpha") || m.group(1).equals("beta")) {
         return r.error(source, m.group(1), m.group(2));

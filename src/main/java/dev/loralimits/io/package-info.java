@@ -13,8 +13,11 @@
  * {@code JsonParser}) so that memory stays close to the size of the matrices.
  *
  * <p>Tensor files ({@link dev.loralimits.io.TensorFiles}, spec/FORMATS.md Section 4): NumPy
- * {@code .npz} ({@code Npz}, {@code Npy}) and safetensors ({@code Safetensors}), float64/float32,
- * in our layout or PyTorch/PEFT's ({@link dev.loralimits.io.TensorLayout}, {@code PeftNames}).
+ * {@code .npz} ({@code Npz}, {@code Npy}) and safetensors ({@code Safetensors}), float64, float32,
+ * float16, bfloat16 (decoded from their bits by {@code StoredFloat}), in our layout or
+ * PyTorch/PEFT's ({@link dev.loralimits.io.TensorLayout}, {@code PeftNames}), optionally one
+ * layer of several ({@code Layers}) and from two files, an adapter and its base
+ * ({@code Renamed.merged}).
  * Here the one exception to exact decimals in: a tensor holds binary floats, and each becomes the
  * {@code BigDecimal} of its exact value ({@code new BigDecimal(double)}), never rounded again.
  * {@code TensorFiles} is only the public facade: it picks the format (by extension, or by the
@@ -30,7 +33,8 @@
  * (0.3.5, February 2021, the last release) is Kotlin and would bring the Kotlin standard library
  * into the jar; {@code org.openlca:npy} (0.0.3, 2022) calls itself in need of more tests. Neither
  * reads safetensors, and neither is written to refuse hostile input: both allocate what the header
- * declares. What this project needs is small (little- and big-endian float64/float32, C order,
+ * declares. What this project needs is small (little- and big-endian float64/float32/float16, C or
+ * Fortran order,
  * rank at most 2) and its value is in the refusals: caps on header, shape, element count, file and
  * inflated size checked before allocation, finiteness, exact data length, one-line messages
  * naming file, tensor and rule (spec/FORMATS.md Section 4.5). About 600 lines do that, checked

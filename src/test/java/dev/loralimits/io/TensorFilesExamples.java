@@ -210,10 +210,19 @@ class TensorFilesExamples {
     assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
         .hasMessageStartingWith("i.npz: " + peftName + ": unknown tensor");
     t.remove(peftName);
+    // issue 13: names are never cut, whatever their length (FORMATS 4.3); junk that is not a name is
     String longer = "a".repeat(100) + "_middle_" + "z".repeat(99) + ".tail";
     t.put(longer, Tensor.matrix(longer, new double[][] {{1}}));
     assertThatThrownBy(() -> TensorFiles.readInstance("i.npz", Npz.write(t), TensorFiles.Format.NPZ, TensorLayout.OURS))
-        .hasMessageStartingWith("i.npz: " + "a".repeat(70) + "..." + "z".repeat(65) + ".tail: unknown tensor");
+        .hasMessageStartingWith("i.npz: " + longer + ": unknown tensor");
+    String junkDtype = "{\"W_Q\":{\"dtype\":\"" + "x".repeat(100) + "y".repeat(100) + "\",\"shape\":[1],\"data_offsets\":[0,8]}}";
+    byte[] junkHeader = junkDtype.getBytes(StandardCharsets.US_ASCII);
+    byte[] junkFile = new byte[8 + junkHeader.length + 8];
+    junkFile[0] = (byte) junkHeader.length;
+    junkFile[1] = (byte) (junkHeader.length >> 8);
+    System.arraycopy(junkHeader, 0, junkFile, 8, junkHeader.length);
+    assertThatThrownBy(() -> TensorFiles.readInstance("j.safetensors", junkFile, TensorFiles.Format.SAFETENSORS, TensorLayout.OURS))
+        .hasMessage("j.safetensors: W_Q: dtype \"" + "x".repeat(70) + "..." + "y".repeat(70) + "\" not supported (expected F64, F32, F16 or BF16)");
     t.remove(longer);
     t.put("A_Q", Tensor.matrix("A_Q", new double[][] {{1, 1}}));
     t.put("B_Q", Tensor.matrix("B_Q", new double[][] {{1}, {1}}));

@@ -1,0 +1,103 @@
+package dev.loralimits.cli;
+
+import dev.loralimits.io.GradientFile;
+import dev.loralimits.io.InputException;
+import dev.loralimits.io.ReadLimits;
+import dev.loralimits.io.TensorFiles;
+import dev.loralimits.io.TensorLayout;
+import dev.loralimits.model.Checks;
+import dev.loralimits.model.LoraInstance;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --base FILE} and {@code --layer N} options of {@code gradient} and {@code check}
+ * (a picocli mixin; spec/FORMATS.md Section 4.3, issue 13 item 4): PEFT saves the adapter alone
+ * ({@code adapter_model.safetensors}), so the frozen weights and the data may come from a second
+ * file, and a file of several attention layers is read one layer at a time.
+ *
+ * <p>Without either option the files are read by {@link InputFiles} as before; with one, both
+ * files must be tensor files (standard input, {@code -}, for at most one of them).
+ */
+final class PeftFilesOption {
+  @Option(
+      names = "--base",
+      paramLabel = "FILE",
+      description = {
+        "A second tensor file (.npz, .safetensors) with the frozen weights and, if not in the"
+            + " instance file, alpha, beta and the data: PEFT's adapter_model.safetensors holds"
+            + " only lora_A/lora_B. Adapter factors come from the instance file only; a tensor in"
+            + " both files is refused."
+      })
+  private Path base;
+
+  @Option(
+      names = "--layer",
+      paramLabel = "N",
+      description = {
+        "With --layout peft: read only the tensors of attention layer N (names with the segment"
+            + " layers.N.; tensors of other layers are skipped, tensors of no layer such as alpha"
+            + " and X.0 are read), when a file holds several layers."
+      })
+  private Integer layer;
+
+  /** Whether {@code --base} is standard input ({@code -}). */
+  boolean baseIsStandardInput() {
+    return base != null && InputFiles.isStandardInput(base);
+  }
+
+  /** Whether neither option is given (the files are then read as without this mixin). */
+  private boolean none() {
+    return base == null && layer == null;
+  }
+
+  private OptionalInt layerChecked(TensorLayout layout) {
+    if (layer == null) {
+      return OptionalInt.empty();
+    }
+    Checks.argument(layer >= 0, "--layer (" + layer + ") must be >= 0");
+    Checks.argument(layout == TensorLayout.PEFT, "--layer applies to --layout peft (the names of layout ours have no layers)");
+    return OptionalInt.of(layer);
+  }
+
+  /** The instance of {@code file} and, with {@code --base}, the base file, within {@code --layer}. */
+  LoraInstance instance(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
+    if (none()) {
+      return InputFiles.instance(file, layout, limits, stdin);
+    }
+    OptionalInt n = layerChecked(layout);
+    Checks.argument(
+        base == null || !(InputFiles.isStandardInput(file) && InputFiles.isStandardInput(base)),
+        "the instance file and --base cannot both be - (standard input)");
+    Optional<TensorFiles.Source> b = base == null ? Optional.empty() : Optional.of(source(base, stdin));
+    return TensorFiles.readInstance(source(file, stdin), b, layout, n);
+  }
+
+  /**
+   * The candidate gradient of {@code file} within {@code --layer} ({@code --base} is the
+   * instance's); a JSON candidate file has no layers and is read whole.
+   */
+  GradientFile gradient(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
+    if (layer == null || !InputFiles.isStandardInput(file) && !InputFiles.isTensor(file)) {
+      return InputFiles.gradient(file, layout, limits, stdin);
+    }
+    return TensorFiles.readGradient(source(file, stdin), layout, layerChecked(layout));
+  }
+
+  /** The bytes of {@code file}, or of standard input with its format sniffed; JSON is refused by the readers. */
+  private static TensorFiles.Source source(Path file, InputStream stdin) {
+    if (!InputFiles.isStandardInput(file)) {
+      return TensorFiles.Source.of(file);
+    }
+    byte[] b = TensorFiles.readStream(TensorFiles.STANDARD_INPUT, stdin);
+    TensorFiles.Format f = TensorFiles.sniff(b);
+    if (!f.isTensor()) {
+      throw new InputException(TensorFiles.STANDARD_INPUT, InputException.FILE,
+          "--base and --layer apply to tensor files (.npz, .safetensors); standard input holds JSON");
+    }
+    return new TensorFiles.Source(TensorFiles.STANDARD_INPUT, b, f);
+  }
+}
