@@ -1,0 +1,72 @@
+package dev.loralimits.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lora-limits layer} (spec/FORMATS.md Section 5): answers, refusals, exit codes. */
+class LayerCliExamples {
+  @TempDir Path dir;
+
+  private Path file(String text) throws IOException {
+    return Files.writeString(dir.resolve("layer.json"), text, StandardCharsets.UTF_8);
+  }
+
+  private static final String VALID = dev.loralimits.io.LayerJsonExamples.VALID;
+
+  /**
+   * The reference on the example layer of LayerJsonExamples (2 heads, top-left mask, rsLoRA, O
+   * frozen) and exact agree to 12 digits; both write Q and V only (O is frozen).
+   */
+  @Test
+  void referenceAndExactAnswerTheSameLayer() throws IOException {
+    Path f = file(VALID);
+    CliRun ref = CliRun.of("layer", "--digits", "12", f.toString());
+    assertThat(ref.code).as(ref.err).isZero();
+    assertThat(ref.out).contains("\"method\": \"reference\"").contains("\"digits\": 12").contains("\"Q\": {").contains("\"V\": {")
+        .doesNotContain("\"O\": {").doesNotContain("\"K\": {");
+    CliRun exact = CliRun.of("layer", "--method", "exact", f.toString());
+    assertThat(exact.code).as(exact.err).isZero();
+    assertThat(exact.out).contains("\"method\": \"exact\"").contains("\"digits\": 17");
+    String refLoss = ref.out.replaceAll("(?s).*\"loss\": ([^,]*),.*", "$1");
+    String exactLoss = exact.out.replaceAll("(?s).*\"loss\": ([^,]*),.*", "$1");
+    assertThat(new java.math.BigDecimal(exactLoss).round(new java.math.MathContext(12)))
+        .isEqualByComparingTo(new java.math.BigDecimal(refLoss));
+  }
+
+  @Test
+  void anAdaptedOutputProjectionGetsAnOKey() throws IOException {
+    Path f = file(VALID.replace("\"O\": {\"W\": [[1, 0], [0.5, 1]]}", "\"O\": {\"W\": [[1, 0], [0.5, 1]], \"A\": [[1, 2]], \"B\": [[0.5], [1]]}"));
+    CliRun r = CliRun.of("layer", "--digits", "10", f.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("\"O\": {");
+  }
+
+  @Test
+  void aBadFileIsOneLineAndExitTwo() throws IOException {
+    Path f = file(VALID.replace("\"heads\": 2", "\"heads\": 3"));
+    CliRun r = CliRun.of("layer", f.toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err.lines().count()).isEqualTo(1);
+    assertThat(r.err).contains("layer.json: heads: (3) must divide cols(W_Q) (4)").doesNotContain("Exception");
+  }
+
+  @Test
+  void fastIsRefusedByName() throws IOException {
+    CliRun r = CliRun.of("layer", "--method", "fast", file(VALID).toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err).contains("--method fast: expected reference or exact");
+  }
+
+  @Test
+  void gradientNamesTheLayerCommandForAVersionTwoFile() throws IOException {
+    CliRun r = CliRun.of("gradient", "--method", "reference", file(VALID).toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err).contains("(an attention-layer instance: run `lora-limits layer`)");
+  }
+}
