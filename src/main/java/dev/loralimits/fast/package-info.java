@@ -15,5 +15,9 @@
  * proofs-notes/FAST-BOUND.md) that covers the polynomial and every rounding; when the bound cannot
  * meet epsilon within the rank budget, it refuses
  * ({@link dev.loralimits.fast.OutsideEfficientRegimeException}).
+ *
+ * <p>{@link dev.loralimits.fast.LayerExact}: the exact gradient of an attention layer (heads,
+ * causal masks, output projection; proofs-notes/LAYER.md §4) in doubles, one pass over the query
+ * rows. The almost-linear method does not cover layers yet.
  */
 package dev.loralimits.fast;

@@ -20,5 +20,11 @@
  * the default, runs on the binary engine ({@code BinaryTheoremF1}), which first certifies in one
  * run with a rigorous radius for every number ({@code Ball}, {@code BallArithmetic};
  * proofs-notes/REFERENCE-ENGINE.md §8) and falls back to the recomputation when a radius is too wide.
+ *
+ * <p><b>Beyond the paper.</b> {@link dev.loralimits.reference.LayerReference}: attention layers
+ * (heads, causal masks, an output projection, batches; spec/PROBLEMS.md §7,
+ * proofs-notes/LAYER.md) under the same contract, by the two-level recomputation on apfloat (not
+ * the binary engine). Results beyond the decimal range are wide matrices
+ * ({@code DecimalMatrix.wide}; {@code RangeGuard}).
  */
 package dev.loralimits.reference;
