@@ -143,12 +143,33 @@ def main():
     ok = True
     for dtype, lo, hi in ((torch.float64, 0.0, FLOAT64_ALLOWED), (torch.float32, FLOAT64_ALLOWED, FLOAT32_ALLOWED)):
         loss, g = grads(p, data, dtype)
-        print(f"torch {str(dtype).replace('torch.', '')} autograd against the reference:")
+        name = str(dtype).replace("torch.", "")
+        print(f"torch {name} autograd against the reference:")
         worst = compare(ref, loss, g)
         good = lo < worst <= hi
         print(f"  worst {worst:.3e}: expected in ({lo:g}, {hi:g}]: {'as expected' if good else 'NOT as expected'}")
         ok &= good
+        with open(os.path.join(work, f"grads-{name}.json"), "w") as f:
+            json.dump(candidate(loss, g), f)
+    # The same verdicts from `lora-limits layer --candidate` (fixed rule |c - r| <= rtol M, rtol 1e-9
+    # by default): float64 passes, float32 fails, and passes --rtol 1e-5.
+    def check(name, *extra):
+        c = [os.path.abspath(a.launcher), "layer", "--candidate", os.path.join(work, f"grads-{name}.json"), *extra, path]
+        print("$ lora-limits " + " ".join(c[1:]), flush=True)
+        return subprocess.run(c).returncode
+    ok &= check("float64") == 0
+    ok &= check("float32") == 1
+    ok &= check("float32", "--rtol", "1e-5") == 0
     sys.exit(0 if ok else 1)
+
+
+def candidate(loss, g):
+    """torch's gradients as a candidate gradient file in our layout (keys Q and V)."""
+    grads_ = {}
+    for mu, name in (("Q", "q_proj"), ("V", "v_proj")):
+        grads_[mu] = {"A": [[repr(v) for v in row] for row in g[name + ".lora_B.weight"].T.tolist()],
+                      "B": [[repr(v) for v in row] for row in g[name + ".lora_A.weight"].T.tolist()]}
+    return {"format": "lora-attention-gradient/1", "method": "torch", "loss": repr(loss), "gradients": grads_}
 
 
 if __name__ == "__main__":

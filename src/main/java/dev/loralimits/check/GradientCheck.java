@@ -244,6 +244,47 @@ public final class GradientCheck {
     return new Report(out, skipped, pass, tolerance, digits);
   }
 
+  /**
+   * Compares candidate matrices with reference matrices of the same names (an attention layer's:
+   * the loss, dLoss/dA_mu and dLoss/dB_mu for mu in Q, K, V, O), in the reference's order.
+   *
+   * @param reference the reference matrices by name, in report order, none wide
+   * @param candidate the candidate's matrices by name: every reference name must be present
+   * @param notCompared the candidate's matrices of frozen projections, reported as such
+   * @param tolerance the tolerance
+   * @param digits the reference's significant digits
+   * @return the report
+   * @throws IllegalArgumentException naming the matrices the candidate lacks; a
+   *     {@link ShapeMismatchException} naming every matrix whose shape differs
+   */
+  public static Report compareNamed(
+      Map<String, DecimalMatrix> reference, Map<String, CandidateMatrix> candidate, List<NotCompared> notCompared,
+      EntryTolerance tolerance, int digits) {
+    Checks.notNull("reference", reference);
+    Checks.notNull("candidate", candidate);
+    Checks.notNull("notCompared", notCompared);
+    Checks.notNull("tolerance", tolerance);
+    StringJoiner absent = new StringJoiner(", ");
+    StringJoiner problems = new StringJoiner("; ");
+    for (Map.Entry<String, DecimalMatrix> e : reference.entrySet()) {
+      CandidateMatrix c = candidate.get(e.getKey());
+      if (c == null) {
+        absent.add(e.getKey());
+      } else {
+        mismatch(e.getKey(), e.getValue(), c, problems);
+      }
+    }
+    Checks.argument(absent.length() == 0, "candidate has no " + absent + ", which the reference has");
+    if (problems.length() > 0) {
+      throw new ShapeMismatchException(problems.toString(), false);
+    }
+    List<MatrixReport> out = new ArrayList<>();
+    for (Map.Entry<String, DecimalMatrix> e : reference.entrySet()) {
+      out.add(compare(e.getKey(), e.getValue(), candidate.get(e.getKey()), tolerance, digits));
+    }
+    return new Report(out, notCompared, out.stream().allMatch(MatrixReport::pass), tolerance, digits);
+  }
+
   private static String names(Set<Adapter> s) {
     StringJoiner j = new StringJoiner(", ");
     s.forEach(mu -> j.add(mu.name()));

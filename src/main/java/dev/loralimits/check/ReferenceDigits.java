@@ -107,10 +107,26 @@ public final class ReferenceDigits {
     Checks.notNull("reference", reference);
     Checks.notNull("tolerance", tolerance);
     GradientCheck.requireComparable(reference);
-    int n = reference.digits();
+    return shortfall(matrices(reference, withLoss), reference.digits(), tolerance);
+  }
+
+  /**
+   * As {@link #shortfall(GradientResult, boolean, EntryTolerance)} for reference matrices given by
+   * name (an attention layer's, with dLoss/dA_O), all certified to {@code digits}.
+   *
+   * @param matrices the compared reference matrices by name, none wide
+   * @param digits the significant digits the reference certifies
+   * @param tolerance the tolerance
+   * @return empty when the reference meets the condition, else the entry that needs the most digits
+   * @throws IllegalArgumentException when an argument is null
+   */
+  public static Optional<Shortfall> shortfall(Map<String, DecimalMatrix> matrices, int digits, EntryTolerance tolerance) {
+    Checks.notNull("matrices", matrices);
+    Checks.notNull("tolerance", tolerance);
+    int n = digits;
     Shortfall worst = null;
     int worstDigits = 0;
-    for (Map.Entry<String, DecimalMatrix> e : matrices(reference, withLoss).entrySet()) {
+    for (Map.Entry<String, DecimalMatrix> e : matrices.entrySet()) {
       DecimalMatrix r = e.getValue();
       DecimalMatrix allowed = tolerance.allowed(e.getKey(), r);
       BigDecimal max = r.maxAbs();

@@ -1,6 +1,22 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.check.FixedTolerance;
+import dev.loralimits.check.GradientCheck;
+import dev.loralimits.check.ReferenceDigits;
 import dev.loralimits.fast.LayerExact;
+import dev.loralimits.io.GradientJson;
+import dev.loralimits.model.AdapterGradient;
+import dev.loralimits.model.CandidateGradient;
+import dev.loralimits.model.CandidateMatrix;
+import dev.loralimits.model.Checks;
+import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.LayerWeight;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import dev.loralimits.fast.OutOfDoubleRangeException;
 import dev.loralimits.io.LayerJson;
 import dev.loralimits.model.LayerInstance;
@@ -38,9 +54,20 @@ final class LayerCommand implements Callable<Integer> {
       description = "reference (certified digits, default) or exact (doubles).")
   private String method;
 
-  @Option(names = "--digits", paramLabel = "N", defaultValue = "" + ReferenceGradient.DEFAULT_DIGITS,
-      description = "Significant digits of the reference, 1 to " + ReferenceGradient.MAX_DIGITS + " (default ${DEFAULT-VALUE}).")
-  private int digits;
+  @Option(names = "--digits", paramLabel = "N",
+      description = "Significant digits of the reference, 1 to " + ReferenceGradient.MAX_DIGITS + " (default "
+          + ReferenceGradient.DEFAULT_DIGITS + "; with --candidate, as many as the tolerance needs).")
+  private Integer digits;
+
+  @Option(names = "--candidate", paramLabel = "FILE",
+      description = "Check this gradient file (keys Q, K, V, O; our layout) against the reference instead of printing it.")
+  private Path candidate;
+
+  @Option(names = "--rtol", paramLabel = "X", description = "With --candidate: relative tolerance, exact as written (default 1e-9).")
+  private BigDecimal rtol;
+
+  @Option(names = "--atol", paramLabel = "X", description = "With --candidate: absolute tolerance (default 0).")
+  private BigDecimal atol;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Write the gradient JSON to FILE instead of standard output.")
   private Path out;
@@ -55,12 +82,22 @@ final class LayerCommand implements Callable<Integer> {
     if (!method.equals("reference") && !method.equals("exact")) {
       throw new IllegalArgumentException("--method " + method + ": expected reference or exact (fast and auto cover the paper's model only)");
     }
+    Checks.argument(candidate != null || (rtol == null && atol == null), "--rtol and --atol apply with --candidate");
+    Checks.argument(candidate == null || method.equals("reference"), "--candidate checks against --method reference");
     LayerInstance inst = InputFiles.isStandardInput(instance)
         ? LayerJson.read("<stdin>", System.in, readLimits.limits())
         : LayerJson.read(instance, readLimits.limits());
+    if (candidate != null) {
+      try {
+        return check(inst);
+      } catch (OutOfRangeException e) {
+        throw new OutOfRangeException(instance + ": " + e.getMessage());
+      }
+    }
     LayerResult r;
     try {
-      r = method.equals("exact") ? LayerExact.compute(inst) : LayerReference.compute(inst, digits);
+      r = method.equals("exact") ? LayerExact.compute(inst)
+          : LayerReference.compute(inst, digits == null ? ReferenceGradient.DEFAULT_DIGITS : digits);
     } catch (OutOfDoubleRangeException e) {
       throw new OutOfDoubleRangeException(instance + ": " + e.getMessage());
     } catch (OutOfRangeException e) {
@@ -74,5 +111,75 @@ final class LayerCommand implements Callable<Integer> {
       OutputFile.write(out, text.getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
+  }
+
+  /**
+   * The check of spec/CHECK.md with the fixed rule (the precision-aware rule covers the paper's
+   * model only): the reference at as many digits as the tolerance needs ({@link ReferenceDigits}),
+   * every matrix compared by {@link GradientCheck#compareNamed}; exit 0 when all pass, 1 when one
+   * fails.
+   */
+  private int check(LayerInstance inst) {
+    FixedTolerance tol = new FixedTolerance(rtol == null ? FixedTolerance.DEFAULT_RTOL : rtol, atol == null ? BigDecimal.ZERO : atol);
+    GradientJson.LayerCandidate cand = GradientJson.readLayerCandidate(candidate, readLimits.limits());
+    boolean withLoss = cand.loss().isPresent();
+    int n = digits != null ? digits : Math.max(ReferenceDigits.MIN_STARTING_DIGITS, tol.startingDigits());
+    Map<String, DecimalMatrix> ref;
+    while (true) {
+      ref = matrices(LayerReference.compute(inst, n), withLoss);
+      Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, n, tol);
+      if (s.isEmpty()) {
+        break;
+      }
+      ReferenceDigits.Shortfall f = s.get();
+      if (digits != null || f.minimumDigits().isEmpty() || n >= ReferenceGradient.MAX_DIGITS) {
+        throw new IllegalArgumentException((digits != null ? "--digits " + digits + ": " : "") + f.reason()
+            + "; loosen --rtol or --atol" + (digits != null && f.minimumDigits().isPresent() ? " or omit --digits" : ""));
+      }
+      n = Math.min(ReferenceGradient.MAX_DIGITS, Math.max(n + 1, f.minimumDigits().getAsInt()));
+    }
+    Map<String, CandidateMatrix> c = new LinkedHashMap<>();
+    List<GradientCheck.NotCompared> frozen = new ArrayList<>();
+    cand.loss().ifPresent(x -> c.put("loss", x));
+    for (Map.Entry<LayerWeight, CandidateGradient> e : cand.gradients().entrySet()) {
+      String a = "dLoss/dA_" + e.getKey();
+      String b = "dLoss/dB_" + e.getKey();
+      if (ref.containsKey(a)) {
+        c.put(a, e.getValue().a());
+        c.put(b, e.getValue().b());
+      } else {
+        frozen.add(new GradientCheck.NotCompared(a, e.getValue().a().rows(), e.getValue().a().cols(), GradientCheck.FROZEN));
+        frozen.add(new GradientCheck.NotCompared(b, e.getValue().b().rows(), e.getValue().b().cols(), GradientCheck.FROZEN));
+      }
+    }
+    GradientCheck.Report report;
+    try {
+      report = GradientCheck.compareNamed(ref, c, frozen, tol, n);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(candidate + ": " + e.getMessage(), e);
+    }
+    spec.commandLine().getOut().print(CheckCommand.table(report));
+    spec.commandLine().getOut().flush();
+    return report.pass() ? Main.OK : CheckCommand.FAIL;
+  }
+
+  /** The reference's matrices by name, in report order; a wide one is refused. */
+  private static Map<String, DecimalMatrix> matrices(LayerResult r, boolean withLoss) {
+    Map<String, DecimalMatrix> m = new LinkedHashMap<>();
+    if (withLoss) {
+      m.put("loss", DecimalMatrix.of("loss", new BigDecimal[][] {{r.loss()}}));
+    }
+    for (Map.Entry<LayerWeight, AdapterGradient> e : r.gradients().entrySet()) {
+      for (String f : new String[] {"A", "B"}) {
+        DecimalMatrix x = f.equals("A") ? e.getValue().a() : e.getValue().b();
+        String name = "dLoss/d" + f + "_" + e.getKey();
+        if (x.isWide()) {
+          throw new OutOfRangeException("check cannot compare " + name + ": the reference's entries are of order 10^"
+              + x.powerOfTen() + ", outside the range of candidates and of the report");
+        }
+        m.put(name, x);
+      }
+    }
+    return m;
   }
 }

@@ -6,6 +6,7 @@ import dev.loralimits.model.AdapterGradient;
 import dev.loralimits.model.CandidateGradient;
 import dev.loralimits.model.CandidateMatrix;
 import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LayerWeight;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,6 +141,28 @@ public final class GradientJson {
   }
 
   /**
+   * A candidate gradient of an attention layer (spec/FORMATS.md Section 5): as a candidate file
+   * ({@link #readCandidate(Path)}) whose "gradients" may also hold "O".
+   *
+   * @param method the candidate's "method", or {@link GradientFile#UNNAMED}
+   * @param loss the candidate's loss, when it has one
+   * @param gradients the candidate's gradients, in Q, K, V, O order
+   */
+  public record LayerCandidate(String method, Optional<CandidateMatrix> loss, Map<LayerWeight, CandidateGradient> gradients) {}
+
+  /**
+   * Reads a layer's candidate gradient file within {@code limits}.
+   *
+   * @throws InputException as {@link #readCandidate(Path)}; an entry other than Q, K, V, O
+   */
+  public static LayerCandidate readLayerCandidate(Path file, ReadLimits limits) {
+    return JsonSource.read(file, limits, s -> {
+      Draft d = readDraft(s, CANDIDATE_FIELDS, true, true);
+      return new LayerCandidate(d.method == null ? GradientFile.UNNAMED : d.method, Optional.ofNullable(d.loss), d.layerGradients);
+    });
+  }
+
+  /**
    * Parses a candidate gradient document ({@link #readCandidate(Path)}) from the text {@code json}.
    *
    * @throws InputException as {@link #readCandidate(Path)}
@@ -250,6 +273,7 @@ public final class GradientJson {
     Integer digits;
     CandidateMatrix loss;
     Map<Adapter, CandidateGradient> gradients;
+    Map<LayerWeight, CandidateGradient> layerGradients;
   }
 
   /** The factors of one adapter gradient as read. */
@@ -259,7 +283,7 @@ public final class GradientJson {
   }
 
   private static GradientResult readResult(JsonSource s) throws IOException {
-    Draft d = readDraft(s, RESULT_FIELDS, false);
+    Draft d = readDraft(s, RESULT_FIELDS, false, false);
     Map<Adapter, AdapterGradient> g = new EnumMap<>(Adapter.class);
     for (Map.Entry<Adapter, CandidateGradient> e : d.gradients.entrySet()) {
       String path = "gradients." + e.getKey();
@@ -286,7 +310,7 @@ public final class GradientJson {
   }
 
   private static GradientFile readCandidate(JsonSource s) throws IOException {
-    Draft d = readDraft(s, CANDIDATE_FIELDS, true);
+    Draft d = readDraft(s, CANDIDATE_FIELDS, true, false);
     return new GradientFile(
         d.method == null ? GradientFile.UNNAMED : d.method, Optional.ofNullable(d.loss), d.gradients);
   }
@@ -295,7 +319,7 @@ public final class GradientJson {
    * The top-level fields, every field of {@code required} present (all missing ones reported in
    * one message). A candidate keeps non-finite numbers; otherwise they are refused.
    */
-  private static Draft readDraft(JsonSource s, List<String> required, boolean candidate) throws IOException {
+  private static Draft readDraft(JsonSource s, List<String> required, boolean candidate, boolean layer) throws IOException {
     Draft d = new Draft();
     s.readTopLevel(
         FORMAT,
@@ -312,7 +336,11 @@ public final class GradientJson {
               d.loss = candidate ? s.candidateScalar(path) : CandidateMatrix.scalar(s.number(path));
               break;
             case "gradients":
-              d.gradients = readGradients(s, path, candidate);
+              if (layer) {
+                d.layerGradients = readLayerGradients(s, path, candidate);
+              } else {
+                d.gradients = readGradients(s, path, candidate);
+              }
               break;
             default:
               // Other methods add fields (auto, epsilon, bound, lossBound, degree, rank, radius,
@@ -342,6 +370,30 @@ public final class GradientJson {
             s.skip();
           } else {
             throw s.error(at, "unknown field (expected Q, K or V)");
+          }
+        });
+    return gradients;
+  }
+
+  private static Map<LayerWeight, CandidateGradient> readLayerGradients(JsonSource s, String path, boolean candidate)
+      throws IOException {
+    Map<LayerWeight, CandidateGradient> gradients = new EnumMap<>(LayerWeight.class);
+    s.readObject(
+        path,
+        "an object with an entry per adapted projection (Q, K, V, O)",
+        (name, at) -> {
+          LayerWeight mu = null;
+          for (LayerWeight a : LayerWeight.values()) {
+            if (a.name().equals(name)) {
+              mu = a;
+            }
+          }
+          if (mu != null) {
+            gradients.put(mu, readFactors(s, at, candidate));
+          } else if (JsonSource.isExtension(name)) {
+            s.skip();
+          } else {
+            throw s.error(at, "unknown field (expected Q, K, V or O)");
           }
         });
     return gradients;

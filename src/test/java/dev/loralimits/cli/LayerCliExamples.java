@@ -69,4 +69,42 @@ class LayerCliExamples {
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.err).contains("(an attention-layer instance: run `lora-limits layer`)");
   }
+
+  /** The candidate of a layer: its own reference digits as a candidate passes, a perturbed one fails. */
+  @Test
+  void aCandidateIsCheckedWithTheFixedRule() throws IOException {
+    Path f = file(VALID);
+    CliRun ref = CliRun.of("layer", "--digits", "17", f.toString());
+    assertThat(ref.code).as(ref.err).isZero();
+    Path good = Files.writeString(dir.resolve("good.json"), ref.out, StandardCharsets.UTF_8);
+    CliRun pass = CliRun.of("layer", "--candidate", good.toString(), f.toString());
+    assertThat(pass.code).as(pass.err + pass.out).isZero();
+    assertThat(pass.out).contains("dLoss/dA_Q").contains("dLoss/dB_V").contains("verdict: PASS").contains("rtol 1e-9");
+    String entry = ref.out.replaceAll("(?s).*\"A\": \\[\\s*\\[([^,\\]]*)[,\\]].*", "$1");
+    java.math.BigDecimal moved = new java.math.BigDecimal(entry).multiply(new java.math.BigDecimal("1.000001"));
+    Path bad = Files.writeString(dir.resolve("bad.json"), ref.out.replaceFirst(java.util.regex.Pattern.quote(entry), moved.toString()), StandardCharsets.UTF_8);
+    CliRun fail = CliRun.of("layer", "--candidate", bad.toString(), f.toString());
+    assertThat(fail.code).as(fail.err).isEqualTo(CheckCommand.FAIL);
+    assertThat(fail.out).contains("verdict: FAIL");
+    CliRun loose = CliRun.of("layer", "--candidate", bad.toString(), "--rtol", "1e-5", f.toString());
+    assertThat(loose.code).as(loose.err).isZero();
+  }
+
+  @Test
+  void aCandidateWithoutAnAdaptedProjectionIsRefusedByName() throws IOException {
+    Path f = file(VALID);
+    Path c = Files.writeString(dir.resolve("c.json"),
+        "{\"format\": \"lora-attention-gradient/1\", \"gradients\": {\"Q\": {\"A\": [[0, 0, 0, 0]], \"B\": [[0], [0]]}}}",
+        StandardCharsets.UTF_8);
+    CliRun r = CliRun.of("layer", "--candidate", c.toString(), f.toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err).contains("c.json: candidate has no dLoss/dA_V, dLoss/dB_V, which the reference has");
+  }
+
+  @Test
+  void toleranceOptionsNeedACandidate() throws IOException {
+    CliRun r = CliRun.of("layer", "--rtol", "1e-3", file(VALID).toString());
+    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(r.err).contains("--rtol and --atol apply with --candidate");
+  }
 }
