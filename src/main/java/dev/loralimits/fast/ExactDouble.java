@@ -3,14 +3,8 @@ package dev.loralimits.fast;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.LoraInstance;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Theorem F.1 (quadratic exact algorithm, doubles): the loss and every adapter gradient of a
@@ -160,20 +154,9 @@ public final class ExactDouble {
   }
 
   private static DoubleGradients run(DoubleInstance inst, LowParts lows, int threads) {
-    ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, ExactDouble::daemon);
-    try {
-      return new Run(inst, lows, new Parallel(pool, threads)).gradients();
-    } finally {
-      if (pool != null) {
-        pool.shutdownNow();
-      }
+    try (RowScheduler rows = new RowScheduler(threads, "exact-double")) {
+      return new Run(inst, lows, rows).gradients();
     }
-  }
-
-  private static Thread daemon(Runnable r) {
-    Thread t = new Thread(r, "exact-double");
-    t.setDaemon(true);
-    return t;
   }
 
   /** A matrix of normalised double-doubles {@code hi + lo}. */
@@ -183,7 +166,7 @@ public final class ExactDouble {
   private static final class Run {
     private final DoubleInstance inst;
     private final LowParts lows;
-    private final Parallel par;
+    private final RowScheduler par;
     private final double beta;
     private final Dd wq;
     private final Dd wk;
@@ -194,7 +177,7 @@ public final class ExactDouble {
     private final Map<Adapter, double[][]> gw = new EnumMap<>(Adapter.class);
     private double loss;
 
-    Run(DoubleInstance inst, LowParts lows, Parallel par) {
+    Run(DoubleInstance inst, LowParts lows, RowScheduler par) {
       this.inst = inst;
       this.lows = lows;
       this.par = par;
@@ -240,14 +223,14 @@ public final class ExactDouble {
     private void point(DoubleInstance.Point p, double[][][] low) {
       int lq = p.xq().length;
       int lk = p.xk().length;
-      Dd qm = par.product(p.xq(), low[0], wq);
-      Dd km = par.product(p.xk(), low[1], wk);
-      Dd bq = par.scale(beta, lows.beta, qm);
-      double[][] vm = par.product(p.xv(), wv);
+      Dd qm = product(par, p.xq(), low[0], wq);
+      Dd km = product(par, p.xk(), low[1], wk);
+      Dd bq = scale(par, beta, lows.beta, qm);
+      double[][] vm = product(par, p.xv(), wv);
       boolean needP = adaptQ || adaptK;
       // centred differences (rows of P sum to 0): Km_l - Km_0, (X^V_l - X^V_0) W_V, X^K_l - X^K_0
       double[][] kc = adaptQ ? centred(km.hi, km.lo) : null;
-      double[][] vc = needP ? par.product(centred(p.xv(), low[2]), wv) : null;
+      double[][] vc = needP ? product(par, centred(p.xv(), low[2]), wv) : null;
       double[][] xkc = adaptK ? centred(p.xk(), low[1]) : null;
       int h = qm.hi[0].length;
       int o = vm[0].length;
@@ -256,7 +239,7 @@ public final class ExactDouble {
       double[][] u = adaptQ ? new double[lq][h] : null;
       double[][] ht = adaptK ? new double[h][lk] : null;
       double[][] rt = adaptV ? new double[o][lk] : null;
-      par.forChunks(lq, () -> kernel.new Scratch(), (j, w) -> kernel.row(j, w, rowLoss, u), (w) -> {
+      par.forChunks(lq, QUERY_CHUNK, () -> kernel.new Scratch(), (j, w) -> kernel.row(j, w, rowLoss, u), (w) -> {
         addInto(ht, w.ht);
         addInto(rt, w.rt);
       });
@@ -349,7 +332,7 @@ public final class ExactDouble {
     }
 
     /** Per-thread buffers: the row's scores, numerators, P, and the chunk partials of H and R. */
-    final class Scratch {
+    final class Scratch implements RowScheduler.Scratch {
       final double[] s = new double[lk];
       final double[] f = new double[lk];
       final double[] lo = new double[lk];
@@ -359,7 +342,8 @@ public final class ExactDouble {
       final double[][] ht = wantH ? new double[h][lk] : null;
       final double[][] rt = wantR ? new double[o][lk] : null;
 
-      void clear() {
+      @Override
+      public void clear() {
         clearRows(ht);
         clearRows(rt);
       }
@@ -651,142 +635,57 @@ public final class ExactDouble {
     return Math.fma(e, dl, e);
   }
 
-  /** Contiguous index blocks, one per thread; the calling thread runs everything when threads = 1. */
-  private static final class Parallel {
-    private final ExecutorService pool;
-    private final int threads;
-
-    Parallel(ExecutorService pool, int threads) {
-      this.pool = pool;
-      this.threads = threads;
-    }
-
-    interface Block {
-      void run(int from, int to);
-    }
-
-    void forBlocks(int n, Block body) {
-      int blocks = Math.min(threads, n);
-      if (pool == null || blocks == 1) {
-        body.run(0, n);
-        return;
-      }
-      List<Future<?>> futures = new ArrayList<>();
-      for (int b = 0; b < blocks; b++) {
-        int from = (int) ((long) n * b / blocks);
-        int to = (int) ((long) n * (b + 1) / blocks);
-        futures.add(pool.submit(() -> body.run(from, to)));
-      }
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof RuntimeException) {
-            throw (RuntimeException) cause;
+  /** {@code x w}, row by row (each row a left-to-right dot product per entry). */
+  private static double[][] product(RowScheduler rows, double[][] x, double[][] w) {
+    double[][] out = new double[x.length][w[0].length];
+    rows.forBlocks(x.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int b = 0; b < w[0].length; b++) {
+          double acc = 0;
+          for (int a = 0; a < w.length; a++) {
+            acc += x[i][a] * w[a][b];
           }
-          throw new IllegalStateException(cause);
+          out[i][b] = acc;
         }
       }
-    }
+    });
+    return out;
+  }
 
-    interface Row<W> {
-      void run(int j, W scratch);
-    }
-
-    interface Fold<W> {
-      void add(W scratch);
-    }
-
-    /**
-     * Rows {@code [0, n)} in chunks of {@link #QUERY_CHUNK} consecutive rows: rounds of up to
-     * {@code threads} chunks run in parallel, each on its own scratch (cleared first), each chunk's
-     * rows in increasing order; after a round, {@code fold} takes the scratches in chunk order on
-     * the calling thread. The chunks and the order of the folds depend only on n, never on the
-     * thread count.
-     */
-    <W extends ExactDouble.Kernel.Scratch> void forChunks(
-        int n, java.util.function.Supplier<W> scratch, Row<W> row, Fold<W> fold) {
-      int chunks = (n + QUERY_CHUNK - 1) / QUERY_CHUNK;
-      int slots = Math.min(threads, chunks);
-      List<W> scratches = new ArrayList<>();
-      for (int s = 0; s < slots; s++) {
-        scratches.add(scratch.get());
-      }
-      for (int first = 0; first < chunks; first += slots) {
-        int round = Math.min(slots, chunks - first);
-        int base = first;
-        forBlocks(round, (from, to) -> {
-          for (int s = from; s < to; s++) {
-            W w = scratches.get(s);
-            w.clear();
-            int c = base + s;
-            for (int j = c * QUERY_CHUNK; j < Math.min(n, (c + 1) * QUERY_CHUNK); j++) {
-              row.run(j, w);
-            }
+  /** {@code (xh + xl) w} in double-double (Lemma DD per entry), row by row. */
+  private static Dd product(RowScheduler rows, double[][] xh, double[][] xl, Dd w) {
+    int cols = w.hi[0].length;
+    Dd out = new Dd(new double[xh.length][cols], new double[xh.length][cols]);
+    rows.forBlocks(xh.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int b = 0; b < cols; b++) {
+          DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+          for (int a = 0; a < w.hi.length; a++) {
+            acc.addProduct(xh[i][a], xl[i][a], w.hi[a][b], w.lo[a][b]);
           }
-        });
-        for (int s = 0; s < round; s++) {
-          fold.add(scratches.get(s));
+          out.hi[i][b] = acc.hi();
+          out.lo[i][b] = acc.lo();
         }
       }
-    }
+    });
+    return out;
+  }
 
-    /** {@code x w}, row by row (each row a left-to-right dot product per entry). */
-    double[][] product(double[][] x, double[][] w) {
-      double[][] out = new double[x.length][w[0].length];
-      forBlocks(x.length, (from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int b = 0; b < w[0].length; b++) {
-            double acc = 0;
-            for (int a = 0; a < w.length; a++) {
-              acc += x[i][a] * w[a][b];
-            }
-            out[i][b] = acc;
-          }
+  /** {@code (sh + sl) m} entrywise in double-double (Lemma DD with one term). */
+  private static Dd scale(RowScheduler rows, double sh, double sl, Dd m) {
+    int cols = m.hi[0].length;
+    Dd out = new Dd(new double[m.hi.length][cols], new double[m.hi.length][cols]);
+    rows.forBlocks(m.hi.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int b = 0; b < cols; b++) {
+          DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+          acc.addProduct(sh, sl, m.hi[i][b], m.lo[i][b]);
+          out.hi[i][b] = acc.hi();
+          out.lo[i][b] = acc.lo();
         }
-      });
-      return out;
-    }
-
-    /** {@code (xh + xl) w} in double-double (Lemma DD per entry), row by row. */
-    Dd product(double[][] xh, double[][] xl, Dd w) {
-      int cols = w.hi[0].length;
-      Dd out = new Dd(new double[xh.length][cols], new double[xh.length][cols]);
-      forBlocks(xh.length, (from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int b = 0; b < cols; b++) {
-            DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
-            for (int a = 0; a < w.hi.length; a++) {
-              acc.addProduct(xh[i][a], xl[i][a], w.hi[a][b], w.lo[a][b]);
-            }
-            out.hi[i][b] = acc.hi();
-            out.lo[i][b] = acc.lo();
-          }
-        }
-      });
-      return out;
-    }
-
-    /** {@code (sh + sl) m} entrywise in double-double (Lemma DD with one term). */
-    Dd scale(double sh, double sl, Dd m) {
-      int cols = m.hi[0].length;
-      Dd out = new Dd(new double[m.hi.length][cols], new double[m.hi.length][cols]);
-      forBlocks(m.hi.length, (from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int b = 0; b < cols; b++) {
-            DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
-            acc.addProduct(sh, sl, m.hi[i][b], m.lo[i][b]);
-            out.hi[i][b] = acc.hi();
-            out.lo[i][b] = acc.lo();
-          }
-        }
-      });
-      return out;
-    }
+      }
+    });
+    return out;
   }
 
   /**
