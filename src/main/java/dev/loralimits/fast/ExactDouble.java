@@ -206,12 +206,12 @@ public final class ExactDouble {
         Adapter mu = e.getKey();
         double[][] g = e.getValue();
         if (mu != Adapter.V) {
-          scaleInPlace(g, beta);
+          Dense.scaleInPlace(g, beta);
         }
         DoubleInstance.Weight w = inst.weight(mu);
         double sc = inst.alpha() / w.rank();
-        ga.put(mu, finite("dLoss/dA_" + mu, transposeTimes(w.b(), g, sc)));
-        gb.put(mu, finite("dLoss/dB_" + mu, timesTranspose(g, w.a(), sc)));
+        ga.put(mu, finite("dLoss/dA_" + mu, Dense.scale(sc, Dense.multiplyTransposeLeft(w.b(), g))));
+        gb.put(mu, finite("dLoss/dB_" + mu, Dense.scale(sc, Dense.multiplyTransposeRight(g, w.a()))));
       }
       if (!Double.isFinite(loss)) {
         throw new ArithmeticException(
@@ -240,8 +240,12 @@ public final class ExactDouble {
       double[][] ht = adaptK ? new double[h][lk] : null;
       double[][] rt = adaptV ? new double[o][lk] : null;
       par.forChunks(lq, QUERY_CHUNK, () -> kernel.new Scratch(), (j, w) -> kernel.row(j, w, rowLoss, u), (w) -> {
-        addInto(ht, w.ht);
-        addInto(rt, w.rt);
+        if (ht != null) {
+          Dense.addInto(ht, w.ht);
+        }
+        if (rt != null) {
+          Dense.addInto(rt, w.rt);
+        }
       });
       for (int j = 0; j < lq; j++) {
         loss += rowLoss[j];
@@ -313,7 +317,7 @@ public final class ExactDouble {
       lk = kh.length;
       h = kh[0].length;
       o = vm[0].length;
-      khT = transpose(kh);
+      khT = Dense.transpose(kh);
       kmax = new double[h];
       for (double[] k : kh) {
         for (int i = 0; i < h; i++) {
@@ -322,10 +326,10 @@ public final class ExactDouble {
       }
       plainLimit = PLAIN_ROW_BOUND / (switchFactor(h) * U);
       this.qm = qm;
-      vmT = transpose(vm);
+      vmT = Dense.transpose(vm);
       this.vc = vc;
-      vcT = vc == null ? null : transpose(vc);
-      kcT = kc == null ? null : transpose(kc);
+      vcT = vc == null ? null : Dense.transpose(vc);
+      kcT = kc == null ? null : Dense.transpose(kc);
       this.y = y;
       this.wantH = wantH;
       this.wantR = wantR;
@@ -353,7 +357,7 @@ public final class ExactDouble {
     void row(int j, Scratch w, double[] loss, double[][] u) {
       double[] f = w.f;
       int star = numerators(j, w);
-      double sum = sum4(f, lk);
+      double sum = Dense.sum4(f, lk);
       for (int l = 0; l < lk; l++) {
         f[l] = f[l] / sum;
       }
@@ -363,7 +367,7 @@ public final class ExactDouble {
       for (int i = 0; i < o; i++) {
         c[i] = z[i] - y[j][i];
       }
-      loss[j] = 0.5 * dot(c, c);
+      loss[j] = 0.5 * Dense.dot(c, c);
       if (vcT != null) {
         // pivoted centred backward: gd[star] = 0 exactly, so P[j,star] = -F[j,star] s'
         double[] gd = w.s;
@@ -376,7 +380,7 @@ public final class ExactDouble {
         for (int l = 0; l < lk; l++) {
           gd[l] = gd[l] - g0;
         }
-        double sp = dot4(f, gd, lk);
+        double sp = Dense.dot4(f, gd, lk);
         for (int l = 0; l < lk; l++) {
           gd[l] = f[l] * (gd[l] - sp);
         }
@@ -386,13 +390,13 @@ public final class ExactDouble {
         if (w.ht != null) {
           double[] q = qm[j];
           for (int i = 0; i < h; i++) {
-            axpyArray(q[i], gd, w.ht[i]);
+            Dense.axpy(q[i], gd, w.ht[i]);
           }
         }
       }
       if (w.rt != null) {
         for (int i = 0; i < o; i++) {
-          axpyArray(c[i], f, w.rt[i]);
+          Dense.axpy(c[i], f, w.rt[i]);
         }
       }
     }
@@ -446,7 +450,7 @@ public final class ExactDouble {
 
   /**
    * {@code out[l] = a . xT[:, l]} for every column l: {@code a_0 xT[0][l] + a_1 xT[1][l] + ...}
-   * summed left to right (the order of {@link #dot}).
+   * summed left to right (the sequential order of {@link Dense#dot}).
    */
   private static void combine(double[] a, double[][] xT, double[] out) {
     int n = out.length;
@@ -502,95 +506,10 @@ public final class ExactDouble {
     }
   }
 
-  /**
-   * {@code sum_{l < n} x[l]} as four recursive sums over {@code l = 0, 1, 2, 3 (mod 4)} in
-   * increasing l, then {@code (p0 + p1) + (p2 + p3)}: a fixed order, of depth at most
-   * {@code max(n - 1, 0)} additions per term (EXACT-DOUBLE.md section 3).
-   */
-  static double sum4(double[] x, int n) {
-    double p0 = 0;
-    double p1 = 0;
-    double p2 = 0;
-    double p3 = 0;
-    int l = 0;
-    for (; l + 3 < n; l += 4) {
-      p0 += x[l];
-      p1 += x[l + 1];
-      p2 += x[l + 2];
-      p3 += x[l + 3];
-    }
-    if (l < n) {
-      p0 += x[l];
-    }
-    if (l + 1 < n) {
-      p1 += x[l + 1];
-    }
-    if (l + 2 < n) {
-      p2 += x[l + 2];
-    }
-    return (p0 + p1) + (p2 + p3);
-  }
-
-  /** {@code sum_{l < n} a[l] b[l]} in the order of {@link #sum4}, each product rounded once. */
-  static double dot4(double[] a, double[] b, int n) {
-    double p0 = 0;
-    double p1 = 0;
-    double p2 = 0;
-    double p3 = 0;
-    int l = 0;
-    for (; l + 3 < n; l += 4) {
-      p0 += a[l] * b[l];
-      p1 += a[l + 1] * b[l + 1];
-      p2 += a[l + 2] * b[l + 2];
-      p3 += a[l + 3] * b[l + 3];
-    }
-    if (l < n) {
-      p0 += a[l] * b[l];
-    }
-    if (l + 1 < n) {
-      p1 += a[l + 1] * b[l + 1];
-    }
-    if (l + 2 < n) {
-      p2 += a[l + 2] * b[l + 2];
-    }
-    return (p0 + p1) + (p2 + p3);
-  }
-
-  /** {@code y[l] += a x[l]}. */
-  private static void axpyArray(double a, double[] x, double[] y) {
-    for (int l = 0; l < y.length; l++) {
-      y[l] += a * x[l];
-    }
-  }
-
-  private static double[][] transpose(double[][] m) {
-    double[][] t = new double[m[0].length][m.length];
-    for (int l = 0; l < m.length; l++) {
-      for (int i = 0; i < m[0].length; i++) {
-        t[i][l] = m[l][i];
-      }
-    }
-    return t;
-  }
-
   private static void clearRows(double[][] m) {
     if (m != null) {
       for (double[] row : m) {
         java.util.Arrays.fill(row, 0);
-      }
-    }
-  }
-
-  /** {@code total += part} entrywise (nothing when total is null). */
-  private static void addInto(double[][] total, double[][] part) {
-    if (total == null) {
-      return;
-    }
-    for (int i = 0; i < total.length; i++) {
-      double[] t = total[i];
-      double[] p = part[i];
-      for (int l = 0; l < t.length; l++) {
-        t[l] += p[l];
       }
     }
   }
@@ -638,17 +557,7 @@ public final class ExactDouble {
   /** {@code x w}, row by row (each row a left-to-right dot product per entry). */
   private static double[][] product(RowScheduler rows, double[][] x, double[][] w) {
     double[][] out = new double[x.length][w[0].length];
-    rows.forBlocks(x.length, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        for (int b = 0; b < w[0].length; b++) {
-          double acc = 0;
-          for (int a = 0; a < w.length; a++) {
-            acc += x[i][a] * w[a][b];
-          }
-          out[i][b] = acc;
-        }
-      }
-    });
+    rows.forBlocks(x.length, (from, to) -> Dense.multiplyRows(x, w, from, to, out));
     return out;
   }
 
@@ -736,51 +645,19 @@ public final class ExactDouble {
     return out;
   }
 
-  /** {@code W* + (alpha/r) (B A)} in plain doubles, or a copy of W* when frozen. */
+  /** {@code W* + (alpha/r) (B A)} in plain doubles ({@link Dense#loraMerge}), or a copy of W* when frozen. */
   static double[][] merged(DoubleInstance inst, Adapter mu) {
     DoubleInstance.Weight w = inst.weight(mu);
-    double[][] f = w.frozen();
-    double[][] out = new double[f.length][];
-    if (!w.isAdapted()) {
-      for (int i = 0; i < f.length; i++) {
-        out[i] = f[i].clone();
-      }
-      return out;
-    }
-    double sc = inst.alpha() / w.rank();
-    for (int i = 0; i < f.length; i++) {
-      out[i] = new double[f[i].length];
-      for (int j = 0; j < f[i].length; j++) {
-        double ba = 0;
-        for (int k = 0; k < w.rank(); k++) {
-          ba += w.b()[i][k] * w.a()[k][j];
-        }
-        out[i][j] = f[i][j] + sc * ba;
-      }
-    }
-    return out;
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double acc = 0;
-    for (int i = 0; i < a.length; i++) {
-      acc += a[i] * b[i];
-    }
-    return acc;
-  }
-
-  /** {@code y += a x}. */
-  private static void axpy(double a, double[] x, double[] y) {
-    for (int i = 0; i < x.length; i++) {
-      y[i] += a * x[i];
-    }
+    return w.isAdapted()
+        ? Dense.loraMerge(w.frozen(), w.a(), w.b(), inst.alpha())
+        : Dense.copy(w.frozen());
   }
 
   /** {@code g += x^T v}, summed over the rows of x in increasing order. */
   private static void addTransposeTimes(double[][] g, double[][] x, double[][] v) {
     for (int j = 0; j < x.length; j++) {
       for (int a = 0; a < g.length; a++) {
-        axpy(x[j][a], v[j], g[a]);
+        Dense.axpy(x[j][a], v[j], g[a]);
       }
     }
   }
@@ -797,41 +674,6 @@ public final class ExactDouble {
         }
       }
     }
-  }
-
-  private static void scaleInPlace(double[][] g, double s) {
-    for (double[] row : g) {
-      for (int i = 0; i < row.length; i++) {
-        row[i] *= s;
-      }
-    }
-  }
-
-  /** {@code sc (b^T g)}: {@code r x cols(g)}. */
-  private static double[][] transposeTimes(double[][] b, double[][] g, double sc) {
-    int r = b[0].length;
-    double[][] out = new double[r][g[0].length];
-    for (int k = 0; k < r; k++) {
-      for (int j = 0; j < g[0].length; j++) {
-        double acc = 0;
-        for (int i = 0; i < b.length; i++) {
-          acc += b[i][k] * g[i][j];
-        }
-        out[k][j] = sc * acc;
-      }
-    }
-    return out;
-  }
-
-  /** {@code sc (g a^T)}: {@code rows(g) x r}. */
-  private static double[][] timesTranspose(double[][] g, double[][] a, double sc) {
-    double[][] out = new double[g.length][a.length];
-    for (int i = 0; i < g.length; i++) {
-      for (int k = 0; k < a.length; k++) {
-        out[i][k] = sc * dot(g[i], a[k]);
-      }
-    }
-    return out;
   }
 
   private static double[][] finite(String name, double[][] m) {
