@@ -337,15 +337,20 @@ public final class FastBound {
     }
 
     double maxGradientBound() {
-      double m = 0;
-      for (double x : boundA.values()) {
-        m = Math.max(m, x);
-      }
-      for (double x : boundB.values()) {
-        m = Math.max(m, x);
-      }
-      return m;
+      return largest(boundA, boundB);
     }
+  }
+
+  /** The largest bound of two maps of per-adapter bounds (0 when both are empty). */
+  static double largest(Map<Adapter, Double> boundA, Map<Adapter, Double> boundB) {
+    double m = 0;
+    for (double x : boundA.values()) {
+      m = Math.max(m, x);
+    }
+    for (double x : boundB.values()) {
+      m = Math.max(m, x);
+    }
+    return m;
   }
 
   /** The bounds of FAST-BOUND.md for one polynomial, on the points' norms. */

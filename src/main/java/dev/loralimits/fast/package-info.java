@@ -22,7 +22,9 @@
  * adapters' bounds); {@code DegreeSearch} is Lemma 3.3 (radius and degree); {@code LemmaKernels}
  * holds one method per lemma per row (3.4-3.7, Theorems 3.1 and A.1). {@code RowScheduler}
  * splits row ranges over threads with a summation order fixed by the row count alone, for both
- * algorithms; {@code Dense} holds the small dense kernels. Inputs come in through
+ * algorithms; {@link dev.loralimits.fast.Dense} holds the dense kernels (dot, axpy, maxima,
+ * products, the LoRA merge, each in a stated summation order), public because the other
+ * double-precision packages (hardness, check, vectors) use it too. Inputs come in through
  * {@link dev.loralimits.fast.DoubleInstance} (and {@code DoubleData}, its merged weights); this
  * package depends on {@code model} only.
  */
