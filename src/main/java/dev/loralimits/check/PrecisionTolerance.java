@@ -1,5 +1,6 @@
 package dev.loralimits.check;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.fast.DoubleInstance;
 import dev.loralimits.fast.OutOfDoubleRangeException;
 import dev.loralimits.model.Adapter;
@@ -72,12 +73,12 @@ public final class PrecisionTolerance {
 
     /** A copy of the tolerance matrix of {@code dLoss/dA_mu}. */
     public double[][] a(Adapter mu) {
-      return copy(Checks.notNull("a tolerance for " + mu, a.get(mu)));
+      return Dense.copy(Checks.notNull("a tolerance for " + mu, a.get(mu)));
     }
 
     /** A copy of the tolerance matrix of {@code dLoss/dB_mu}. */
     public double[][] b(Adapter mu) {
-      return copy(Checks.notNull("b tolerance for " + mu, b.get(mu)));
+      return Dense.copy(Checks.notNull("b tolerance for " + mu, b.get(mu)));
     }
 
     @Override
@@ -99,17 +100,9 @@ public final class PrecisionTolerance {
       Checks.notNull("tolerances", m);
       EnumMap<Adapter, double[][]> out = new EnumMap<>(Adapter.class);
       for (Map.Entry<Adapter, double[][]> e : m.entrySet()) {
-        out.put(e.getKey(), copy(e.getValue()));
+        out.put(e.getKey(), Dense.copy(e.getValue()));
       }
       return Collections.unmodifiableMap(out);
-    }
-
-    private static double[][] copy(double[][] m) {
-      double[][] c = new double[m.length][];
-      for (int i = 0; i < m.length; i++) {
-        c[i] = m[i].clone();
-      }
-      return c;
     }
   }
 
@@ -172,22 +165,18 @@ public final class PrecisionTolerance {
       checkRange("alpha", Math.abs(inst.alpha()));
       for (Adapter mu : Adapter.values()) {
         DoubleInstance.Weight w = inst.weight(mu);
-        checkRange("weights." + mu + ".W", maxAbs(w.frozen()));
-        absFrozen.put(mu, abs(w.frozen()));
-        double[][] m = copy(w.frozen());
+        checkRange("weights." + mu + ".W", Dense.maxAbs(w.frozen()));
+        absFrozen.put(mu, Dense.abs(w.frozen()));
+        double[][] m = w.isAdapted()
+            ? Dense.loraMerge(w.frozen(), w.a(), w.b(), inst.alpha())
+            : Dense.copy(w.frozen());
         if (w.isAdapted()) {
-          checkRange("weights." + mu + ".A", maxAbs(w.a()));
-          checkRange("weights." + mu + ".B", maxAbs(w.b()));
+          checkRange("weights." + mu + ".A", Dense.maxAbs(w.a()));
+          checkRange("weights." + mu + ".B", Dense.maxAbs(w.b()));
           double s = inst.alpha() / w.rank();
-          double[][] ba = product(w.b(), w.a());
-          for (int i = 0; i < m.length; i++) {
-            for (int k = 0; k < m[0].length; k++) {
-              m[i][k] += s * ba[i][k];
-            }
-          }
           // |s| |B| |A|: the absolute LoRA term of the merged weight (T2 of Section 3.2)
-          double[][] t2 = product(abs(w.b()), abs(w.a()));
-          scale(t2, Math.abs(s));
+          double[][] t2 = Dense.multiply(Dense.abs(w.b()), Dense.abs(w.a()));
+          Dense.scaleInPlace(t2, Math.abs(s));
           absLora.put(mu, t2);
           // roundings on a LoRA term's path, any association: 3 products, rows - 1 + r - 1 sums,
           // one addition to the frozen part (Section 3.2)
@@ -289,16 +278,16 @@ public final class PrecisionTolerance {
       final double[][] mag;
 
       Projected(double[][] x, Adapter mu, String where) {
-        value = product(x, merged.get(mu));
-        checkRange(where + " X^" + mu + " W_" + mu, maxAbs(value));
-        double[][] ax = abs(x);
-        double[][] t1 = product(ax, absFrozen.get(mu));
+        value = Dense.multiply(x, merged.get(mu));
+        checkRange(where + " X^" + mu + " W_" + mu, Dense.maxAbs(value));
+        double[][] ax = Dense.abs(x);
+        double[][] t1 = Dense.multiply(ax, absFrozen.get(mu));
         int rows = absFrozen.get(mu).length;
         e = new double[t1.length][t1[0].length];
         mag = new double[t1.length][t1[0].length];
         // frozen terms X W*: rows - 1 sums and 1 product, plus the input roundings of X and W*
         double c1 = (rows + 2) * u;
-        double[][] t2 = absLora.containsKey(mu) ? product(ax, absLora.get(mu)) : null;
+        double[][] t2 = absLora.containsKey(mu) ? Dense.multiply(ax, absLora.get(mu)) : null;
         // LoRA terms s X B A: their path count, plus the roundings of X, B, A (u each) and s (2u)
         double c2 = t2 == null ? 0 : (loraCount.get(mu) + 5) * u;
         for (int j = 0; j < t1.length; j++) {
@@ -313,10 +302,10 @@ public final class PrecisionTolerance {
     }
 
     private void point(DoubleInstance.Point p, String where) {
-      checkRange(where + ".XQ", maxAbs(p.xq()));
-      checkRange(where + ".XK", maxAbs(p.xk()));
-      checkRange(where + ".XV", maxAbs(p.xv()));
-      checkRange(where + ".Y", maxAbs(p.y()));
+      checkRange(where + ".XQ", Dense.maxAbs(p.xq()));
+      checkRange(where + ".XK", Dense.maxAbs(p.xk()));
+      checkRange(where + ".XV", Dense.maxAbs(p.xv()));
+      checkRange(where + ".Y", Dense.maxAbs(p.y()));
       projectionPath = 0;
       Projected q = new Projected(p.xq(), Adapter.Q, where);
       Projected k = new Projected(p.xk(), Adapter.K, where);
@@ -355,14 +344,14 @@ public final class PrecisionTolerance {
         double m = Double.NEGATIVE_INFINITY;
         int star = 0;
         for (int l = 0; l < lk; l++) {
-          s[l] = beta * dot(q.value[j], k.value[l]);
+          s[l] = beta * Dense.dot(q.value[j], k.value[l]);
           if (s[l] > m) {
             m = s[l];
             star = l;
           }
           double sAbs = absBeta * absDot(q.value[j], k.value[l]);
           // beta q.k: h - 1 sums, 2 products, and the rounding of beta
-          eps[l] = absBeta * (dot(q.e[j], k.mag[l]) + dot(q.mag[j], k.e[l])) + (h + 2) * u * sAbs;
+          eps[l] = absBeta * (Dense.dot(q.e[j], k.mag[l]) + Dense.dot(q.mag[j], k.e[l])) + (h + 2) * u * sAbs;
           scoreMax = Math.max(scoreMax, Math.abs(s[l]));
         }
         // Section 3.4: the softmax row; eps_l bounds the relative error of E_l = exp(S_l - m)
@@ -415,8 +404,8 @@ public final class PrecisionTolerance {
         double a1 = 0;
         double a2 = 0;
         for (int l = 0; l < lk; l++) {
-          g[l] = dot(c, v.value[l]);
-          eg[l] = dot(ec, v.mag[l]) + dot(cMag, v.e[l]) + o * u * absDot(c, v.value[l]);
+          g[l] = Dense.dot(c, v.value[l]);
+          eg[l] = Dense.dot(ec, v.mag[l]) + Dense.dot(cMag, v.e[l]) + o * u * absDot(c, v.value[l]);
           srow += f[l] * g[l];
           a1 += f[l] * Math.abs(g[l]);
           a2 += f[l] * eg[l];
@@ -561,63 +550,5 @@ public final class PrecisionTolerance {
       acc += Math.abs(a[i] * b[i]);
     }
     return acc;
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double acc = 0;
-    for (int i = 0; i < a.length; i++) {
-      acc += a[i] * b[i];
-    }
-    return acc;
-  }
-
-  private static double maxAbs(double[][] m) {
-    double x = 0;
-    for (double[] row : m) {
-      for (double v : row) {
-        x = Math.max(x, Math.abs(v));
-      }
-    }
-    return x;
-  }
-
-  private static double[][] abs(double[][] m) {
-    double[][] out = new double[m.length][];
-    for (int i = 0; i < m.length; i++) {
-      out[i] = new double[m[i].length];
-      for (int j = 0; j < m[i].length; j++) {
-        out[i][j] = Math.abs(m[i][j]);
-      }
-    }
-    return out;
-  }
-
-  private static double[][] copy(double[][] m) {
-    double[][] out = new double[m.length][];
-    for (int i = 0; i < m.length; i++) {
-      out[i] = m[i].clone();
-    }
-    return out;
-  }
-
-  private static void scale(double[][] m, double s) {
-    for (double[] row : m) {
-      for (int i = 0; i < row.length; i++) {
-        row[i] *= s;
-      }
-    }
-  }
-
-  private static double[][] product(double[][] x, double[][] w) {
-    double[][] out = new double[x.length][w[0].length];
-    for (int i = 0; i < x.length; i++) {
-      for (int a = 0; a < w.length; a++) {
-        double xa = x[i][a];
-        for (int b = 0; b < w[0].length; b++) {
-          out[i][b] += xa * w[a][b];
-        }
-      }
-    }
-    return out;
   }
 }

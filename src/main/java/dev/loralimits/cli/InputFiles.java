@@ -2,6 +2,7 @@ package dev.loralimits.cli;
 
 import dev.loralimits.io.GradientFile;
 import dev.loralimits.io.InputException;
+import dev.loralimits.io.LimitExceededException;
 import dev.loralimits.io.ReadLimits;
 import dev.loralimits.io.TensorFiles;
 import dev.loralimits.io.TensorLayout;
@@ -60,16 +61,20 @@ final class InputFiles {
   }
 
   /**
-   * A JSON limit's refusal ({@link ReadLimits}: the readers say "the document has more than N
-   * matrix entries" or "too large: ... bytes, limit N") with the option that raises it appended.
+   * A JSON limit's refusal ({@link LimitExceededException} of {@link ReadLimits}' bytes or entries)
+   * with the option that raises it appended; every other problem (the fixed tensor caps included)
+   * unchanged.
    */
   static InputException withLimitHint(InputException e) {
-    String p = e.problem();
-    if (p.contains("matrix entries (FORMATS 1.7)")) {
-      return new InputException(e.source(), e.path(), p + "; raise with --max-json-entries", e);
-    }
-    if (p.startsWith("too large:") && p.contains("bytes") && p.contains("(FORMATS 1.7)")) {
-      return new InputException(e.source(), e.path(), p + "; raise with --max-json-bytes", e);
+    if (e instanceof LimitExceededException le) {
+      String option = switch (le.limit()) {
+        case JSON_BYTES -> ReadLimitsOption.BYTES_OPTION;
+        case JSON_ENTRIES -> ReadLimitsOption.ENTRIES_OPTION;
+        case STREAM_BYTES, TENSOR_BYTES, TENSOR_ELEMENTS -> null;
+      };
+      if (option != null) {
+        return new InputException(e.source(), e.path(), e.problem() + "; raise with " + option, e);
+      }
     }
     return e;
   }

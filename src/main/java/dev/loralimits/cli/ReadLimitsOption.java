@@ -8,15 +8,20 @@ import picocli.CommandLine.Option;
  * JSON instances or gradients (a picocli mixin; spec/FORMATS.md 1.7, issue 10).
  */
 final class ReadLimitsOption {
+  /** The option that sets {@link ReadLimits#maxBytes()}. */
+  static final String BYTES_OPTION = "--max-json-bytes";
+  /** The option that sets {@link ReadLimits#maxEntries()}. */
+  static final String ENTRIES_OPTION = "--max-json-entries";
+
   @Option(
-      names = "--max-json-bytes",
+      names = BYTES_OPTION,
       paramLabel = "N",
       description =
           "Largest JSON document read, in bytes, 1 to 1073741824 (default: 268435456, 256 MiB).")
   private long maxBytes = ReadLimits.DEFAULT.maxBytes();
 
   @Option(
-      names = "--max-json-entries",
+      names = ENTRIES_OPTION,
       paramLabel = "N",
       description =
           "Most matrix entries of one JSON document, 1 to 268435456 (default: 16777216 = 2^24;"
@@ -27,11 +32,11 @@ final class ReadLimitsOption {
   ReadLimits limits() {
     if (maxBytes < 1 || maxBytes > ReadLimits.BYTES_CEILING) {
       throw new IllegalArgumentException(
-          "--max-json-bytes (" + maxBytes + ") must be in [1, " + ReadLimits.BYTES_CEILING + "]");
+          BYTES_OPTION + " (" + maxBytes + ") must be in [1, " + ReadLimits.BYTES_CEILING + "]");
     }
     if (maxEntries < 1 || maxEntries > ReadLimits.ENTRIES_CEILING) {
       throw new IllegalArgumentException(
-          "--max-json-entries (" + maxEntries + ") must be in [1, " + ReadLimits.ENTRIES_CEILING + "]");
+          ENTRIES_OPTION + " (" + maxEntries + ") must be in [1, " + ReadLimits.ENTRIES_CEILING + "]");
     }
     return new ReadLimits(maxBytes, maxEntries);
   }

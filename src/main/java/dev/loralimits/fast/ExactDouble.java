@@ -3,14 +3,8 @@ package dev.loralimits.fast;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.LoraInstance;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Theorem F.1 (quadratic exact algorithm, doubles): the loss and every adapter gradient of a
@@ -160,20 +154,9 @@ public final class ExactDouble {
   }
 
   private static DoubleGradients run(DoubleInstance inst, LowParts lows, int threads) {
-    ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, ExactDouble::daemon);
-    try {
-      return new Run(inst, lows, new Parallel(pool, threads)).gradients();
-    } finally {
-      if (pool != null) {
-        pool.shutdownNow();
-      }
+    try (RowScheduler rows = new RowScheduler(threads, "exact-double")) {
+      return new Run(inst, lows, rows).gradients();
     }
-  }
-
-  private static Thread daemon(Runnable r) {
-    Thread t = new Thread(r, "exact-double");
-    t.setDaemon(true);
-    return t;
   }
 
   /** A matrix of normalised double-doubles {@code hi + lo}. */
@@ -183,7 +166,7 @@ public final class ExactDouble {
   private static final class Run {
     private final DoubleInstance inst;
     private final LowParts lows;
-    private final Parallel par;
+    private final RowScheduler par;
     private final double beta;
     private final Dd wq;
     private final Dd wk;
@@ -194,7 +177,7 @@ public final class ExactDouble {
     private final Map<Adapter, double[][]> gw = new EnumMap<>(Adapter.class);
     private double loss;
 
-    Run(DoubleInstance inst, LowParts lows, Parallel par) {
+    Run(DoubleInstance inst, LowParts lows, RowScheduler par) {
       this.inst = inst;
       this.lows = lows;
       this.par = par;
@@ -223,12 +206,12 @@ public final class ExactDouble {
         Adapter mu = e.getKey();
         double[][] g = e.getValue();
         if (mu != Adapter.V) {
-          scaleInPlace(g, beta);
+          Dense.scaleInPlace(g, beta);
         }
         DoubleInstance.Weight w = inst.weight(mu);
         double sc = inst.alpha() / w.rank();
-        ga.put(mu, finite("dLoss/dA_" + mu, transposeTimes(w.b(), g, sc)));
-        gb.put(mu, finite("dLoss/dB_" + mu, timesTranspose(g, w.a(), sc)));
+        ga.put(mu, finite("dLoss/dA_" + mu, Dense.scale(sc, Dense.multiplyTransposeLeft(w.b(), g))));
+        gb.put(mu, finite("dLoss/dB_" + mu, Dense.scale(sc, Dense.multiplyTransposeRight(g, w.a()))));
       }
       if (!Double.isFinite(loss)) {
         throw new ArithmeticException(
@@ -240,14 +223,14 @@ public final class ExactDouble {
     private void point(DoubleInstance.Point p, double[][][] low) {
       int lq = p.xq().length;
       int lk = p.xk().length;
-      Dd qm = par.product(p.xq(), low[0], wq);
-      Dd km = par.product(p.xk(), low[1], wk);
-      Dd bq = par.scale(beta, lows.beta, qm);
-      double[][] vm = par.product(p.xv(), wv);
+      Dd qm = product(par, p.xq(), low[0], wq);
+      Dd km = product(par, p.xk(), low[1], wk);
+      Dd bq = scale(par, beta, lows.beta, qm);
+      double[][] vm = product(par, p.xv(), wv);
       boolean needP = adaptQ || adaptK;
       // centred differences (rows of P sum to 0): Km_l - Km_0, (X^V_l - X^V_0) W_V, X^K_l - X^K_0
       double[][] kc = adaptQ ? centred(km.hi, km.lo) : null;
-      double[][] vc = needP ? par.product(centred(p.xv(), low[2]), wv) : null;
+      double[][] vc = needP ? product(par, centred(p.xv(), low[2]), wv) : null;
       double[][] xkc = adaptK ? centred(p.xk(), low[1]) : null;
       int h = qm.hi[0].length;
       int o = vm[0].length;
@@ -256,9 +239,13 @@ public final class ExactDouble {
       double[][] u = adaptQ ? new double[lq][h] : null;
       double[][] ht = adaptK ? new double[h][lk] : null;
       double[][] rt = adaptV ? new double[o][lk] : null;
-      par.forChunks(lq, () -> kernel.new Scratch(), (j, w) -> kernel.row(j, w, rowLoss, u), (w) -> {
-        addInto(ht, w.ht);
-        addInto(rt, w.rt);
+      par.forChunks(lq, QUERY_CHUNK, () -> kernel.new Scratch(), (j, w) -> kernel.row(j, w, rowLoss, u), (w) -> {
+        if (ht != null) {
+          Dense.addInto(ht, w.ht);
+        }
+        if (rt != null) {
+          Dense.addInto(rt, w.rt);
+        }
       });
       for (int j = 0; j < lq; j++) {
         loss += rowLoss[j];
@@ -330,7 +317,7 @@ public final class ExactDouble {
       lk = kh.length;
       h = kh[0].length;
       o = vm[0].length;
-      khT = transpose(kh);
+      khT = Dense.transpose(kh);
       kmax = new double[h];
       for (double[] k : kh) {
         for (int i = 0; i < h; i++) {
@@ -339,17 +326,17 @@ public final class ExactDouble {
       }
       plainLimit = PLAIN_ROW_BOUND / (switchFactor(h) * U);
       this.qm = qm;
-      vmT = transpose(vm);
+      vmT = Dense.transpose(vm);
       this.vc = vc;
-      vcT = vc == null ? null : transpose(vc);
-      kcT = kc == null ? null : transpose(kc);
+      vcT = vc == null ? null : Dense.transpose(vc);
+      kcT = kc == null ? null : Dense.transpose(kc);
       this.y = y;
       this.wantH = wantH;
       this.wantR = wantR;
     }
 
     /** Per-thread buffers: the row's scores, numerators, P, and the chunk partials of H and R. */
-    final class Scratch {
+    final class Scratch implements RowScheduler.Scratch {
       final double[] s = new double[lk];
       final double[] f = new double[lk];
       final double[] lo = new double[lk];
@@ -359,7 +346,8 @@ public final class ExactDouble {
       final double[][] ht = wantH ? new double[h][lk] : null;
       final double[][] rt = wantR ? new double[o][lk] : null;
 
-      void clear() {
+      @Override
+      public void clear() {
         clearRows(ht);
         clearRows(rt);
       }
@@ -369,7 +357,7 @@ public final class ExactDouble {
     void row(int j, Scratch w, double[] loss, double[][] u) {
       double[] f = w.f;
       int star = numerators(j, w);
-      double sum = sum4(f, lk);
+      double sum = Dense.sum4(f, lk);
       for (int l = 0; l < lk; l++) {
         f[l] = f[l] / sum;
       }
@@ -379,7 +367,7 @@ public final class ExactDouble {
       for (int i = 0; i < o; i++) {
         c[i] = z[i] - y[j][i];
       }
-      loss[j] = 0.5 * dot(c, c);
+      loss[j] = 0.5 * Dense.dot(c, c);
       if (vcT != null) {
         // pivoted centred backward: gd[star] = 0 exactly, so P[j,star] = -F[j,star] s'
         double[] gd = w.s;
@@ -392,7 +380,7 @@ public final class ExactDouble {
         for (int l = 0; l < lk; l++) {
           gd[l] = gd[l] - g0;
         }
-        double sp = dot4(f, gd, lk);
+        double sp = Dense.dot4(f, gd, lk);
         for (int l = 0; l < lk; l++) {
           gd[l] = f[l] * (gd[l] - sp);
         }
@@ -402,13 +390,13 @@ public final class ExactDouble {
         if (w.ht != null) {
           double[] q = qm[j];
           for (int i = 0; i < h; i++) {
-            axpyArray(q[i], gd, w.ht[i]);
+            Dense.axpy(q[i], gd, w.ht[i]);
           }
         }
       }
       if (w.rt != null) {
         for (int i = 0; i < o; i++) {
-          axpyArray(c[i], f, w.rt[i]);
+          Dense.axpy(c[i], f, w.rt[i]);
         }
       }
     }
@@ -462,7 +450,7 @@ public final class ExactDouble {
 
   /**
    * {@code out[l] = a . xT[:, l]} for every column l: {@code a_0 xT[0][l] + a_1 xT[1][l] + ...}
-   * summed left to right (the order of {@link #dot}).
+   * summed left to right (the sequential order of {@link Dense#dot}).
    */
   private static void combine(double[] a, double[][] xT, double[] out) {
     int n = out.length;
@@ -518,95 +506,10 @@ public final class ExactDouble {
     }
   }
 
-  /**
-   * {@code sum_{l < n} x[l]} as four recursive sums over {@code l = 0, 1, 2, 3 (mod 4)} in
-   * increasing l, then {@code (p0 + p1) + (p2 + p3)}: a fixed order, of depth at most
-   * {@code max(n - 1, 0)} additions per term (EXACT-DOUBLE.md section 3).
-   */
-  static double sum4(double[] x, int n) {
-    double p0 = 0;
-    double p1 = 0;
-    double p2 = 0;
-    double p3 = 0;
-    int l = 0;
-    for (; l + 3 < n; l += 4) {
-      p0 += x[l];
-      p1 += x[l + 1];
-      p2 += x[l + 2];
-      p3 += x[l + 3];
-    }
-    if (l < n) {
-      p0 += x[l];
-    }
-    if (l + 1 < n) {
-      p1 += x[l + 1];
-    }
-    if (l + 2 < n) {
-      p2 += x[l + 2];
-    }
-    return (p0 + p1) + (p2 + p3);
-  }
-
-  /** {@code sum_{l < n} a[l] b[l]} in the order of {@link #sum4}, each product rounded once. */
-  static double dot4(double[] a, double[] b, int n) {
-    double p0 = 0;
-    double p1 = 0;
-    double p2 = 0;
-    double p3 = 0;
-    int l = 0;
-    for (; l + 3 < n; l += 4) {
-      p0 += a[l] * b[l];
-      p1 += a[l + 1] * b[l + 1];
-      p2 += a[l + 2] * b[l + 2];
-      p3 += a[l + 3] * b[l + 3];
-    }
-    if (l < n) {
-      p0 += a[l] * b[l];
-    }
-    if (l + 1 < n) {
-      p1 += a[l + 1] * b[l + 1];
-    }
-    if (l + 2 < n) {
-      p2 += a[l + 2] * b[l + 2];
-    }
-    return (p0 + p1) + (p2 + p3);
-  }
-
-  /** {@code y[l] += a x[l]}. */
-  private static void axpyArray(double a, double[] x, double[] y) {
-    for (int l = 0; l < y.length; l++) {
-      y[l] += a * x[l];
-    }
-  }
-
-  private static double[][] transpose(double[][] m) {
-    double[][] t = new double[m[0].length][m.length];
-    for (int l = 0; l < m.length; l++) {
-      for (int i = 0; i < m[0].length; i++) {
-        t[i][l] = m[l][i];
-      }
-    }
-    return t;
-  }
-
   private static void clearRows(double[][] m) {
     if (m != null) {
       for (double[] row : m) {
         java.util.Arrays.fill(row, 0);
-      }
-    }
-  }
-
-  /** {@code total += part} entrywise (nothing when total is null). */
-  private static void addInto(double[][] total, double[][] part) {
-    if (total == null) {
-      return;
-    }
-    for (int i = 0; i < total.length; i++) {
-      double[] t = total[i];
-      double[] p = part[i];
-      for (int l = 0; l < t.length; l++) {
-        t[l] += p[l];
       }
     }
   }
@@ -651,142 +554,47 @@ public final class ExactDouble {
     return Math.fma(e, dl, e);
   }
 
-  /** Contiguous index blocks, one per thread; the calling thread runs everything when threads = 1. */
-  private static final class Parallel {
-    private final ExecutorService pool;
-    private final int threads;
+  /** {@code x w}, row by row (each row a left-to-right dot product per entry). */
+  private static double[][] product(RowScheduler rows, double[][] x, double[][] w) {
+    double[][] out = new double[x.length][w[0].length];
+    rows.forBlocks(x.length, (from, to) -> Dense.multiplyRows(x, w, from, to, out));
+    return out;
+  }
 
-    Parallel(ExecutorService pool, int threads) {
-      this.pool = pool;
-      this.threads = threads;
-    }
-
-    interface Block {
-      void run(int from, int to);
-    }
-
-    void forBlocks(int n, Block body) {
-      int blocks = Math.min(threads, n);
-      if (pool == null || blocks == 1) {
-        body.run(0, n);
-        return;
-      }
-      List<Future<?>> futures = new ArrayList<>();
-      for (int b = 0; b < blocks; b++) {
-        int from = (int) ((long) n * b / blocks);
-        int to = (int) ((long) n * (b + 1) / blocks);
-        futures.add(pool.submit(() -> body.run(from, to)));
-      }
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof RuntimeException) {
-            throw (RuntimeException) cause;
+  /** {@code (xh + xl) w} in double-double (Lemma DD per entry), row by row. */
+  private static Dd product(RowScheduler rows, double[][] xh, double[][] xl, Dd w) {
+    int cols = w.hi[0].length;
+    Dd out = new Dd(new double[xh.length][cols], new double[xh.length][cols]);
+    rows.forBlocks(xh.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int b = 0; b < cols; b++) {
+          DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+          for (int a = 0; a < w.hi.length; a++) {
+            acc.addProduct(xh[i][a], xl[i][a], w.hi[a][b], w.lo[a][b]);
           }
-          throw new IllegalStateException(cause);
+          out.hi[i][b] = acc.hi();
+          out.lo[i][b] = acc.lo();
         }
       }
-    }
+    });
+    return out;
+  }
 
-    interface Row<W> {
-      void run(int j, W scratch);
-    }
-
-    interface Fold<W> {
-      void add(W scratch);
-    }
-
-    /**
-     * Rows {@code [0, n)} in chunks of {@link #QUERY_CHUNK} consecutive rows: rounds of up to
-     * {@code threads} chunks run in parallel, each on its own scratch (cleared first), each chunk's
-     * rows in increasing order; after a round, {@code fold} takes the scratches in chunk order on
-     * the calling thread. The chunks and the order of the folds depend only on n, never on the
-     * thread count.
-     */
-    <W extends ExactDouble.Kernel.Scratch> void forChunks(
-        int n, java.util.function.Supplier<W> scratch, Row<W> row, Fold<W> fold) {
-      int chunks = (n + QUERY_CHUNK - 1) / QUERY_CHUNK;
-      int slots = Math.min(threads, chunks);
-      List<W> scratches = new ArrayList<>();
-      for (int s = 0; s < slots; s++) {
-        scratches.add(scratch.get());
-      }
-      for (int first = 0; first < chunks; first += slots) {
-        int round = Math.min(slots, chunks - first);
-        int base = first;
-        forBlocks(round, (from, to) -> {
-          for (int s = from; s < to; s++) {
-            W w = scratches.get(s);
-            w.clear();
-            int c = base + s;
-            for (int j = c * QUERY_CHUNK; j < Math.min(n, (c + 1) * QUERY_CHUNK); j++) {
-              row.run(j, w);
-            }
-          }
-        });
-        for (int s = 0; s < round; s++) {
-          fold.add(scratches.get(s));
+  /** {@code (sh + sl) m} entrywise in double-double (Lemma DD with one term). */
+  private static Dd scale(RowScheduler rows, double sh, double sl, Dd m) {
+    int cols = m.hi[0].length;
+    Dd out = new Dd(new double[m.hi.length][cols], new double[m.hi.length][cols]);
+    rows.forBlocks(m.hi.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int b = 0; b < cols; b++) {
+          DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
+          acc.addProduct(sh, sl, m.hi[i][b], m.lo[i][b]);
+          out.hi[i][b] = acc.hi();
+          out.lo[i][b] = acc.lo();
         }
       }
-    }
-
-    /** {@code x w}, row by row (each row a left-to-right dot product per entry). */
-    double[][] product(double[][] x, double[][] w) {
-      double[][] out = new double[x.length][w[0].length];
-      forBlocks(x.length, (from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int b = 0; b < w[0].length; b++) {
-            double acc = 0;
-            for (int a = 0; a < w.length; a++) {
-              acc += x[i][a] * w[a][b];
-            }
-            out[i][b] = acc;
-          }
-        }
-      });
-      return out;
-    }
-
-    /** {@code (xh + xl) w} in double-double (Lemma DD per entry), row by row. */
-    Dd product(double[][] xh, double[][] xl, Dd w) {
-      int cols = w.hi[0].length;
-      Dd out = new Dd(new double[xh.length][cols], new double[xh.length][cols]);
-      forBlocks(xh.length, (from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int b = 0; b < cols; b++) {
-            DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
-            for (int a = 0; a < w.hi.length; a++) {
-              acc.addProduct(xh[i][a], xl[i][a], w.hi[a][b], w.lo[a][b]);
-            }
-            out.hi[i][b] = acc.hi();
-            out.lo[i][b] = acc.lo();
-          }
-        }
-      });
-      return out;
-    }
-
-    /** {@code (sh + sl) m} entrywise in double-double (Lemma DD with one term). */
-    Dd scale(double sh, double sl, Dd m) {
-      int cols = m.hi[0].length;
-      Dd out = new Dd(new double[m.hi.length][cols], new double[m.hi.length][cols]);
-      forBlocks(m.hi.length, (from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int b = 0; b < cols; b++) {
-            DoubleDouble.Accumulator acc = new DoubleDouble.Accumulator();
-            acc.addProduct(sh, sl, m.hi[i][b], m.lo[i][b]);
-            out.hi[i][b] = acc.hi();
-            out.lo[i][b] = acc.lo();
-          }
-        }
-      });
-      return out;
-    }
+    });
+    return out;
   }
 
   /**
@@ -837,51 +645,19 @@ public final class ExactDouble {
     return out;
   }
 
-  /** {@code W* + (alpha/r) (B A)} in plain doubles, or a copy of W* when frozen. */
+  /** {@code W* + (alpha/r) (B A)} in plain doubles ({@link Dense#loraMerge}), or a copy of W* when frozen. */
   static double[][] merged(DoubleInstance inst, Adapter mu) {
     DoubleInstance.Weight w = inst.weight(mu);
-    double[][] f = w.frozen();
-    double[][] out = new double[f.length][];
-    if (!w.isAdapted()) {
-      for (int i = 0; i < f.length; i++) {
-        out[i] = f[i].clone();
-      }
-      return out;
-    }
-    double sc = inst.alpha() / w.rank();
-    for (int i = 0; i < f.length; i++) {
-      out[i] = new double[f[i].length];
-      for (int j = 0; j < f[i].length; j++) {
-        double ba = 0;
-        for (int k = 0; k < w.rank(); k++) {
-          ba += w.b()[i][k] * w.a()[k][j];
-        }
-        out[i][j] = f[i][j] + sc * ba;
-      }
-    }
-    return out;
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double acc = 0;
-    for (int i = 0; i < a.length; i++) {
-      acc += a[i] * b[i];
-    }
-    return acc;
-  }
-
-  /** {@code y += a x}. */
-  private static void axpy(double a, double[] x, double[] y) {
-    for (int i = 0; i < x.length; i++) {
-      y[i] += a * x[i];
-    }
+    return w.isAdapted()
+        ? Dense.loraMerge(w.frozen(), w.a(), w.b(), inst.alpha())
+        : Dense.copy(w.frozen());
   }
 
   /** {@code g += x^T v}, summed over the rows of x in increasing order. */
   private static void addTransposeTimes(double[][] g, double[][] x, double[][] v) {
     for (int j = 0; j < x.length; j++) {
       for (int a = 0; a < g.length; a++) {
-        axpy(x[j][a], v[j], g[a]);
+        Dense.axpy(x[j][a], v[j], g[a]);
       }
     }
   }
@@ -898,41 +674,6 @@ public final class ExactDouble {
         }
       }
     }
-  }
-
-  private static void scaleInPlace(double[][] g, double s) {
-    for (double[] row : g) {
-      for (int i = 0; i < row.length; i++) {
-        row[i] *= s;
-      }
-    }
-  }
-
-  /** {@code sc (b^T g)}: {@code r x cols(g)}. */
-  private static double[][] transposeTimes(double[][] b, double[][] g, double sc) {
-    int r = b[0].length;
-    double[][] out = new double[r][g[0].length];
-    for (int k = 0; k < r; k++) {
-      for (int j = 0; j < g[0].length; j++) {
-        double acc = 0;
-        for (int i = 0; i < b.length; i++) {
-          acc += b[i][k] * g[i][j];
-        }
-        out[k][j] = sc * acc;
-      }
-    }
-    return out;
-  }
-
-  /** {@code sc (g a^T)}: {@code rows(g) x r}. */
-  private static double[][] timesTranspose(double[][] g, double[][] a, double sc) {
-    double[][] out = new double[g.length][a.length];
-    for (int i = 0; i < g.length; i++) {
-      for (int k = 0; k < a.length; k++) {
-        out[i][k] = sc * dot(g[i], a[k]);
-      }
-    }
-    return out;
   }
 
   private static double[][] finite(String name, double[][] m) {

@@ -1,11 +1,20 @@
 package dev.loralimits.fast;
 
+import dev.loralimits.model.Adapter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
 /**
- * The certified error bound of the almost-linear algorithm (proofs-notes/FAST-BOUND.md). Every
- * method here is one numbered inequality of that note; the numbers are upper bounds computed in
+ * The certifier of the almost-linear algorithm: its error bound (proofs-notes/FAST-BOUND.md). Every
+ * method here is one numbered inequality of that note, from the input norms of §1
+ * ({@link #maxWeightMajorant}, {@link #inputNorms} with (1.1)-(1.3)) and the radius
+ * ({@link #scoreRadius}) through the per-point bound of §3-5 ({@link #point}) to the sum over
+ * points and the adapters of §6 ({@link #certify}); the numbers are upper bounds computed in
  * doubles from non-negative terms and then rounded up by {@link #up} (FAST-BOUND.md §7: each
  * formula has fewer than 64 operations on non-negative numbers, so a factor {@code 1 + 256u}
- * covers their rounding).
+ * covers their rounding). The degree search that calls it is {@link DegreeSearch}.
  */
 public final class FastBound {
   /** Unit roundoff of double, {@code 2^-53}. */
@@ -108,6 +117,110 @@ public final class FastBound {
     return up(vmMax + eV);
   }
 
+  /**
+   * §1, the weight majorant: {@code max Wabs} with {@code Wabs = |W*| + |alpha/r| |B| |A|}, rounded
+   * up past its own rounding ({@code r} products and sums and the addition: factor
+   * {@code 1 + gamma_{r+2}}).
+   *
+   * @param frozen {@code W*}
+   * @param a {@code A} ({@code r x cols}), null when the projection is frozen
+   * @param b {@code B} ({@code rows x r}), null when frozen
+   * @param alpha the LoRA scale
+   * @return an upper bound of {@code max Wabs}
+   */
+  static double maxWeightMajorant(double[][] frozen, double[][] a, double[][] b, double alpha) {
+    double[][] maj = Dense.abs(frozen);
+    int r = 0;
+    if (a != null) {
+      r = a.length;
+      double s = Math.abs(alpha / r);
+      for (int i = 0; i < maj.length; i++) {
+        for (int j = 0; j < maj[0].length; j++) {
+          double baAbs = 0;
+          for (int k = 0; k < r; k++) {
+            baAbs += Math.abs(b[i][k] * a[k][j]);
+          }
+          maj[i][j] += s * baAbs;
+        }
+      }
+    }
+    return up(Dense.maxAbs(maj) * (1 + gamma(r + 2.0)));
+  }
+
+  /**
+   * §1, the row sums: {@code max_i sum_j |x_ij|}, computed with relative error
+   * {@code <= gamma_{n+1}} (n = columns) and multiplied by {@code 1 + gamma_{n+1}}, rounded up.
+   */
+  static double maxRowAbsSum(double[][] x) {
+    double m = 0;
+    for (double[] row : x) {
+      double s = 0;
+      for (double v : row) {
+        s += Math.abs(v);
+      }
+      m = Math.max(m, s);
+    }
+    return up(m * (1 + gamma(x[0].length + 1.0)));
+  }
+
+  /** §1, the column sums: {@code max_j sum_i |x_ij|} times {@code 1 + gamma_{n+1}} (n = rows), rounded up. */
+  static double maxColAbsSum(double[][] x) {
+    double m = 0;
+    for (int j = 0; j < x[0].length; j++) {
+      double s = 0;
+      for (double[] row : x) {
+        s += Math.abs(row[j]);
+      }
+      m = Math.max(m, s);
+    }
+    return up(m * (1 + gamma(x.length + 1.0)));
+  }
+
+  /**
+   * §1 for one data point: the norms the bound reads, with the errors (1.1) {@code eQ}, (1.2)
+   * {@code eK} and (1.3) {@code eV} of the computed {@code Qh}, {@code Kc}, {@code Vm} and the
+   * majorant {@code nu}.
+   *
+   * @param dd the instance in doubles (beta, ranks, weight majorants)
+   * @param xq {@code X^Q} ({@code Lq x dq}); xk, xv likewise
+   * @param qh the computed {@code Qh}, row-major {@code Lq x h}
+   * @param kc the computed {@code Kc}, row-major {@code Lk x h}
+   * @param vm the computed {@code Vm}, row-major {@code Lk x o}
+   * @param y the targets, row-major {@code Lq x o}
+   * @param kmMax {@code max |Km^|}, the keys before centring
+   * @param kbarMax {@code max |kbar|}
+   * @return the point's norms
+   */
+  static PointNorms inputNorms(
+      DoubleData dd, double[][] xq, double[][] xk, double[][] xv, double[] qh, double[] kc, double[] vm,
+      double[] y, int h, int o, double kmMax, double kbarMax) {
+    int lq = xq.length;
+    int lk = xk.length;
+    int rq = dd.rank.get(Adapter.Q);
+    int rk = dd.rank.get(Adapter.K);
+    int rv = dd.rank.get(Adapter.V);
+    double eQ = queryError(xq[0].length, rq, dd.beta, maxRowAbsSum(xq), dd.maxMergedMajorant.get(Adapter.Q));
+    double eK = keyError(xk[0].length, rk, maxRowAbsSum(xk), dd.maxMergedMajorant.get(Adapter.K), kmMax, kbarMax);
+    double eV = valueError(xv[0].length, rv, maxRowAbsSum(xv), dd.maxMergedMajorant.get(Adapter.V));
+    return new PointNorms(
+        lq, lk, h, o, dd.beta, Dense.maxAbs(qh), Dense.maxAbs(kc), valueMajorant(Dense.maxAbs(vm), eV),
+        Dense.maxAbs(y), up(maxColAbsSum(xq) * (1 + gamma(lq + 1.0))), Dense.maxAbs(xk),
+        Dense.maxAbs(xv), eQ, eK, eV);
+  }
+
+  /**
+   * §3, the radius of Lemma 3.3: {@code R = max_j ||Qh^_j|| max_l ||Kc^_l|| (1 + 2 gamma_{h+2})},
+   * rounded up; the computed norms have relative error below {@code gamma_{h+2}}, so R bounds
+   * every computed score {@code |Qh^_j . Kc^_l|} (Cauchy-Schwarz).
+   *
+   * @param maxQNorm the largest computed {@code ||Qh^_j||_2}
+   * @param maxKNorm the largest computed {@code ||Kc^_l||_2}
+   * @param h the head width
+   */
+  static double scoreRadius(double maxQNorm, double maxKNorm, int h) {
+    return up(maxQNorm * maxKNorm * (1 + 2 * gamma(h + 2.0)));
+  }
+
   // ---------------------------------------------------------------- §3-5: one point
 
   /**
@@ -198,6 +311,90 @@ public final class FastBound {
     double da = up(scale * bColSum * (gError + gamma(rowsW + 4.0) * gMaj));
     double db = up(scale * aRowSum * (gError + gamma(colsW + 4.0) * gMaj));
     return new double[] {da, db};
+  }
+
+  // ---------------------------------------------------------------- §5 over points, §6
+
+  /** The chosen polynomial and the bounds it certifies. */
+  static final class Certificate {
+    ExpPolynomial poly;
+    double lossBound;
+    Map<Adapter, Double> boundA = new EnumMap<>(Adapter.class);
+    Map<Adapter, Double> boundB = new EnumMap<>(Adapter.class);
+    List<PointNorms> norms = new ArrayList<>();
+
+    /**
+     * What the degree search holds to epsilon: the largest gradient bound. With no adapted
+     * projection there is no gradient, and the loss is not held to epsilon (spec/FORMATS.md 2.2);
+     * the degree must still give a finite loss bound (0 then, infinity otherwise), or the search
+     * would stop at degree 0 with an infinite {@code lossBound}.
+     */
+    double certifiedBound() {
+      if (boundA.isEmpty()) {
+        return Double.isFinite(lossBound) ? 0 : Double.POSITIVE_INFINITY;
+      }
+      return maxGradientBound();
+    }
+
+    double maxGradientBound() {
+      return largest(boundA, boundB);
+    }
+  }
+
+  /** The largest bound of two maps of per-adapter bounds (0 when both are empty). */
+  static double largest(Map<Adapter, Double> boundA, Map<Adapter, Double> boundB) {
+    double m = 0;
+    for (double x : boundA.values()) {
+      m = Math.max(m, x);
+    }
+    for (double x : boundB.values()) {
+      m = Math.max(m, x);
+    }
+    return m;
+  }
+
+  /** The bounds of FAST-BOUND.md for one polynomial, on the points' norms. */
+  static Certificate certify(DoubleData dd, List<PointNorms> pts, ExpPolynomial poly, double radius, int rank) {
+    Certificate c = certify(
+        dd, pts, poly.relativeErrorBound(), poly.absoluteCoefficientSum(), poly.degree(), radius, rank);
+    c.poly = poly;
+    return c;
+  }
+
+  /**
+   * The bounds for a polynomial of degree g with relative error delta and {@code A(R) = absSum}:
+   * §3-5 per point, summed over the N points with {@code gamma_{N+1}} times the summed majorant
+   * for the sum's rounding (§5), then §6 per adapted projection.
+   */
+  static Certificate certify(
+      DoubleData dd, List<PointNorms> pts, double delta, double absSum, int degree, double radius, int rank) {
+    Certificate c = new Certificate();
+    Map<Adapter, Double> err = new EnumMap<>(Adapter.class);
+    Map<Adapter, Double> maj = new EnumMap<>(Adapter.class);
+    double loss = 0;
+    for (PointNorms n : pts) {
+      PointBound b = point(n, delta, absSum, radius, rank, degree);
+      err.merge(Adapter.Q, b.gq(), Double::sum);
+      err.merge(Adapter.K, b.gk(), Double::sum);
+      err.merge(Adapter.V, b.gv(), Double::sum);
+      maj.merge(Adapter.Q, b.gqMaj(), Double::sum);
+      maj.merge(Adapter.K, b.gkMaj(), Double::sum);
+      maj.merge(Adapter.V, b.gvMaj(), Double::sum);
+      loss += b.loss();
+      c.norms.add(n);
+    }
+    double sumRounding = gamma(pts.size() + 1.0);
+    c.lossBound = up(loss * (1 + sumRounding));
+    for (Adapter mu : dd.a.keySet()) {
+      double e = up(err.get(mu) + sumRounding * maj.get(mu));
+      double[][] w = dd.merged.get(mu);
+      double[] ab = adapter(
+          e, maj.get(mu), Math.abs(dd.alpha / dd.rank.get(mu)), maxColAbsSum(dd.b.get(mu)),
+          maxRowAbsSum(dd.a.get(mu)), w.length, w[0].length);
+      c.boundA.put(mu, ab[0]);
+      c.boundB.put(mu, ab[1]);
+    }
+    return c;
   }
 
   private static double inf() {

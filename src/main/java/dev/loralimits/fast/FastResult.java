@@ -37,13 +37,6 @@ public record FastResult(
 
   /** The largest of the gradient bounds. */
   public double maxGradientBound() {
-    double m = 0;
-    for (double x : boundA.values()) {
-      m = Math.max(m, x);
-    }
-    for (double x : boundB.values()) {
-      m = Math.max(m, x);
-    }
-    return m;
+    return FastBound.largest(boundA, boundB);
   }
 }

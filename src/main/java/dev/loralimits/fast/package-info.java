@@ -16,6 +16,19 @@
  * meet epsilon within the rank budget, it refuses
  * ({@link dev.loralimits.fast.OutsideEfficientRegimeException}).
  *
+ * <p>Classes by job. {@code AlmostLinear} is the entry point only (options, plan, the passes per
+ * point); {@code PreparedPoint} turns a data point into the passes' inputs; {@code FastBound} is
+ * the certifier (every inequality of FAST-BOUND.md, from the input norms (1.1)-(1.3) to the
+ * adapters' bounds); {@code DegreeSearch} is Lemma 3.3 (radius and degree); {@code LemmaKernels}
+ * holds one method per lemma per row (3.4-3.7, Theorems 3.1 and A.1). {@code RowScheduler}
+ * splits row ranges over threads with a summation order fixed by the row count alone, for both
+ * algorithms; {@link dev.loralimits.fast.Dense} holds the dense kernels (dot, axpy, maxima,
+ * products, the LoRA merge, each in a stated summation order), public because the other
+ * double-precision packages (hardness, check, vectors) use it too. Inputs come in through
+ * {@link dev.loralimits.fast.DoubleInstance} (and {@code DoubleData}, its merged weights); this
+ * package depends on {@code model} (and apfloat for {@code ChebyshevInterpolant}'s certified
+ * coefficients).
+ *
  * <p>{@link dev.loralimits.fast.LayerExact}: the exact gradient of an attention layer (heads,
  * causal masks, output projection; proofs-notes/LAYER.md §4) in doubles, one pass over the query
  * rows. The almost-linear method does not cover layers yet.

@@ -1,5 +1,6 @@
 package dev.loralimits.hardness;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.model.Checks;
 
 /**
@@ -109,15 +110,7 @@ public record AAttLGC(double[][] a1, double[][] a2, double[][] a3, int m, double
 
   /** The output {@code Z = F A3} ({@code Lq x m}). */
   private double[][] output(double[][] f) {
-    double[][] z = new double[a1.length][m];
-    for (int j = 0; j < a1.length; j++) {
-      for (int l = 0; l < a2.length; l++) {
-        for (int c = 0; c < m; c++) {
-          z[j][c] += f[j][l] * a3[l][c];
-        }
-      }
-    }
-    return z;
+    return Dense.multiply(f, a3);
   }
 
   /** The loss {@code l(lambda I) = 1/2 ||F A3||_F^2}. */
@@ -143,37 +136,17 @@ public record AAttLGC(double[][] a1, double[][] a2, double[][] a3, int m, double
     int lk = a2.length;
     double[][] p = new double[lq][lk];
     for (int j = 0; j < lq; j++) {
-      double sj = dot(z[j], z[j]);
+      double sj = Dense.dot(z[j], z[j]);
       for (int l = 0; l < lk; l++) {
-        p[j][l] = f[j][l] * (dot(z[j], a3[l]) - sj);
+        p[j][l] = f[j][l] * (Dense.dot(z[j], a3[l]) - sj);
       }
     }
-    double[][] pa2 = new double[lq][m];
-    for (int j = 0; j < lq; j++) {
-      for (int l = 0; l < lk; l++) {
-        for (int c = 0; c < m; c++) {
-          pa2[j][c] += p[j][l] * a2[l][c];
-        }
-      }
-    }
-    double[][] g = new double[m][m];
-    for (int r = 0; r < m; r++) {
+    double[][] g = Dense.multiplyTransposeLeft(a1, Dense.multiply(p, a2));
+    for (double[] row : g) {
       for (int c = 0; c < m; c++) {
-        double s = 0;
-        for (int j = 0; j < lq; j++) {
-          s += a1[j][r] * pa2[j][c];
-        }
-        g[r][c] = s / m;
+        row[c] /= m;
       }
     }
     return g;
-  }
-
-  private static double dot(double[] x, double[] y) {
-    double s = 0;
-    for (int i = 0; i < x.length; i++) {
-      s += x[i] * y[i];
-    }
-    return s;
   }
 }

@@ -1,5 +1,6 @@
 package dev.loralimits.hardness;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.model.Checks;
 
 /**
@@ -78,7 +79,7 @@ final class AnalyticBound {
       double lo = Double.POSITIVE_INFINITY;
       double hi = Double.NEGATIVE_INFINITY;
       for (int l = 0; l < len; l++) {
-        double g = AttentionLossGradient.dot(a1[j], a2[l]) / m;
+        double g = Dense.dot(a1[j], a2[l]) / m;
         lo = Math.min(lo, g);
         hi = Math.max(hi, g);
         double s = 0;

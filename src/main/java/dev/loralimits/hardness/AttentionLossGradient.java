@@ -1,5 +1,6 @@
 package dev.loralimits.hardness;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.model.Checks;
 
 /**
@@ -27,12 +28,12 @@ public final class AttentionLossGradient {
     Checks.finite("lambda", lambda);
     int len = a1.length;
     double[][] f = softmax(scores(a1, a2), lambda);
-    double[][] c = times(f, a3);
+    double[][] c = Dense.multiply(f, a3);
     double[][] t = new double[len][m]; // t = P A2, row by row
     for (int j = 0; j < len; j++) {
-      double s = dot(c[j], c[j]);
+      double s = Dense.dot(c[j], c[j]);
       for (int l = 0; l < len; l++) {
-        double p = f[j][l] * (dot(c[j], a3[l]) - s);
+        double p = f[j][l] * (Dense.dot(c[j], a3[l]) - s);
         for (int k = 0; k < m; k++) {
           t[j][k] += p * a2[l][k];
         }
@@ -58,9 +59,9 @@ public final class AttentionLossGradient {
   /** The gradient as an oracle: {@code lambda -> gradient(a1, a2, a3, lambda)}. */
   public static GradientOracle oracle(double[][] a1, double[][] a2, double[][] a3) {
     checkShapes(a1, a2, a3);
-    double[][] c1 = deepCopy(a1);
-    double[][] c2 = deepCopy(a2);
-    double[][] c3 = deepCopy(a3);
+    double[][] c1 = Dense.copy(a1);
+    double[][] c2 = Dense.copy(a2);
+    double[][] c3 = Dense.copy(a3);
     return lambda -> gradient(c1, c2, c3, lambda);
   }
 
@@ -72,10 +73,10 @@ public final class AttentionLossGradient {
   public static double loss(double[][] a1, double[][] a2, double[][] a3, double lambda) {
     checkShapes(a1, a2, a3);
     Checks.finite("lambda", lambda);
-    double[][] c = times(softmax(scores(a1, a2), lambda), a3);
+    double[][] c = Dense.multiply(softmax(scores(a1, a2), lambda), a3);
     double sum = 0;
     for (double[] row : c) {
-      sum += dot(row, row);
+      sum += Dense.dot(row, row);
     }
     return sum / 2;
   }
@@ -87,7 +88,7 @@ public final class AttentionLossGradient {
     double[][] g = new double[len][len];
     for (int j = 0; j < len; j++) {
       for (int l = 0; l < len; l++) {
-        g[j][l] = dot(a1[j], a2[l]) / m;
+        g[j][l] = Dense.dot(a1[j], a2[l]) / m;
       }
     }
     return g;
@@ -111,37 +112,6 @@ public final class AttentionLossGradient {
       }
     }
     return f;
-  }
-
-  private static double[][] times(double[][] f, double[][] a3) {
-    int len = f.length;
-    int m = a3[0].length;
-    double[][] c = new double[len][m];
-    for (int j = 0; j < len; j++) {
-      for (int l = 0; l < len; l++) {
-        double p = f[j][l];
-        for (int k = 0; k < m; k++) {
-          c[j][k] += p * a3[l][k];
-        }
-      }
-    }
-    return c;
-  }
-
-  static double dot(double[] x, double[] y) {
-    double s = 0;
-    for (int i = 0; i < x.length; i++) {
-      s += x[i] * y[i];
-    }
-    return s;
-  }
-
-  private static double[][] deepCopy(double[][] a) {
-    double[][] c = new double[a.length][];
-    for (int i = 0; i < a.length; i++) {
-      c[i] = a[i].clone();
-    }
-    return c;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.loralimits.hardness;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.fast.DoubleGradients;
 import dev.loralimits.fast.DoubleInstance;
 import dev.loralimits.model.Adapter;
@@ -155,11 +156,11 @@ public final class AttentionToLora {
     Map<String, Double> in = new LinkedHashMap<>();
     in.put("A1 X / m", e.sourceQueryNorm().doubleValue());
     in.put("A2", e.sourceKeyNorm().doubleValue());
-    in.put("A3", NormMap.maxAbs(e.source().a3()));
+    in.put("A3", Dense.maxAbs(e.source().a3()));
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("C1 B_Q A_Q", e.loraQueryNorm().doubleValue());
     out.put("C2", e.loraKeyNorm().doubleValue());
-    out.put("C3", NormMap.maxAbs(e.doubles().points().get(0).xv()));
+    out.put("C3", Dense.maxAbs(e.doubles().points().get(0).xv()));
     return new NormMap("H4", in, out);
   }
 }

@@ -51,15 +51,4 @@ public record NormMap(String arrow, Map<String, Double> inputs, Map<String, Doub
     }
     return r;
   }
-
-  /** {@code max_ij |m_ij|} of a double matrix. */
-  static double maxAbs(double[][] m) {
-    double r = 0;
-    for (double[] row : m) {
-      for (double x : row) {
-        r = Math.max(r, Math.abs(x));
-      }
-    }
-    return r;
-  }
 }

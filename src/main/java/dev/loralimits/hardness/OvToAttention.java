@@ -1,5 +1,6 @@
 package dev.loralimits.hardness;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.model.Checks;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -93,9 +94,9 @@ public final class OvToAttention {
     in.put("W", NormMap.maxAbs(ov.w()));
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("B", det.b());
-    out.put("Q", NormMap.maxAbs(det.q()));
-    out.put("K", NormMap.maxAbs(det.k()));
-    out.put("V", NormMap.maxAbs(det.v()));
+    out.put("Q", Dense.maxAbs(det.q()));
+    out.put("K", Dense.maxAbs(det.k()));
+    out.put("V", Dense.maxAbs(det.v()));
     return new NormMap("H2", in, out);
   }
 }

@@ -8,9 +8,10 @@ package dev.loralimits.io;
  * 0 ({@code data[0].XQ[2][1]}). Problems that concern the whole document use the path
  * {@code (document)}, problems with the file itself {@code (file)}, and malformed JSON uses
  * {@code line L, column C}. The message never contains a stack trace or a line break, so a
- * command-line tool may print {@link #getMessage()} alone.
+ * command-line tool may print {@link #getMessage()} alone. A size-limit refusal is the subclass
+ * {@link LimitExceededException}, which names the limit.
  */
-public final class InputException extends RuntimeException {
+public class InputException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** Path used for problems that concern the document as a whole (empty, trailing content). */
@@ -58,6 +59,18 @@ public final class InputException extends RuntimeException {
   /** The problem, without source and path. */
   public String problem() {
     return problem;
+  }
+
+  /**
+   * The same problem at another path, or worded otherwise (a reader that knows the user's name of
+   * the field better), keeping this one as the cause; a subclass keeps its kind.
+   *
+   * @param path the new field path
+   * @param problem the new problem text
+   * @return the new exception
+   */
+  public InputException reworded(String path, String problem) {
+    return new InputException(source, path, problem, this);
   }
 
   private static String oneLine(String s) {

@@ -243,8 +243,7 @@ public final class InstanceJson {
     if (m.matches()) {
       int i = Integer.parseInt(m.group(1));
       if (i < data.size() && data.get(i).selfAttention()) {
-        return new InputException(
-            e.source(), "data[" + i + "].X", e.problem() + " (X is used as " + m.group(2) + ")", e);
+        return e.reworded("data[" + i + "].X", e.problem() + " (X is used as " + m.group(2) + ")");
       }
     }
     return e;

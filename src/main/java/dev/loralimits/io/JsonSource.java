@@ -105,8 +105,9 @@ final class JsonSource {
       }
       long size = Files.size(file);
       if (size > limits.maxBytes()) {
-        throw new InputException(
-            source, InputException.FILE, "too large: " + size + " bytes, limit " + limits.maxBytes() + " (FORMATS 1.7)");
+        throw new LimitExceededException(
+            source, InputException.FILE, "too large: " + size + " bytes, limit " + limits.maxBytes() + " (FORMATS 1.7)",
+            LimitExceededException.Limit.JSON_BYTES);
       }
       try (InputStream in = Files.newInputStream(file)) {
         return read(source, in, limits, reader);
@@ -140,8 +141,9 @@ final class JsonSource {
     try (JsonParser parser = FACTORY.createParser(new LimitedStream(buffered, limits.maxBytes()))) {
       return reader.read(new JsonSource(source, parser, limits));
     } catch (TooLarge e) {
-      throw new InputException(
-          source, InputException.FILE, "too large: more than " + limits.maxBytes() + " bytes (FORMATS 1.7)", e);
+      throw new LimitExceededException(
+          source, InputException.FILE, "too large: more than " + limits.maxBytes() + " bytes (FORMATS 1.7)",
+          LimitExceededException.Limit.JSON_BYTES, e);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       String where =
@@ -502,8 +504,8 @@ final class JsonSource {
       rowKinds.clear();
       while (p.nextToken() != JsonToken.END_ARRAY) {
         if (++documentEntries > limits.maxEntries()) {
-          throw error(path, "too large: the document has more than " + limits.maxEntries()
-              + " matrix entries (FORMATS 1.7)");
+          throw new LimitExceededException(source, path, "too large: the document has more than "
+              + limits.maxEntries() + " matrix entries (FORMATS 1.7)", LimitExceededException.Limit.JSON_ENTRIES);
         }
         String at = rowPath + "[" + row.size() + "]";
         Object v = candidate ? candidateValue(at) : number(at);

@@ -28,7 +28,8 @@ final class TensorInput {
     try {
       byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
       if (b.length > max) {
-        throw new InputException(source, InputException.FILE, "too large: more than " + max + " bytes");
+        throw new LimitExceededException(
+            source, InputException.FILE, "too large: more than " + max + " bytes", LimitExceededException.Limit.STREAM_BYTES);
       }
       return b;
     } catch (IOException e) {
@@ -39,7 +40,8 @@ final class TensorInput {
   /** The tensors (and safetensors metadata) of a tensor file. */
   static Safetensors.Contents contents(String source, byte[] bytes, TensorFiles.Format format, String what) {
     if (bytes.length > TensorLimits.MAX_FILE_BYTES) {
-      throw new InputException(source, InputException.FILE, "too large: " + bytes.length + " bytes, limit " + TensorLimits.MAX_FILE_BYTES);
+      throw new LimitExceededException(source, InputException.FILE,
+          "too large: " + bytes.length + " bytes, limit " + TensorLimits.MAX_FILE_BYTES, LimitExceededException.Limit.TENSOR_BYTES);
     }
     FileKind expected = switch (format) {
       case NPZ -> FileKind.NPZ;
@@ -67,7 +69,8 @@ final class TensorInput {
       }
       long size = Files.size(file);
       if (size > TensorLimits.MAX_FILE_BYTES) {
-        throw new InputException(source, InputException.FILE, "too large: " + size + " bytes, limit " + TensorLimits.MAX_FILE_BYTES);
+        throw new LimitExceededException(source, InputException.FILE,
+            "too large: " + size + " bytes, limit " + TensorLimits.MAX_FILE_BYTES, LimitExceededException.Limit.TENSOR_BYTES);
       }
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {

@@ -37,12 +37,13 @@ final class TensorLimits {
     /**
      * Takes {@code n} elements for tensor {@code name}.
      *
-     * @throws InputException when the file would hold more than {@link #MAX_ELEMENTS} elements
+     * @throws LimitExceededException when the file would hold more than {@link #MAX_ELEMENTS} elements
      */
     void take(String source, String name, long n) {
       if (n > left) {
-        throw new InputException(
-            source, name, "too large: the file would hold more than " + MAX_ELEMENTS + " elements (limit 2^26)");
+        throw new LimitExceededException(
+            source, name, "too large: the file would hold more than " + MAX_ELEMENTS + " elements (limit 2^26)",
+            LimitExceededException.Limit.TENSOR_ELEMENTS);
       }
       left -= n;
     }

@@ -9,7 +9,10 @@
  * instances, {@link dev.loralimits.io.DecimalFormatting#significant} for gradients), so no value
  * passes through a {@code double}. Every input problem becomes an
  * {@link dev.loralimits.io.InputException} whose one-line message names the source, the field
- * path and the rule broken; a command-line tool prints it as is. Reading is streaming (Jackson's
+ * path and the rule broken; a command-line tool prints it as is. A refusal for size (a JSON
+ * limit of {@link dev.loralimits.io.ReadLimits}, a tensor file cap) is the subclass
+ * {@link dev.loralimits.io.LimitExceededException}, which names the limit, so a caller can say how
+ * to raise it without matching the message text. Reading is streaming (Jackson's
  * {@code JsonParser}) so that memory stays close to the size of the matrices.
  *
  * <p>Tensor files ({@link dev.loralimits.io.TensorFiles}, spec/FORMATS.md Section 4): NumPy

@@ -1,5 +1,6 @@
 package dev.loralimits.vectors;
 
+import dev.loralimits.fast.Dense;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.LoraInstance;
@@ -23,16 +24,12 @@ final class DoubleScores {
     double[][] wk = merged(inst.projection(Adapter.K), alpha);
     List<double[][]> out = new ArrayList<>();
     for (DataPoint p : inst.data()) {
-      double[][] qm = multiply(p.xq().toDoubles(), wq);
-      double[][] km = multiply(p.xk().toDoubles(), wk);
+      double[][] qm = Dense.multiply(p.xq().toDoubles(), wq);
+      double[][] km = Dense.multiply(p.xk().toDoubles(), wk);
       double[][] s = new double[qm.length][km.length];
       for (int i = 0; i < qm.length; i++) {
         for (int j = 0; j < km.length; j++) {
-          double dot = 0;
-          for (int h = 0; h < qm[i].length; h++) {
-            dot += qm[i][h] * km[j][h];
-          }
-          s[i][j] = beta * dot;
+          s[i][j] = beta * Dense.dot(qm[i], km[j]);
         }
       }
       out.add(s);
@@ -40,31 +37,9 @@ final class DoubleScores {
     return out;
   }
 
-  /** {@code W* + (alpha / r) B A}. */
+  /** {@code W* + (alpha / r) B A} ({@link Dense#loraMerge}). */
   private static double[][] merged(Projection p, double alpha) {
     double[][] w = p.frozen().toDoubles();
-    if (!p.isAdapted()) {
-      return w;
-    }
-    double scale = alpha / p.rank().orElseThrow();
-    double[][] ba = multiply(p.b().toDoubles(), p.a().toDoubles());
-    for (int i = 0; i < w.length; i++) {
-      for (int j = 0; j < w[i].length; j++) {
-        w[i][j] += scale * ba[i][j];
-      }
-    }
-    return w;
-  }
-
-  private static double[][] multiply(double[][] a, double[][] b) {
-    double[][] c = new double[a.length][b[0].length];
-    for (int i = 0; i < a.length; i++) {
-      for (int k = 0; k < b.length; k++) {
-        for (int j = 0; j < b[0].length; j++) {
-          c[i][j] += a[i][k] * b[k][j];
-        }
-      }
-    }
-    return c;
+    return p.isAdapted() ? Dense.loraMerge(w, p.a().toDoubles(), p.b().toDoubles(), alpha) : w;
   }
 }

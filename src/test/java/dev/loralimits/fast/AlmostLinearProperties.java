@@ -94,18 +94,18 @@ class AlmostLinearProperties {
       return; // refusals are covered by fastIsWithinItsBoundOfTheReference
     }
     DoubleData dd = new DoubleData(inst);
-    List<AlmostLinear.Prepared> pts = new ArrayList<>();
+    List<FastBound.PointNorms> pts = new ArrayList<>();
     for (int i = 0; i < dd.points.size(); i++) {
-      pts.add(AlmostLinear.prepare(dd, i));
+      pts.add(PreparedPoint.of(dd, i).norms);
     }
-    int h = pts.get(0).h;
-    AlmostLinear.Certificate chosen = AlmostLinear.certify(
+    int h = pts.get(0).h();
+    FastBound.Certificate chosen = FastBound.certify(
         dd, pts, ExpPolynomial.of(r.kind(), r.degree(), r.radius()), r.radius(), (int) r.rank());
     assertThat(chosen.maxGradientBound()).isLessThanOrEqualTo(eps);
     if (r.degree() > 0) {
       int g = r.degree() - 1;
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
-        AlmostLinear.Certificate lower = AlmostLinear.certify(
+        FastBound.Certificate lower = FastBound.certify(
             dd, pts, ExpPolynomial.of(kind, g, r.radius()), r.radius(), (int) FeatureMap.rank(h, g));
         assertThat(lower.maxGradientBound()).as("degree %d (%s)", g, kind).isGreaterThan(eps);
       }

@@ -130,13 +130,13 @@ class AlmostLinearRangeProperties {
 
   @Example
   void balancingExponentEqualisesTheBinaryExponents() {
-    assertThat(AlmostLinear.balancingExponent(0x1p100, 0x1p-100)).isEqualTo(100);
-    assertThat(AlmostLinear.balancingExponent(0x1p-100, 0x1p100)).isEqualTo(-100);
-    assertThat(AlmostLinear.balancingExponent(0x1p3, 0x1p0)).isEqualTo(1);
-    assertThat(AlmostLinear.balancingExponent(1, 0)).isEqualTo(0);
-    assertThat(AlmostLinear.balancingExponent(0, 1)).isEqualTo(0);
-    assertThat(AlmostLinear.scaledExactly(new double[] {3, -0.5}, 4)).containsExactly(48, -8);
-    assertThat(AlmostLinear.scaledExactly(new double[] {1e-300}, -100)).isNull();
+    assertThat(PreparedPoint.balancingExponent(0x1p100, 0x1p-100)).isEqualTo(100);
+    assertThat(PreparedPoint.balancingExponent(0x1p-100, 0x1p100)).isEqualTo(-100);
+    assertThat(PreparedPoint.balancingExponent(0x1p3, 0x1p0)).isEqualTo(1);
+    assertThat(PreparedPoint.balancingExponent(1, 0)).isEqualTo(0);
+    assertThat(PreparedPoint.balancingExponent(0, 1)).isEqualTo(0);
+    assertThat(PreparedPoint.scaledExactly(new double[] {3, -0.5}, 4)).containsExactly(48, -8);
+    assertThat(PreparedPoint.scaledExactly(new double[] {1e-300}, -100)).isNull();
   }
 
   static void assertWithinBound(LoraInstance inst, FastResult r) {

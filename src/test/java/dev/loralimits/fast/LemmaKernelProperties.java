@@ -81,8 +81,8 @@ class LemmaKernelProperties {
     Statistics.label("shape").coverage(c -> c.check("rectangular").percentage(p -> p >= 50));
     LoraInstance inst = AccuracyInstances.random(shape, seed);
     DoubleData dd = new DoubleData(inst);
-    AlmostLinear.Prepared p = AlmostLinear.prepare(dd, 0);
-    double radius = AlmostLinear.lemma33Radius(p);
+    PreparedPoint p = PreparedPoint.of(dd, 0);
+    double radius = DegreeSearch.lemma33Radius(p);
     boolean usable = radius <= MAX_TEST_RADIUS;
     ExpPolynomial poly = usable ? ExpPolynomial.choose(radius, delta) : null;
     usable = usable && FeatureMap.rank(p.h, poly.degree()) <= MAX_TEST_RANK;
@@ -99,7 +99,7 @@ class LemmaKernelProperties {
     assertThat(tol.deltaF()).as("deltaF finite and below 1 (deltaTot < 1/2)").isLessThan(1);
     Exact ex = Exact.of(inst, p.kbar);
 
-    AlmostLinear.KeyAggregates ka = AlmostLinear.lemma34KeyAggregates(p, fm, 0, p.lk);
+    LemmaKernels.KeyAggregates ka = LemmaKernels.lemma34KeyAggregates(p, fm, 0, p.lk);
     double[] phi = new double[fm.rank()];
     double[] z = new double[p.o];
     double[] c = new double[p.o];
@@ -107,21 +107,21 @@ class LemmaKernelProperties {
     try {
       for (int j = 0; j < p.lq; j++) {
         fm.queryFeatures(p.qf, j * p.h, phi); // the scaled queries, as the key aggregates use the scaled keys (FAST-BOUND §2)
-        double dj = AlmostLinear.lemma34Row(phi, ka, p.y, j * p.o, z, c);
+        double dj = LemmaKernels.lemma34Row(phi, ka, p.y, j * p.o, z, c);
         for (int i = 0; i < p.o; i++) {
           worst = Math.max(worst, within("Lemma 3.4 ztilde", j, i, z[i], ex.z.get(j, i), tol.lemma34z()));
           worst = Math.max(worst, within("Lemma 3.4 ctilde", j, i, c[i], ex.c.get(j, i), tol.lemma34c()));
         }
         for (int l = 0; l < p.lk; l++) {
-          double q = AlmostLinear.lemma35Entry(p.vm, l, c);
+          double q = LemmaKernels.lemma35Entry(p.vm, l, c);
           worst = Math.max(worst, within("Lemma 3.5 qtilde[l][j]", l, j, q, ex.q.get(l, j), tol.lemma35q()));
         }
-        double s = AlmostLinear.lemma37Diagonal(c, z);
+        double s = LemmaKernels.lemma37Diagonal(c, z);
         worst = Math.max(worst, within("Lemma 3.7 stilde", j, 0, s, ex.s[j], tol.lemma37s()));
         double[] w1 = new double[p.h];
-        AlmostLinear.lemma36Row(phi, c, ka, w1);
+        LemmaKernels.lemma36Row(phi, c, ka, w1);
         double[] w2 = new double[p.h];
-        AlmostLinear.lemma37Row(phi, s, ka, w2);
+        LemmaKernels.lemma37Row(phi, s, ka, w2);
         for (int b = 0; b < p.h; b++) {
           worst = Math.max(worst, within("Lemma 3.6 row of p1 Kc", j, b, w1[b] / dj, ex.p1Kc.get(j, b), tol.lemma36Row()));
           worst = Math.max(worst, within("Lemma 3.7 row of p2 Kc", j, b, -w2[b] / dj, ex.p2Kc.get(j, b), tol.lemma37Row()));

@@ -148,8 +148,8 @@ class AttentionToLoraProperties {
       AttentionDetection det = OvToAttention.forward(ov);
       LoraEmbedding e = AttentionToLora.forward(AAttLGC.ofDetection(det, lambda));
       double root = Math.sqrt(det.b());
-      boolean onesInQ = NormMap.maxAbs(det.q()) > 0;
-      boolean onesInK = NormMap.maxAbs(det.k()) > 0;
+      boolean onesInQ = dev.loralimits.fast.Dense.maxAbs(det.q()) > 0;
+      boolean onesInK = dev.loralimits.fast.Dense.maxAbs(det.k()) > 0;
       Statistics.label("Q has a sqrt(B) entry").collect(onesInQ);
       assertThat(e.loraKeyNorm()).isEqualByComparingTo(onesInK ? new BigDecimal(root) : BigDecimal.ZERO);
       double query = e.loraQueryNorm().doubleValue();

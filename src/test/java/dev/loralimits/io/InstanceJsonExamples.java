@@ -558,7 +558,8 @@ class InstanceJsonExamples {
       f.setLength(size); // sparse: nothing is written
     }
     assertThatThrownBy(() -> InstanceJson.read(file))
-        .isInstanceOf(InputException.class)
+        .isInstanceOfSatisfying(LimitExceededException.class,
+            e -> assertThat(e.limit()).isEqualTo(LimitExceededException.Limit.JSON_BYTES))
         .hasMessage(file + ": (file): too large: " + size + " bytes, limit 268435456 (FORMATS 1.7)");
   }
 
@@ -567,7 +568,8 @@ class InstanceJsonExamples {
     byte[] bytes = BASE.getBytes(StandardCharsets.UTF_8);
     ReadLimits limits = new ReadLimits(100, 1L << 26);
     assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
-        .isInstanceOf(InputException.class)
+        .isInstanceOfSatisfying(LimitExceededException.class,
+            e -> assertThat(e.limit()).isEqualTo(LimitExceededException.Limit.JSON_BYTES))
         .hasMessage("inst.json: (file): too large: more than 100 bytes (FORMATS 1.7)");
   }
 
@@ -576,8 +578,23 @@ class InstanceJsonExamples {
     byte[] bytes = BASE.getBytes(StandardCharsets.UTF_8);
     ReadLimits limits = new ReadLimits(1L << 20, 3);
     assertThatThrownBy(() -> InstanceJson.read(SOURCE, new ByteArrayInputStream(bytes), limits))
-        .isInstanceOf(InputException.class)
+        .isInstanceOfSatisfying(LimitExceededException.class,
+            e -> assertThat(e.limit()).isEqualTo(LimitExceededException.Limit.JSON_ENTRIES))
         .hasMessage("inst.json: weights.Q.W: too large: the document has more than 3 matrix entries (FORMATS 1.7)");
+  }
+
+  /** A reader that rewords a refusal (the X of a self-attention point) keeps a limit refusal's kind. */
+  @Test
+  void rewordingKeepsTheKindOfTheRefusal() {
+    InputException limit = new LimitExceededException(
+        SOURCE, "data[0].XQ", "too large", LimitExceededException.Limit.JSON_ENTRIES);
+    InputException moved = limit.reworded("data[0].X", "too large (X is used as XQ)");
+    assertThat(moved).isInstanceOfSatisfying(LimitExceededException.class,
+            e -> assertThat(e.limit()).isEqualTo(LimitExceededException.Limit.JSON_ENTRIES))
+        .hasMessage("inst.json: data[0].X: too large (X is used as XQ)")
+        .hasCause(limit);
+    InputException plain = new InputException(SOURCE, "data[0].XQ", "has 3 rows").reworded("data[0].X", "has 3 rows (X)");
+    assertThat(plain).isExactlyInstanceOf(InputException.class).hasMessage("inst.json: data[0].X: has 3 rows (X)");
   }
 
   /** Issue 10: the cap counts the whole document (many small matrices took 5.1 GB under a per-matrix cap). */
