@@ -410,11 +410,21 @@ public final class Dense {
    * @return the merged weight, a new matrix
    */
   public static double[][] loraMerge(double[][] frozen, double[][] a, double[][] b, double alpha) {
+    return a == null ? copy(frozen) : loraMergeScaled(frozen, a, b, alpha / a.length);
+  }
+
+  /**
+   * {@code W* + s B A} for a scale s given by the caller (rsLoRA's {@code alpha / sqrt(r)}):
+   * {@link #loraMerge} is this with {@code s = alpha / r}, bit for bit.
+   *
+   * @param frozen {@code W*} ({@code rows x cols})
+   * @param a {@code A} ({@code r x cols})
+   * @param b {@code B} ({@code rows x r})
+   * @param s the adapter's scale
+   * @return the merged weight, a new matrix
+   */
+  public static double[][] loraMergeScaled(double[][] frozen, double[][] a, double[][] b, double s) {
     double[][] out = copy(frozen);
-    if (a == null) {
-      return out;
-    }
-    double s = alpha / a.length;
     double[][] ba = multiply(b, a);
     for (int i = 0; i < out.length; i++) {
       for (int j = 0; j < out[i].length; j++) {

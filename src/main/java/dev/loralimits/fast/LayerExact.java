@@ -57,12 +57,7 @@ public final class LayerExact {
         double s = inst.scaling() == LoraScaling.LORA ? alpha / r : alpha / Math.sqrt(r);
         double[][] a = DoubleInstance.doubles("weights." + mu + ".A", p.a());
         double[][] b = DoubleInstance.doubles("weights." + mu + ".B", p.b());
-        double[][] ba = multiply(b, a);
-        for (int i = 0; i < frozen.length; i++) {
-          for (int j = 0; j < frozen[i].length; j++) {
-            frozen[i][j] += s * ba[i][j];
-          }
-        }
+        frozen = Dense.loraMergeScaled(frozen, a, b, s);
         scale.put(mu, s);
         fa.put(mu, a);
         fb.put(mu, b);
@@ -78,10 +73,10 @@ public final class LayerExact {
     for (LayerWeight mu : inst.adapted()) {
       double s = scale.get(mu);
       double[][] g = dw.get(mu);
-      double[][] da = multiply(transpose(fb.get(mu)), g);
-      double[][] db = multiply(g, transpose(fa.get(mu)));
-      scaleInPlace(s, da);
-      scaleInPlace(s, db);
+      double[][] da = Dense.multiply(Dense.transpose(fb.get(mu)), g);
+      double[][] db = Dense.multiply(g, Dense.transpose(fa.get(mu)));
+      Dense.scaleInPlace(da, s);
+      Dense.scaleInPlace(db, s);
       out.put(mu, new AdapterGradient(DecimalMatrix.ofDoubles("dLoss/dA_" + mu, da), DecimalMatrix.ofDoubles("dLoss/dB_" + mu, db)));
     }
     Checks.finite("the loss", loss);
@@ -96,9 +91,9 @@ public final class LayerExact {
     double[][] xk = pt.selfAttention() ? xq : DoubleInstance.doubles(at + "XK", pt.xk());
     double[][] xv = pt.selfAttention() ? xq : DoubleInstance.doubles(at + "XV", pt.xv());
     double[][] y = DoubleInstance.doubles(at + "Y", pt.y());
-    double[][] q = multiply(xq, w.get(LayerWeight.Q));
-    double[][] k = multiply(xk, w.get(LayerWeight.K));
-    double[][] v = multiply(xv, w.get(LayerWeight.V));
+    double[][] q = Dense.multiply(xq, w.get(LayerWeight.Q));
+    double[][] k = Dense.multiply(xk, w.get(LayerWeight.K));
+    double[][] v = Dense.multiply(xv, w.get(LayerWeight.V));
     double[][] wo = w.get(LayerWeight.O);
     int lq = q.length;
     int lk = k.length;
@@ -184,9 +179,9 @@ public final class LayerExact {
         }
       }
     }
-    add(dw, LayerWeight.Q, multiply(transpose(xq), dq));
-    add(dw, LayerWeight.K, multiply(transpose(xk), dk));
-    add(dw, LayerWeight.V, multiply(transpose(xv), dv));
+    add(dw, LayerWeight.Q, Dense.multiply(Dense.transpose(xq), dq));
+    add(dw, LayerWeight.K, Dense.multiply(Dense.transpose(xk), dk));
+    add(dw, LayerWeight.V, Dense.multiply(Dense.transpose(xv), dv));
     if (wo != null) {
       add(dw, LayerWeight.O, dwo);
     }
@@ -197,12 +192,8 @@ public final class LayerExact {
     double[][] acc = dw.get(mu);
     if (acc == null) {
       dw.put(mu, g);
-      return;
-    }
-    for (int i = 0; i < g.length; i++) {
-      for (int j = 0; j < g[i].length; j++) {
-        acc[i][j] += g[i][j];
-      }
+    } else {
+      Dense.addInto(acc, g);
     }
   }
 
@@ -228,37 +219,5 @@ public final class LayerExact {
       out[a] = acc;
     }
     return out;
-  }
-
-  private static double[][] multiply(double[][] a, double[][] b) {
-    double[][] c = new double[a.length][b[0].length];
-    for (int i = 0; i < a.length; i++) {
-      for (int j = 0; j < b[0].length; j++) {
-        double acc = 0;
-        for (int x = 0; x < b.length; x++) {
-          acc += a[i][x] * b[x][j];
-        }
-        c[i][j] = acc;
-      }
-    }
-    return c;
-  }
-
-  private static double[][] transpose(double[][] a) {
-    double[][] t = new double[a[0].length][a.length];
-    for (int i = 0; i < a.length; i++) {
-      for (int j = 0; j < a[0].length; j++) {
-        t[j][i] = a[i][j];
-      }
-    }
-    return t;
-  }
-
-  private static void scaleInPlace(double s, double[][] a) {
-    for (double[] row : a) {
-      for (int j = 0; j < row.length; j++) {
-        row[j] *= s;
-      }
-    }
   }
 }
