@@ -1,6 +1,7 @@
 package dev.loralimits.cli;
 
 import dev.loralimits.vectors.GoldenVectors;
+import dev.loralimits.vectors.LayerVectors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -42,14 +43,18 @@ final class VectorsCommand implements Callable<Integer> {
       throw new OutputFile.OutputException("--out: the directory name is empty");
     }
     GoldenVectors.Summary s;
+    LayerVectors.Summary layers;
     try {
       s = GoldenVectors.writeTo(out);
+      layers = LayerVectors.writeTo(out);
     } catch (IOException e) {
       throw new OutputFile.OutputException("--out " + out + ": cannot write (" + OutputFile.describe(e) + ")");
     }
     PrintWriter w = spec.commandLine().getOut();
     w.println(
         "wrote " + s.tests() + " tests in " + s.groups() + " groups to " + s.file() + " (" + s.bytes() + " bytes)");
+    w.println(
+        "wrote " + layers.tests() + " tests in " + layers.groups() + " groups to " + layers.file() + " (" + layers.bytes() + " bytes)");
     w.flush();
     return Main.OK;
   }

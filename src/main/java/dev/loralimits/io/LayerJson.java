@@ -1,5 +1,6 @@
 package dev.loralimits.io;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.loralimits.model.AdapterGradient;
 import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.LayerInstance;
@@ -177,44 +178,52 @@ public final class LayerJson {
 
   /** {@code x} in the format {@value #FORMAT}, each matrix row on one line. */
   public static String write(LayerInstance x) {
-    return JsonOutput.write(g -> {
+    return JsonOutput.write(g -> write(g, x));
+  }
+
+  /**
+   * Writes {@code x} as one JSON object to {@code g} (for documents that embed instances, such as
+   * the golden vectors).
+   *
+   * @throws IOException when the generator fails
+   */
+  public static void write(JsonGenerator g, LayerInstance x) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("format", FORMAT);
+    g.writeNumberField("heads", x.heads());
+    g.writeStringField("causal", x.masking().tag());
+    g.writeStringField("scaling", x.scaling().tag());
+    g.writeFieldName("alpha");
+    g.writeNumber(x.alpha().toString());
+    g.writeFieldName("beta");
+    g.writeNumber(x.beta().toString());
+    g.writeObjectFieldStart("weights");
+    for (Map.Entry<LayerWeight, Projection> e : x.weights().entrySet()) {
+      Projection p = e.getValue();
+      g.writeObjectFieldStart(e.getKey().name());
+      InstanceJson.matrixField(g, "W", p.frozen());
+      if (p.isAdapted()) {
+        InstanceJson.matrixField(g, "A", p.a());
+        InstanceJson.matrixField(g, "B", p.b());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+    g.writeArrayFieldStart("data");
+    for (DataPoint point : x.data()) {
       g.writeStartObject();
-      g.writeStringField("format", FORMAT);
-      g.writeNumberField("heads", x.heads());
-      g.writeStringField("causal", x.masking().tag());
-      g.writeStringField("scaling", x.scaling().tag());
-      g.writeFieldName("alpha");
-      g.writeNumber(x.alpha().toString());
-      g.writeFieldName("beta");
-      g.writeNumber(x.beta().toString());
-      g.writeObjectFieldStart("weights");
-      for (Map.Entry<LayerWeight, Projection> e : x.weights().entrySet()) {
-        Projection p = e.getValue();
-        g.writeObjectFieldStart(e.getKey().name());
-        InstanceJson.matrixField(g, "W", p.frozen());
-        if (p.isAdapted()) {
-          InstanceJson.matrixField(g, "A", p.a());
-          InstanceJson.matrixField(g, "B", p.b());
-        }
-        g.writeEndObject();
+      if (point.selfAttention()) {
+        InstanceJson.matrixField(g, "X", point.xq());
+      } else {
+        InstanceJson.matrixField(g, "XQ", point.xq());
+        InstanceJson.matrixField(g, "XK", point.xk());
+        InstanceJson.matrixField(g, "XV", point.xv());
       }
+      InstanceJson.matrixField(g, "Y", point.y());
       g.writeEndObject();
-      g.writeArrayFieldStart("data");
-      for (DataPoint point : x.data()) {
-        g.writeStartObject();
-        if (point.selfAttention()) {
-          InstanceJson.matrixField(g, "X", point.xq());
-        } else {
-          InstanceJson.matrixField(g, "XQ", point.xq());
-          InstanceJson.matrixField(g, "XK", point.xk());
-          InstanceJson.matrixField(g, "XV", point.xv());
-        }
-        InstanceJson.matrixField(g, "Y", point.y());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    }
+    g.writeEndArray();
+    g.writeEndObject();
   }
 
   /**

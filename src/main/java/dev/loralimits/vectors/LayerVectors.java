@@ -193,7 +193,7 @@ public final class LayerVectors {
           }
           g.writeEndArray();
           g.writeFieldName("instance");
-          g.writeRawValue(LayerJson.write(x).trim());
+          LayerJson.write(g, x);
           g.writeObjectFieldStart("expected");
           g.writeFieldName("loss");
           g.writeNumber(DecimalFormatting.significant(r.loss(), DIGITS));
