@@ -353,39 +353,26 @@ public final class GradientJson {
 
   private static Map<Adapter, CandidateGradient> readGradients(JsonSource s, String path, boolean candidate)
       throws IOException {
-    Map<Adapter, CandidateGradient> gradients = new EnumMap<>(Adapter.class);
-    s.readObject(
-        path,
-        "an object with an entry per adapted projection (Q, K, V)",
-        (name, at) -> {
-          Adapter mu = null;
-          for (Adapter a : Adapter.values()) {
-            if (a.name().equals(name)) {
-              mu = a;
-            }
-          }
-          if (mu != null) {
-            gradients.put(mu, readFactors(s, at, candidate));
-          } else if (JsonSource.isExtension(name)) {
-            s.skip();
-          } else {
-            throw s.error(at, "unknown field (expected Q, K or V)");
-          }
-        });
-    return gradients;
+    return readEntries(s, path, candidate, Adapter.class, "Q, K, V", "Q, K or V");
   }
 
   private static Map<LayerWeight, CandidateGradient> readLayerGradients(JsonSource s, String path, boolean candidate)
       throws IOException {
-    Map<LayerWeight, CandidateGradient> gradients = new EnumMap<>(LayerWeight.class);
+    return readEntries(s, path, candidate, LayerWeight.class, "Q, K, V, O", "Q, K, V or O");
+  }
+
+  /** The "gradients" object: one entry per constant of {@code keys}, by name; x- fields skipped. */
+  private static <K extends Enum<K>> Map<K, CandidateGradient> readEntries(
+      JsonSource s, String path, boolean candidate, Class<K> keys, String all, String oneOf) throws IOException {
+    Map<K, CandidateGradient> gradients = new EnumMap<>(keys);
     s.readObject(
         path,
-        "an object with an entry per adapted projection (Q, K, V, O)",
+        "an object with an entry per adapted projection (" + all + ")",
         (name, at) -> {
-          LayerWeight mu = null;
-          for (LayerWeight a : LayerWeight.values()) {
-            if (a.name().equals(name)) {
-              mu = a;
+          K mu = null;
+          for (K k : keys.getEnumConstants()) {
+            if (k.name().equals(name)) {
+              mu = k;
             }
           }
           if (mu != null) {
@@ -393,7 +380,7 @@ public final class GradientJson {
           } else if (JsonSource.isExtension(name)) {
             s.skip();
           } else {
-            throw s.error(at, "unknown field (expected Q, K, V or O)");
+            throw s.error(at, "unknown field (expected " + oneOf + ")");
           }
         });
     return gradients;

@@ -213,25 +213,38 @@ public final class InstanceJson {
     if (d.data == null) {
       throw s.error("data", "missing field");
     }
-    boolean adapted = d.weights.values().stream().anyMatch(Projection::isAdapted);
-    BigDecimal alpha = d.alpha;
-    if (alpha == null) {
-      if (adapted) {
-        throw s.error("alpha", "missing field (required when an adapter A, B is given)");
-      }
-      alpha = BigDecimal.ONE;
-    } else if (adapted && alpha.signum() == 0) {
-      throw s.error("alpha", "must be non-zero when an adapter A, B is given, got " + alpha);
-    }
-    BigDecimal beta = d.beta == null ? BigDecimal.ONE : d.beta;
-    if (beta.signum() <= 0) {
-      throw s.error("beta", "must be > 0, got " + beta);
-    }
+    BigDecimal alpha = alpha(s, d.alpha, d.weights.values().stream().anyMatch(Projection::isAdapted));
+    BigDecimal beta = beta(s, d.beta == null ? BigDecimal.ONE : d.beta);
     try {
       return new LoraInstance(alpha, beta, d.weights, d.data);
     } catch (IllegalArgumentException e) {
       throw selfAttentionPath(d.data, s.translate("", e));
     }
+  }
+
+  /**
+   * The "alpha" rule of both versions (FORMATS 1.2): required and non-zero when some projection is
+   * adapted, else 1 when absent.
+   */
+  static BigDecimal alpha(JsonSource s, BigDecimal alpha, boolean adapted) {
+    if (alpha == null) {
+      if (adapted) {
+        throw s.error("alpha", "missing field (required when an adapter A, B is given)");
+      }
+      return BigDecimal.ONE;
+    }
+    if (adapted && alpha.signum() == 0) {
+      throw s.error("alpha", "must be non-zero when an adapter A, B is given, got " + alpha);
+    }
+    return alpha;
+  }
+
+  /** The "beta" rule of both versions: {@code > 0}. */
+  static BigDecimal beta(JsonSource s, BigDecimal beta) {
+    if (beta.signum() <= 0) {
+      throw s.error("beta", "must be > 0, got " + beta);
+    }
+    return beta;
   }
 
   /**
@@ -430,18 +443,28 @@ public final class InstanceJson {
     g.writeNumber(x.beta().toString());
     g.writeObjectFieldStart("weights");
     for (Adapter mu : Adapter.values()) {
-      Projection p = x.projection(mu);
-      g.writeObjectFieldStart(mu.name());
-      matrixField(g, "W", p.frozen());
-      if (p.isAdapted()) {
-        matrixField(g, "A", p.a());
-        matrixField(g, "B", p.b());
-      }
-      g.writeEndObject();
+      projectionField(g, mu.name(), x.projection(mu));
     }
     g.writeEndObject();
+    dataField(g, x.data());
+    g.writeEndObject();
+  }
+
+  /** {@code "name": {"W": .., "A": .., "B": ..}} (A and B when adapted); both versions. */
+  static void projectionField(JsonGenerator g, String name, Projection p) throws IOException {
+    g.writeObjectFieldStart(name);
+    matrixField(g, "W", p.frozen());
+    if (p.isAdapted()) {
+      matrixField(g, "A", p.a());
+      matrixField(g, "B", p.b());
+    }
+    g.writeEndObject();
+  }
+
+  /** {@code "data": [...]}, a self-attention point with one "X"; both versions. */
+  static void dataField(JsonGenerator g, List<DataPoint> data) throws IOException {
     g.writeArrayFieldStart("data");
-    for (DataPoint point : x.data()) {
+    for (DataPoint point : data) {
       g.writeStartObject();
       if (point.selfAttention()) {
         matrixField(g, "X", point.xq());
@@ -454,7 +477,6 @@ public final class InstanceJson {
       g.writeEndObject();
     }
     g.writeEndArray();
-    g.writeEndObject();
   }
 
   static void matrixField(JsonGenerator g, String name, DecimalMatrix m)

@@ -123,22 +123,11 @@ public final class LayerJson {
     if (d.beta == null) {
       throw s.error("beta", "missing field (version 2 states beta: 1/sqrt(head width) is a choice, not a default)");
     }
-    if (d.beta.signum() <= 0) {
-      throw s.error("beta", "must be > 0, got " + d.beta);
-    }
-    boolean adapted = d.weights.values().stream().anyMatch(Projection::isAdapted);
-    BigDecimal alpha = d.alpha;
-    if (alpha == null) {
-      if (adapted) {
-        throw s.error("alpha", "missing field (required when an adapter A, B is given)");
-      }
-      alpha = BigDecimal.ONE;
-    } else if (adapted && alpha.signum() == 0) {
-      throw s.error("alpha", "must be non-zero when an adapter A, B is given, got " + alpha);
-    }
+    BigDecimal beta = InstanceJson.beta(s, d.beta);
+    BigDecimal alpha = InstanceJson.alpha(s, d.alpha, d.weights.values().stream().anyMatch(Projection::isAdapted));
     try {
       return new LayerInstance(d.heads == null ? 1 : d.heads, d.masking == null ? Masking.NONE : d.masking,
-          d.scaling == null ? LoraScaling.LORA : d.scaling, alpha, d.beta, d.weights, d.data);
+          d.scaling == null ? LoraScaling.LORA : d.scaling, alpha, beta, d.weights, d.data);
     } catch (IllegalArgumentException e) {
       throw InstanceJson.selfAttentionPath(d.data, s.translate("", e));
     }
@@ -199,30 +188,10 @@ public final class LayerJson {
     g.writeNumber(x.beta().toString());
     g.writeObjectFieldStart("weights");
     for (Map.Entry<LayerWeight, Projection> e : x.weights().entrySet()) {
-      Projection p = e.getValue();
-      g.writeObjectFieldStart(e.getKey().name());
-      InstanceJson.matrixField(g, "W", p.frozen());
-      if (p.isAdapted()) {
-        InstanceJson.matrixField(g, "A", p.a());
-        InstanceJson.matrixField(g, "B", p.b());
-      }
-      g.writeEndObject();
+      InstanceJson.projectionField(g, e.getKey().name(), e.getValue());
     }
     g.writeEndObject();
-    g.writeArrayFieldStart("data");
-    for (DataPoint point : x.data()) {
-      g.writeStartObject();
-      if (point.selfAttention()) {
-        InstanceJson.matrixField(g, "X", point.xq());
-      } else {
-        InstanceJson.matrixField(g, "XQ", point.xq());
-        InstanceJson.matrixField(g, "XK", point.xk());
-        InstanceJson.matrixField(g, "XV", point.xv());
-      }
-      InstanceJson.matrixField(g, "Y", point.y());
-      g.writeEndObject();
-    }
-    g.writeEndArray();
+    InstanceJson.dataField(g, x.data());
     g.writeEndObject();
   }
 
