@@ -66,4 +66,16 @@ class DecimalMatrixExamples {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("g is ragged: row 1 has 0 entries, row 0 has 1");
   }
+
+  /** Equality: numerically equal entries of equal shapes (scale ignored); found by mutation testing. */
+  @Test
+  void equalityComparesShapesAndValues() {
+    DecimalMatrix a = DecimalMatrix.parse("a", new String[][] {{"1.0", "2"}, {"3", "4"}});
+    assertThat(a).isEqualTo(DecimalMatrix.parse("b", new String[][] {{"1", "2.00"}, {"3", "4"}}));
+    assertThat(a).isNotEqualTo(DecimalMatrix.parse("b", new String[][] {{"1", "2"}, {"3", "5"}}));
+    assertThat(a).isNotEqualTo(DecimalMatrix.parse("b", new String[][] {{"1", "2", "3", "4"}}));
+    assertThat(a).isNotEqualTo(DecimalMatrix.parse("b", new String[][] {{"1", "2"}}));
+    assertThat(a).isNotEqualTo("a");
+    assertThat(a.hashCode()).isEqualTo(DecimalMatrix.parse("b", new String[][] {{"1", "2.00"}, {"3", "4"}}).hashCode());
+  }
 }

@@ -82,4 +82,52 @@ class RangeGuardExamples {
         .isInstanceOf(OutOfRangeException.class)
         .hasMessageContaining("dLoss/dB_Q computes as exactly 0");
   }
+
+  private static ApMatrix ap(String... row) {
+    org.apfloat.Apfloat[] r = new org.apfloat.Apfloat[row.length];
+    for (int j = 0; j < row.length; j++) {
+      r[j] = new org.apfloat.Apfloat(row[j], 30);
+    }
+    return ApMatrix.of(new org.apfloat.Apfloat[][] {r});
+  }
+
+  /**
+   * The flush rule at its boundary (FORMATS 3.4, LEMMAS 9.3): an entry exactly FLUSH_GAP orders
+   * below M stays, one order further is written as 0; zeros stay zeros. Found by mutation testing
+   * (the rule's comparison and its negation survived: no instance reaches it).
+   */
+  @Test
+  void entriesMoreThanTheFlushGapBelowTheirMatrixAreZero() {
+    ApMatrix m = RangeGuard.inRange("g", ap("2", "3e-1000000", "3e-1000001", "0", "-4e-1000001"), RangeGuard.MAX_WIDE_EXPONENT, "");
+    assertThat(m.get(0, 0).toString()).isEqualTo("2");
+    assertThat(m.get(0, 1).signum()).isPositive();
+    assertThat(m.get(0, 2).signum()).isZero();
+    assertThat(m.get(0, 3).signum()).isZero();
+    assertThat(m.get(0, 4).signum()).isZero();
+    ApMatrix zero = ap("0", "0");
+    assertThat(RangeGuard.inRange("g", zero, RangeGuard.MAX_WIDE_EXPONENT, "")).isSameAs(zero);
+  }
+
+  /** The result ranges at their boundaries: 10^17 for gradients, 999999999 for the loss. */
+  @Test
+  void theRangesIncludeTheirLimitsAndNothingBeyond() {
+    assertThat(RangeGuard.inRange("g", ap("5e-100000000000000000"), RangeGuard.MAX_WIDE_EXPONENT, "").get(0, 0).signum()).isPositive();
+    assertThatThrownBy(() -> RangeGuard.inRange("g", ap("5e-100000000000000001"), RangeGuard.MAX_WIDE_EXPONENT, " (note)"))
+        .isInstanceOf(OutOfRangeException.class)
+        .hasMessage("the reference cannot answer: g has entries of order 10^-100000000000000001, outside the range of"
+            + " gradients (10^-100000000000000000 to 10^100000000000000000) (note)");
+    assertThat(RangeGuard.inRange("the loss", ap("9e999999999"), RangeGuard.MAX_RESULT_EXPONENT, "").get(0, 0).signum()).isPositive();
+    assertThatThrownBy(() -> RangeGuard.inRange("the loss", ap("1e1000000000"), RangeGuard.MAX_RESULT_EXPONENT, ""))
+        .hasMessageContaining("outside the range of the loss (10^-999999999 to 10^999999999)");
+  }
+
+  /** A matrix is written wide exactly when its M's exponent leaves the decimal range. */
+  @Test
+  void wideExactlyBeyondTheDecimalRange() {
+    assertThat(RangeGuard.powerOfTen(new org.apfloat.Apfloat("9e-999999999", 5))).isZero();
+    assertThat(RangeGuard.powerOfTen(new org.apfloat.Apfloat("9e-1000000000", 5))).isEqualTo(-1_000_000_000L);
+    assertThat(RangeGuard.powerOfTen(new org.apfloat.Apfloat("9e999999999", 5))).isZero();
+    assertThat(RangeGuard.powerOfTen(new org.apfloat.Apfloat("1e1000000000", 5))).isEqualTo(1_000_000_000L);
+    assertThat(RangeGuard.powerOfTen(org.apfloat.Apfloat.ZERO)).isZero();
+  }
 }
