@@ -102,8 +102,9 @@ class ExtremeInstanceProperties {
     LoraInstance inst = x.instance();
     String outcome;
     try {
-      Form standIn = answerWithinContract(inst);
-      Statistics.label("result range").collect(anyWide(ReferenceGradient.compute(inst, DIGITS)) ? "wide" : "decimal");
+      GradientResult got = ReferenceGradient.compute(inst, DIGITS);
+      Form standIn = answerWithinContract(inst, got);
+      Statistics.label("result range").collect(anyWide(got) ? "wide" : "decimal");
       // both stand-ins are exercised deterministically by ExtremeInstanceExamples
       Statistics.label("stand-in").collect(standIn.tag());
       outcome = "answered";
@@ -125,7 +126,11 @@ class ExtremeInstanceProperties {
    * @throws OutOfRangeException when the reference refuses
    */
   static Form answerWithinContract(LoraInstance inst) {
-    GradientResult got = ReferenceGradient.compute(inst, DIGITS);
+    return answerWithinContract(inst, ReferenceGradient.compute(inst, DIGITS));
+  }
+
+  /** As {@link #answerWithinContract(LoraInstance)} for the reference's answer {@code got}. */
+  static Form answerWithinContract(LoraInstance inst, GradientResult got) {
     Form standIn = maxScoreSpread(inst) <= E2_SPREAD ? Form.LEMMA_3_2 : Form.THEOREM_F_1;
     ApGradients exact = ReferenceGradient.computeAt(ApInstance.of(inst), standIn, STAND_IN_PRECISION);
     checkContract(got, exact);
