@@ -135,6 +135,39 @@ public final class AlmostLinear {
   }
 
   /**
+   * The passes of {@link #gradient} at a given polynomial, uncertified (for probes that compare
+   * the true error at each degree with the certificate): the gradients only, no bound.
+   */
+  static DoubleGradients gradientWith(DoubleInstance inst, ExpPolynomial poly, int threads) {
+    DoubleData dd = new DoubleData(inst);
+    List<PreparedPoint> pts = new ArrayList<>();
+    for (int i = 0; i < dd.points.size(); i++) {
+      pts.add(PreparedPoint.of(dd, i));
+    }
+    FeatureMap fm = new FeatureMap(pts.get(0).h, poly.coefficients());
+    boolean needKV = dd.a.containsKey(Adapter.K) || dd.a.containsKey(Adapter.V);
+    Map<Adapter, double[][]> g = new EnumMap<>(Adapter.class);
+    double loss = 0;
+    Map<Adapter, double[][]> ga = new EnumMap<>(Adapter.class);
+    Map<Adapter, double[][]> gb = new EnumMap<>(Adapter.class);
+    try (RowScheduler rows = new RowScheduler(threads, "almost-linear")) {
+      for (PreparedPoint p : pts) {
+        PointResult r = runPoint(p, fm, needKV, rows);
+        loss += r.loss;
+        add(g, Adapter.Q, r.gq);
+        add(g, Adapter.K, r.gk);
+        add(g, Adapter.V, r.gv);
+      }
+    }
+    for (Adapter mu : dd.a.keySet()) {
+      double s = dd.alpha / dd.rank.get(mu);
+      ga.put(mu, Dense.scale(s, Dense.multiplyTransposeLeft(dd.b.get(mu), g.get(mu))));
+      gb.put(mu, Dense.scale(s, Dense.multiplyTransposeRight(g.get(mu), dd.a.get(mu))));
+    }
+    return new DoubleGradients(loss, ga, gb);
+  }
+
+  /**
    * What {@link #gradient} would use, without running it: the certified degree, rank, radius and
    * bound for epsilon, or the refusal. Cost {@code O(L d^2)} plus the degree search.
    *

@@ -1,0 +1,273 @@
+package dev.loralimits.fast;
+
+import dev.loralimits.model.Adapter;
+import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LoraInstance;
+import dev.loralimits.reference.ReferenceGradient;
+import dev.loralimits.testing.InstanceArbitraries;
+import dev.loralimits.testing.Instances;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Measurement probe (issue 12 item 2, step 1), not part of {@code mvn verify} (its name matches no
+ * surefire include; run it with {@code -Dtest=CertificateTermsProbe}): prints, per instance, the
+ * certified bound of {@link AlmostLinear} split into its parts (FAST-BOUND.md §3-6) next to the true
+ * error, and the smallest degree whose true error already meets epsilon.
+ *
+ * <p>Parts of the largest gradient bound {@code B} at the chosen polynomial, each as the drop of B
+ * when that part is switched off: {@code poly} (delta = 0), {@code tau} (A(R) = 0: the aggregate
+ * rounding (3.2)), {@code input} (eQ = eK = eV = 0: (1.1)-(1.3)); {@code rest} = B with all three
+ * off (the final sums' rounding, the 3u of (3.3), the loss of Y subtraction).
+ */
+class CertificateTermsProbe {
+  static final double EPS = 1e-6;
+
+  /** Instances like the benchmarks' but with random frozen weights: one point, self-attention. */
+  static DoubleInstance instance(int length, int d, double gamma, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    Map<Adapter, DoubleInstance.Weight> w = new EnumMap<>(Adapter.class);
+    for (Adapter mu : Adapter.values()) {
+      w.put(mu, new DoubleInstance.Weight(
+          uniform(rnd, d, d, 1 / Math.sqrt(d)), uniform(rnd, 2, d, 0.5), uniform(rnd, d, 2, 0.5)));
+    }
+    double[][] x = uniform(rnd, length, d, gamma);
+    double[][] y = uniform(rnd, length, d, 1);
+    return new DoubleInstance(1, 1, w, List.of(DoubleInstance.Point.self(x, y)));
+  }
+
+  static double[][] uniform(SplittableRandom rnd, int rows, int cols, double half) {
+    double[][] m = new double[rows][cols];
+    for (double[] row : m) {
+      for (int j = 0; j < cols; j++) {
+        row[j] = rnd.nextDouble(-half, half);
+      }
+    }
+    return m;
+  }
+
+  static double radius(DoubleInstance inst) {
+    DoubleData dd = new DoubleData(inst);
+    double r = 0;
+    for (int i = 0; i < dd.points.size(); i++) {
+      r = Math.max(r, DegreeSearch.lemma33Radius(PreparedPoint.of(dd, i)));
+    }
+    return r;
+  }
+
+  /** The parts of the certified bound at one polynomial. */
+  static double[] parts(DoubleInstance inst, ExpPolynomial poly, double radius) {
+    DoubleData dd = new DoubleData(inst);
+    List<FastBound.PointNorms> pts = new ArrayList<>();
+    List<FastBound.PointNorms> exactIn = new ArrayList<>();
+    for (int i = 0; i < dd.points.size(); i++) {
+      FastBound.PointNorms n = PreparedPoint.of(dd, i).norms;
+      pts.add(n);
+      exactIn.add(new FastBound.PointNorms(n.lq(), n.lk(), n.h(), n.o(), n.beta(), n.qMax(), n.kMax(), n.vMax(),
+          n.yMax(), n.xqColSum(), n.xkMax(), n.xvMax(), 0, 0, 0));
+    }
+    int g = poly.degree();
+    int rank = (int) FeatureMap.rank(pts.get(0).h(), g);
+    double delta = poly.relativeErrorBound();
+    double a = poly.absoluteCoefficientSum();
+    double full = FastBound.certify(dd, pts, delta, a, g, radius, rank).maxGradientBound();
+    double noPoly = FastBound.certify(dd, pts, 0, a, g, radius, rank).maxGradientBound();
+    double noTau = FastBound.certify(dd, pts, delta, 0, g, radius, rank).maxGradientBound();
+    double noIn = FastBound.certify(dd, exactIn, delta, a, g, radius, rank).maxGradientBound();
+    double rest = FastBound.certify(dd, exactIn, 0, 0, g, radius, rank).maxGradientBound();
+    FastBound.Terms t = FastBound.terms(pts.get(0), delta, a, radius, rank, g);
+    return new double[] {full, full - noPoly, full - noTau, full - noIn, rest, delta, t.tau(), t.sigma(), t.deltaF()};
+  }
+
+  static double maxError(DoubleGradients got, Map<Adapter, double[][]> a, Map<Adapter, double[][]> b) {
+    double m = 0;
+    for (Adapter mu : a.keySet()) {
+      m = Math.max(m, Dense.maxAbs(Dense.sum(got.gradA().get(mu), Dense.scale(-1, a.get(mu)))));
+      m = Math.max(m, Dense.maxAbs(Dense.sum(got.gradB().get(mu), Dense.scale(-1, b.get(mu)))));
+    }
+    return m;
+  }
+
+  @Test
+  void largerL() {
+    System.out.println("# d L R | g kind bound trueErr ratio | poly tau input rest | delta tau sigma deltaF | gTrue(err<=eps) kindTrue errAtgTrue exactAllow");
+    for (int d : new int[] {2, 4}) {
+      for (int length : new int[] {256, 1024, 4096}) {
+        for (double target : new double[] {0.25, 0.5, 1.0}) {
+          DoubleInstance one = instance(length, d, 1, 7);
+          double g1 = Math.sqrt(target / radius(one));
+          DoubleInstance inst = instance(length, d, g1, 7);
+          double r = radius(inst);
+          FastResult fr;
+          String line = String.format(Locale.ROOT, "%d %5d %.3f | ", d, length, r);
+          DoubleGradients exact = ExactDouble.gradient(inst, 2);
+          double allow = length <= 1024 ? allowance(inst) : Double.NaN;
+          try {
+            fr = AlmostLinear.gradient(inst, new AlmostLinear.Options(EPS, 2, 1_000_000));
+          } catch (OutsideEfficientRegimeException e) {
+            System.out.println(line + "REFUSED " + e.getMessage());
+            continue;
+          }
+          double err = maxError(fr.gradients(), exact.gradA(), exact.gradB());
+          double[] p = parts(inst, ExpPolynomial.of(fr.kind(), fr.degree(), r), r);
+          String trueDeg = "";
+          outer:
+          for (int g = 0; g <= fr.degree(); g++) {
+            for (ExpPolynomial.Kind k : ExpPolynomial.Kind.values()) {
+              ExpPolynomial poly = ExpPolynomial.of(k, g, r);
+              double e = maxError(AlmostLinear.gradientWith(inst, poly, 2), exact.gradA(), exact.gradB());
+              if (e <= EPS) {
+                trueDeg = String.format(Locale.ROOT, "%d %s %.2e", g, k, e);
+                break outer;
+              }
+            }
+          }
+          System.out.println(line + String.format(Locale.ROOT,
+              "%d %s %.2e %.2e %.1e | %.1e %.1e %.1e %.1e | %.1e %.1e %.1e %.1e | %s %.1e",
+              fr.degree(), fr.kind(), fr.maxGradientBound(), err, fr.maxGradientBound() / err,
+              p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], trueDeg, allow));
+        }
+      }
+    }
+  }
+
+  static double allowance(DoubleInstance inst) {
+    RoundingBound rb = RoundingBound.of(inst);
+    double m = 0;
+    for (Adapter mu : rb.aBar.keySet()) {
+      double[][] a = rb.aBar.get(mu);
+      double[][] a1 = rb.aBarOnes.get(mu);
+      for (int i = 0; i < a.length; i++) {
+        for (int j = 0; j < a[0].length; j++) {
+          m = Math.max(m, rb.bound(a[i][j], a1[i][j]));
+        }
+      }
+    }
+    return m;
+  }
+
+  /** The small instances of AlmostLinearProperties (its generator, scales, epsilons) vs the 30-digit reference. */
+  @Test
+  void propertyInstances() {
+    Iterator<Instances.Spec> specs = InstanceArbitraries.specs(6, 3).sampleStream().iterator();
+    double[] scales = {0.1, 0.25, 0.5, 1.0, 2.0};
+    double[] epss = {1e-3, 1e-6, 1e-9};
+    SplittableRandom rnd = new SplittableRandom(11);
+    List<Double> ratios = new ArrayList<>();
+    double[] sums = new double[5];
+    int answered = 0;
+    for (int t = 0; t < 150; t++) {
+      Instances.Spec spec = specs.next().withScale(scales[rnd.nextInt(scales.length)]);
+      double eps = epss[rnd.nextInt(epss.length)];
+      LoraInstance inst = Instances.random(spec, rnd.nextLong());
+      FastResult r;
+      try {
+        r = AlmostLinear.gradient(inst, new AlmostLinear.Options(eps, 1, AlmostLinearProperties.TEST_RANK_BUDGET));
+      } catch (OutsideEfficientRegimeException e) {
+        continue;
+      }
+      if (r.rank() == 0 || r.gradients().gradA().isEmpty()) {
+        continue;
+      }
+      answered++;
+      GradientResult ref = ReferenceGradient.compute(inst, 30);
+      double err = 0;
+      for (Adapter mu : ref.gradients().keySet()) {
+        err = Math.max(err, AlmostLinearProperties.maxError(r.gradients().gradA().get(mu), ref.gradients().get(mu).a()));
+        err = Math.max(err, AlmostLinearProperties.maxError(r.gradients().gradB().get(mu), ref.gradients().get(mu).b()));
+      }
+      double[] p = parts(DoubleInstance.of(inst), ExpPolynomial.of(r.kind(), r.degree(), r.radius()), r.radius());
+      double ratio = r.maxGradientBound() / Math.max(err, 1e-300);
+      ratios.add(ratio);
+      for (int i = 0; i < 4; i++) {
+        sums[i] += Math.log10(Math.max(p[i + 1], 1e-300) / p[0]);
+      }
+      System.out.println(String.format(Locale.ROOT,
+          "L=%d,%d d=%d h=%d o=%d R=%.3f eps=%.0e g=%d %s bound=%.2e err=%.2e ratio=%.1e | poly %.0f%% tau %.0f%% input %.0f%% rest %.0f%%",
+          spec.lq(), spec.lk(), spec.dq(), spec.h(), spec.o(), r.radius(), eps, r.degree(), r.kind(),
+          r.maxGradientBound(), err, ratio, 100 * p[1] / p[0], 100 * p[2] / p[0], 100 * p[3] / p[0], 100 * p[4] / p[0]));
+    }
+    ratios.sort(Double::compare);
+    System.out.printf(Locale.ROOT, "# answered %d; ratio min %.2e median %.2e max %.2e%n", answered,
+        ratios.get(0), ratios.get(ratios.size() / 2), ratios.get(ratios.size() - 1));
+  }
+
+  /** Actual max |S|, max |q|.|k| (O(L^2)) and box-cell bounds with m bins per coordinate, vs the CS radius. */
+  @Test
+  void radii() {
+    for (int d : new int[] {2, 4}) {
+      for (int length : new int[] {256, 1024, 4096}) {
+        for (double target : new double[] {0.25, 0.5, 1.0}) {
+          DoubleInstance one = instance(length, d, 1, 7);
+          DoubleInstance inst = instance(length, d, Math.sqrt(target / radius(one)), 7);
+          PreparedPoint p = PreparedPoint.of(new DoubleData(inst), 0);
+          double cs = DegreeSearch.lemma33Radius(p);
+          double maxS = 0;
+          double maxAbs = 0;
+          for (int j = 0; j < p.lq; j++) {
+            for (int l = 0; l < p.lk; l++) {
+              double s = 0;
+              double a = 0;
+              for (int b = 0; b < p.h; b++) {
+                s += p.qh[j * p.h + b] * p.kc[l * p.h + b];
+                a += Math.abs(p.qh[j * p.h + b] * p.kc[l * p.h + b]);
+              }
+              maxS = Math.max(maxS, Math.abs(s));
+              maxAbs = Math.max(maxAbs, a);
+            }
+          }
+          StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+              "d=%d L=%d CS=%.3f maxS=%.3f (%.2f) maxAbs=%.3f (%.2f)", d, length, cs, maxS, maxS / cs, maxAbs, maxAbs / cs));
+          for (int m : new int[] {1, 2, 4, 8}) {
+            double bb = boxBound(p.qh, p.lq, p.kc, p.lk, p.h, m);
+            sb.append(String.format(Locale.ROOT, " box%d=%.3f (%.2f)", m, bb, bb / cs));
+          }
+          System.out.println(sb);
+        }
+      }
+    }
+  }
+
+  static double boxBound(double[] q, int lq, double[] k, int lk, int h, int m) {
+    double[][] qc = cells(q, lq, h, m);
+    double[][] kc = cells(k, lk, h, m);
+    double best = 0;
+    for (double[] a : qc) {
+      if (a == null) continue;
+      for (double[] b : kc) {
+        if (b == null) continue;
+        double t = 0;
+        for (int i = 0; i < h; i++) {
+          t += a[i] * b[i];
+        }
+        best = Math.max(best, t);
+      }
+    }
+    return best;
+  }
+
+  /** Per cell (m bins per coordinate over [-M_b, M_b]), the max |x_b| of its members. */
+  static double[][] cells(double[] x, int n, int h, int m) {
+    double[] mx = new double[h];
+    for (int r = 0; r < n; r++) for (int b = 0; b < h; b++) mx[b] = Math.max(mx[b], Math.abs(x[r * h + b]));
+    int cellsN = (int) Math.pow(m, h);
+    double[][] c = new double[cellsN][];
+    for (int r = 0; r < n; r++) {
+      int idx = 0;
+      for (int b = 0; b < h; b++) {
+        int bin = mx[b] == 0 ? 0 : (int) Math.floor((x[r * h + b] / mx[b] + 1) / 2 * m);
+        bin = Math.min(Math.max(bin, 0), m - 1);
+        idx = idx * m + bin;
+      }
+      if (c[idx] == null) c[idx] = new double[h];
+      for (int b = 0; b < h; b++) c[idx][b] = Math.max(c[idx][b], Math.abs(x[r * h + b]));
+    }
+    return c;
+  }
+}
