@@ -19,6 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import dev.loralimits.fast.OutOfDoubleRangeException;
 import dev.loralimits.io.LayerJson;
+import dev.loralimits.io.TensorFiles;
+import dev.loralimits.io.TensorLayout;
+import dev.loralimits.model.LoraScaling;
+import dev.loralimits.model.Masking;
 import dev.loralimits.model.LayerInstance;
 import dev.loralimits.model.LayerResult;
 import dev.loralimits.reference.LayerReference;
@@ -72,7 +76,21 @@ final class LayerCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "FILE", description = "Write the gradient JSON to FILE instead of standard output.")
   private Path out;
 
+  @Option(names = "--heads", paramLabel = "H",
+      description = "For a tensor instance file (.npz, .safetensors): the number of heads (default 1; a JSON file states it).")
+  private Integer heads;
+
+  @Option(names = "--causal", paramLabel = "MASK",
+      description = "For a tensor instance file: none (default), top-left (PyTorch is_causal=True) or bottom-right.")
+  private String causal;
+
+  @Option(names = "--scaling", paramLabel = "S",
+      description = "For a tensor instance file: lora (alpha / r, default) or rslora (alpha / sqrt(r)).")
+  private String scaling;
+
   @Mixin private ReadLimitsOption readLimits;
+  @Mixin private LayoutOption layout;
+  @Mixin private PeftFilesOption peftFiles;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The layer instance (.json), or - for standard input.")
   private Path instance;
@@ -84,9 +102,7 @@ final class LayerCommand implements Callable<Integer> {
     }
     Checks.argument(candidate != null || (rtol == null && atol == null), "--rtol and --atol apply with --candidate");
     Checks.argument(candidate == null || method.equals("reference"), "--candidate checks against --method reference");
-    LayerInstance inst = InputFiles.isStandardInput(instance)
-        ? LayerJson.read("<stdin>", System.in, readLimits.limits())
-        : LayerJson.read(instance, readLimits.limits());
+    LayerInstance inst = read();
     if (candidate != null) {
       try {
         return check(inst);
@@ -111,6 +127,30 @@ final class LayerCommand implements Callable<Integer> {
       OutputFile.write(out, text.getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
+  }
+
+  /**
+   * The layer instance: a JSON file (FORMATS 5, which states heads, mask and scaling) or a tensor
+   * file in either layout (FORMATS 5.1, with --heads, --causal, --scaling, --base, --layer).
+   */
+  private LayerInstance read() {
+    boolean tensor = InputFiles.isTensor(instance) || peftFiles.given() || layout.layout() != TensorLayout.OURS
+        || heads != null || causal != null || scaling != null;
+    if (!tensor) {
+      return InputFiles.isStandardInput(instance)
+          ? LayerJson.read(TensorFiles.STANDARD_INPUT, System.in, readLimits.limits())
+          : LayerJson.read(instance, readLimits.limits());
+    }
+    Checks.argument(InputFiles.isTensor(instance) || InputFiles.isStandardInput(instance),
+        "--heads, --causal, --scaling, --layout, --base and --layer apply to tensor instance files (.npz, .safetensors);"
+            + " a JSON layer file states heads, causal and scaling itself");
+    Masking m = causal == null ? Masking.NONE : Masking.ofTag(causal);
+    Checks.argument(m != null, "--causal " + causal + ": expected none, top-left or bottom-right");
+    LoraScaling sc = scaling == null ? LoraScaling.LORA : LoraScaling.ofTag(scaling);
+    Checks.argument(sc != null, "--scaling " + scaling + ": expected lora or rslora");
+    int h = heads == null ? 1 : heads;
+    Checks.argument(h >= 1, "--heads (" + h + ") must be >= 1");
+    return peftFiles.layerInstance(instance, layout.layout(), System.in, h, m, sc);
   }
 
   /**

@@ -4,6 +4,9 @@ import dev.loralimits.io.GradientFile;
 import dev.loralimits.io.InputException;
 import dev.loralimits.io.ReadLimits;
 import dev.loralimits.io.TensorFiles;
+import dev.loralimits.model.LayerInstance;
+import dev.loralimits.model.LoraScaling;
+import dev.loralimits.model.Masking;
 import dev.loralimits.io.TensorLayout;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.LoraInstance;
@@ -74,6 +77,24 @@ final class PeftFilesOption {
         "the instance file and --base cannot both be - (standard input)");
     Optional<TensorFiles.Source> b = base == null ? Optional.empty() : Optional.of(source(base, stdin));
     return TensorFiles.readInstance(source(file, stdin), b, layout, n);
+  }
+
+  /**
+   * The attention-layer instance of the tensor file {@code file} and, with {@code --base}, the
+   * base file, within {@code --layer} (spec/FORMATS.md Section 5.1).
+   */
+  LayerInstance layerInstance(Path file, TensorLayout layout, InputStream stdin, int heads, Masking masking, LoraScaling scaling) {
+    OptionalInt n = layerChecked(layout);
+    Checks.argument(
+        base == null || !(InputFiles.isStandardInput(file) && InputFiles.isStandardInput(base)),
+        "the instance file and --base cannot both be - (standard input)");
+    Optional<TensorFiles.Source> b = base == null ? Optional.empty() : Optional.of(source(base, stdin));
+    return TensorFiles.readLayerInstance(source(file, stdin), b, layout, n, heads, masking, scaling);
+  }
+
+  /** Whether --base or --layer is given. */
+  boolean given() {
+    return !none();
   }
 
   /**

@@ -34,13 +34,13 @@ import java.util.regex.Pattern;
 final class PeftNames {
   private PeftNames() {}
 
-  private static final String PREFIX = "(?:.*\\.)?([qkv])_proj";
+  private static final String PREFIX = "(?:.*\\.)?([qkvo])_proj";
   private static final Pattern WEIGHT = Pattern.compile(PREFIX + "(?:\\.base_layer)?\\.weight");
   private static final Pattern LORA = Pattern.compile(PREFIX + "\\.lora_([AB])(?:\\.[^.]+)?\\.weight");
   private static final Pattern LORA_GRAD = Pattern.compile(PREFIX + "\\.lora_([AB])(?:\\.[^.]+)?\\.weight\\.grad");
 
   /** Weight names of our layout, refused in a file read as PEFT. */
-  private static final Pattern OURS_NAME = Pattern.compile("(?:grad_)?[WAB]_[QKV]");
+  private static final Pattern OURS_NAME = Pattern.compile("(?:grad_)?[WAB]_[QKVO]");
 
   /** The module name of {@code mu}: q_proj, k_proj, v_proj. */
   static String module(Adapter mu) {
@@ -80,8 +80,9 @@ final class PeftNames {
     return b.result();
   }
 
-  private static Adapter adapter(String letter) {
-    return Adapter.valueOf(letter.toUpperCase(Locale.ROOT));
+  /** Q, K, V or O (o_proj: the output projection of a layer instance, spec/FORMATS.md 5). */
+  private static String adapter(String letter) {
+    return letter.toUpperCase(Locale.ROOT);
   }
 
   private static final class Builder {
@@ -126,8 +127,8 @@ final class PeftNames {
      */
     Renamed result() {
       Map<String, String> shown = new LinkedHashMap<>(display);
-      for (Adapter mu : Adapter.values()) {
-        String m = module(mu);
+      for (String mu : new String[] {"Q", "K", "V", "O"}) {
+        String m = mu.toLowerCase(Locale.ROOT) + "_proj";
         shown.putIfAbsent("W_" + mu, m + ".weight");
         shown.putIfAbsent("A_" + mu, m + ".lora_B.weight");
         shown.putIfAbsent("B_" + mu, m + ".lora_A.weight");

@@ -1,7 +1,10 @@
 package dev.loralimits.io;
 
 import dev.loralimits.model.GradientResult;
+import dev.loralimits.model.LayerInstance;
 import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.LoraScaling;
+import dev.loralimits.model.Masking;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,6 +178,26 @@ public final class TensorFiles {
       }
     }
     return TensorInstanceReader.read(file, base, layout, layer);
+  }
+
+  /**
+   * Reads an attention-layer instance from a tensor file (spec/FORMATS.md Section 5.1): the tensors
+   * of {@link #readInstance(Source, Optional, TensorLayout, OptionalInt)} plus the output projection
+   * W_O, A_O, B_O (PEFT: {@code o_proj.weight}, {@code o_proj.lora_A/B.weight}), with the heads,
+   * mask and scaling the caller gives (a tensor file has no place for them); beta is required.
+   *
+   * @throws InputException as {@link #readInstance(Source, Optional, TensorLayout, OptionalInt)};
+   *     for a missing beta
+   */
+  public static LayerInstance readLayerInstance(Source file, Optional<Source> base, TensorLayout layout, OptionalInt layer,
+      int heads, Masking masking, LoraScaling scaling) {
+    for (Source f : base.isPresent() ? List.of(file, base.get()) : List.of(file)) {
+      if (f.format() == Format.JSON) {
+        throw new InputException(f.name(), InputException.FILE,
+            "a layer read from tensors needs tensor files (.npz, .safetensors); this one is JSON");
+      }
+    }
+    return TensorInstanceReader.readLayer(file, base, layout, layer, heads, masking, scaling);
   }
 
   /**

@@ -3,7 +3,11 @@ package dev.loralimits.io;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.DataPoint;
 import dev.loralimits.model.DecimalMatrix;
+import dev.loralimits.model.LayerInstance;
+import dev.loralimits.model.LayerWeight;
 import dev.loralimits.model.LoraInstance;
+import dev.loralimits.model.LoraScaling;
+import dev.loralimits.model.Masking;
 import dev.loralimits.model.Projection;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -32,7 +36,7 @@ final class TensorInstanceReader {
 
   /** A model field path of an instance: weights.Q.W or data[3].XV. */
   private static final Pattern MODEL_FIELD =
-      Pattern.compile("weights\\.([QKV])\\.([WAB])|data\\[(\\d+)\\]\\.(XQ|XK|XV|Y)");
+      Pattern.compile("weights\\.([QKVO])\\.([WAB])|data\\[(\\d+)\\]\\.(XQ|XK|XV|Y)");
 
   private final String source;
   private final Renamed r;
@@ -66,13 +70,30 @@ final class TensorInstanceReader {
    *     naming the file of the tensor at fault; a tensor in both files names both
    */
   static LoraInstance read(TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, OptionalInt layer) {
+    return reader(file, base, layout, layer).build();
+  }
+
+  /**
+   * Reads an attention-layer instance (spec/FORMATS.md Section 5.1) from a tensor file and its
+   * optional base file: the tensors of {@link #read} plus W_O (and A_O, B_O; PEFT's o_proj), with
+   * the heads, mask and scaling given by the caller; beta is required.
+   *
+   * @throws InputException as {@link #read}
+   */
+  static LayerInstance readLayer(TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout,
+      OptionalInt layer, int heads, Masking masking, LoraScaling scaling) {
+    return reader(file, base, layout, layer).buildLayer(heads, masking, scaling);
+  }
+
+  private static TensorInstanceReader reader(
+      TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, OptionalInt layer) {
     Renamed r = renamed(file, layout, layer);
     String note = "";
     if (base.isPresent()) {
       r = Renamed.merged(file.name(), r, base.get().name(), renamed(base.get(), layout, layer));
       note = " (in neither " + file.name() + " nor " + base.get().name() + ")";
     }
-    return new TensorInstanceReader(file.name(), r, note).build();
+    return new TensorInstanceReader(file.name(), r, note);
   }
 
   /** The tensors of one file under our names: finite, metadata checked, layer selected. */
@@ -94,33 +115,71 @@ final class TensorInstanceReader {
     Optional<BigDecimal> beta = scalar("beta");
     Map<Adapter, Projection> weights = new EnumMap<>(Adapter.class);
     for (Adapter mu : Adapter.values()) {
-      weights.put(mu, projection(mu));
+      weights.put(mu, projection(mu.name()));
     }
     List<DataPoint> data = points();
+    noneLeft("W_Q, W_K, W_V");
+    BigDecimal a = alpha(alpha, weights.values().stream().anyMatch(Projection::isAdapted));
+    BigDecimal b = beta(beta.orElse(BigDecimal.ONE));
+    try {
+      return new LoraInstance(a, b, weights, data);
+    } catch (IllegalArgumentException e) {
+      throw translate(e, "", data);
+    }
+  }
+
+  /** The layer instance of the tensors left (FORMATS 5.1): as {@link #build}, O optional, beta required. */
+  LayerInstance buildLayer(int heads, Masking masking, LoraScaling scaling) {
+    Optional<BigDecimal> alpha = scalar("alpha");
+    Optional<BigDecimal> beta = scalar("beta");
+    Map<LayerWeight, Projection> weights = new EnumMap<>(LayerWeight.class);
+    for (String mu : new String[] {"Q", "K", "V"}) {
+      weights.put(LayerWeight.valueOf(mu), projection(mu));
+    }
+    if (left.containsKey("W_O") || left.containsKey("A_O") || left.containsKey("B_O")) {
+      weights.put(LayerWeight.O, projection("O"));
+    }
+    List<DataPoint> data = points();
+    noneLeft("W_Q, W_K, W_V, W_O (optional)");
+    BigDecimal a = alpha(alpha, weights.values().stream().anyMatch(Projection::isAdapted));
+    if (beta.isEmpty()) {
+      throw new InputException(source, "beta", "missing tensor (a layer instance states beta: 1/sqrt(head width) is a"
+          + " choice, not a default)" + missingNote);
+    }
+    BigDecimal b = beta(beta.get());
+    try {
+      return new LayerInstance(heads, masking, scaling, a, b, weights, data);
+    } catch (IllegalArgumentException e) {
+      throw translate(e, "", data);
+    }
+  }
+
+  private void noneLeft(String weights) {
     if (!left.isEmpty()) {
       String name = left.keySet().iterator().next();
-      throw r.error(source, name, "unknown tensor (expected alpha, beta, W_Q, W_K, W_V, A_mu and B_mu for adapted mu,"
+      throw r.error(source, name, "unknown tensor (expected alpha, beta, " + weights + ", A_mu and B_mu for adapted mu,"
           + " X.i or XQ.i, XK.i, XV.i, and Y.i for i = 0..N-1)");
     }
-    boolean adapted = weights.values().stream().anyMatch(Projection::isAdapted);
+  }
+
+  private BigDecimal alpha(Optional<BigDecimal> alpha, boolean adapted) {
     if (adapted && alpha.isEmpty()) {
       throw new InputException(source, "alpha", "missing tensor (required when an adapter A, B is given)" + missingNote);
     }
     if (adapted && alpha.get().signum() == 0) {
       throw r.error(source, "alpha", "must be non-zero when an adapter A, B is given, got 0");
     }
-    BigDecimal b = beta.orElse(BigDecimal.ONE);
+    return alpha.orElse(BigDecimal.ONE);
+  }
+
+  private BigDecimal beta(BigDecimal b) {
     if (b.signum() <= 0) {
       throw r.error(source, "beta", "must be > 0, got " + b.stripTrailingZeros().toPlainString());
     }
-    try {
-      return new LoraInstance(alpha.orElse(BigDecimal.ONE), b, weights, data);
-    } catch (IllegalArgumentException e) {
-      throw translate(e, "", data);
-    }
+    return b;
   }
 
-  private Projection projection(Adapter mu) {
+  private Projection projection(String mu) {
     DecimalMatrix w = matrix("W_" + mu).orElseThrow(
         () -> new InputException(source, r.shown("W_" + mu), "missing tensor" + missingNote));
     Optional<DecimalMatrix> a = matrix("A_" + mu);
