@@ -15,7 +15,7 @@ float32 with the certified reference, matrix by matrix, as max|torch - reference
 reference matrix's largest magnitude).
 
 Expected: float64 within FLOAT64_ALLOWED, float32 beyond it and within FLOAT32_ALLOWED. Exit 0
-when both hold, 1 otherwise. Standard library + torch only.
+when both hold, 1 otherwise. Standard library + torch (+ numpy for the .npz files).
 """
 import argparse
 import decimal
@@ -160,6 +160,25 @@ def main():
     ok &= check("float64") == 0
     ok &= check("float32") == 1
     ok &= check("float32", "--rtol", "1e-5") == 0
+    # The same layer as PEFT saves it: the adapter tensors (lora_A/lora_B of q_proj and v_proj) in
+    # one file, the base weights in another, data and scalars beside the adapter; heads and mask
+    # from the command line. The reference must print exactly what it printed for the JSON file.
+    import numpy as np
+    prefix = "base_model.model.model.layers.0.self_attn."
+    adapter = {prefix + k: v.numpy() for k, v in p.items() if "lora_" in k}
+    adapter.update({"alpha": np.array(ALPHA), "beta": np.array(BETA)})
+    for i, (x, y) in enumerate(data):
+        adapter[f"X.{i}"], adapter[f"Y.{i}"] = x.numpy(), y.numpy()
+    base = {prefix + k: v.numpy() for k, v in p.items() if "lora_" not in k}
+    np.savez(os.path.join(work, "adapter.npz"), **adapter)
+    np.savez(os.path.join(work, "base.npz"), **base)
+    c = [os.path.abspath(a.launcher), "layer", "--layout", "peft", "--base", os.path.join(work, "base.npz"),
+         "--heads", str(H), "--causal", "top-left", "--digits", "30", os.path.join(work, "adapter.npz")]
+    print("$ lora-limits " + " ".join(c[1:]), flush=True)
+    peft = subprocess.run(c, capture_output=True, text=True)
+    same = peft.returncode == 0 and json.loads(peft.stdout, parse_float=str, parse_int=str) == ref
+    print(f"  PEFT-layout files give the same reference answer: {'yes' if same else 'NO: ' + peft.stderr.strip()}")
+    ok &= same
     sys.exit(0 if ok else 1)
 
 
