@@ -179,6 +179,19 @@ def main():
     same = peft.returncode == 0 and json.loads(peft.stdout, parse_float=str, parse_int=str) == ref
     print(f"  PEFT-layout files give the same reference answer: {'yes' if same else 'NO: ' + peft.stderr.strip()}")
     ok &= same
+    # torch's gradients in PEFT layout (<module>.lora_A.weight.grad, nn.Linear orientation), checked
+    # with everything in PEFT form: float64 passes the default rule, float32 fails it.
+    for dtype, want in ((torch.float64, 0), (torch.float32, 1)):
+        loss, g = grads(p, data, dtype)
+        name = str(dtype).replace("torch.", "")
+        peft_grads = {prefix + k + ".grad": v.numpy() for k, v in g.items() if "lora_" in k}
+        peft_grads["loss"] = np.array(loss)
+        np.savez(os.path.join(work, f"grads-peft-{name}.npz"), **peft_grads)
+        c = [os.path.abspath(a.launcher), "layer", "--layout", "peft", "--base", os.path.join(work, "base.npz"),
+             "--heads", str(H), "--causal", "top-left", "--candidate", os.path.join(work, f"grads-peft-{name}.npz"),
+             os.path.join(work, "adapter.npz")]
+        print("$ lora-limits " + " ".join(c[1:]), flush=True)
+        ok &= subprocess.run(c).returncode == want
     sys.exit(0 if ok else 1)
 
 

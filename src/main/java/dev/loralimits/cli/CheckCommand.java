@@ -186,7 +186,7 @@ final class CheckCommand implements Callable<Integer> {
    * 13: the rows said dLoss/dA_Q for what PEFT calls lora_B).
    */
   static String displayName(String name, TensorLayout layout) {
-    if (layout != TensorLayout.PEFT || !name.matches("dLoss/d[AB]_[QKV]")) {
+    if (layout != TensorLayout.PEFT || !name.matches("dLoss/d[AB]_[QKVO]")) {
       return name;
     }
     String module = Character.toLowerCase(name.charAt(name.length() - 1)) + "_proj";

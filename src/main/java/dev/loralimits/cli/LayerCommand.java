@@ -161,7 +161,7 @@ final class LayerCommand implements Callable<Integer> {
    */
   private int check(LayerInstance inst) {
     FixedTolerance tol = new FixedTolerance(rtol == null ? FixedTolerance.DEFAULT_RTOL : rtol, atol == null ? BigDecimal.ZERO : atol);
-    GradientJson.LayerCandidate cand = GradientJson.readLayerCandidate(candidate, readLimits.limits());
+    GradientJson.LayerCandidate cand = peftFiles.layerGradient(candidate, layout.layout(), readLimits.limits(), System.in);
     boolean withLoss = cand.loss().isPresent();
     int n = digits != null ? digits : Math.max(ReferenceDigits.MIN_STARTING_DIGITS, tol.startingDigits());
     Map<String, DecimalMatrix> ref;
@@ -198,7 +198,7 @@ final class LayerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(candidate + ": " + e.getMessage(), e);
     }
-    spec.commandLine().getOut().print(CheckCommand.table(report));
+    spec.commandLine().getOut().print(CheckCommand.table(report, layout.layout()));
     spec.commandLine().getOut().flush();
     return report.pass() ? Main.OK : CheckCommand.FAIL;
   }

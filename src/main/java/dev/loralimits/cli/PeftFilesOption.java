@@ -3,6 +3,7 @@ package dev.loralimits.cli;
 import dev.loralimits.io.GradientFile;
 import dev.loralimits.io.InputException;
 import dev.loralimits.io.ReadLimits;
+import dev.loralimits.io.GradientJson;
 import dev.loralimits.io.TensorFiles;
 import dev.loralimits.model.LayerInstance;
 import dev.loralimits.model.LoraScaling;
@@ -90,6 +91,16 @@ final class PeftFilesOption {
         "the instance file and --base cannot both be - (standard input)");
     Optional<TensorFiles.Source> b = base == null ? Optional.empty() : Optional.of(source(base, stdin));
     return TensorFiles.readLayerInstance(source(file, stdin), b, layout, n, heads, masking, scaling);
+  }
+
+  /** A layer's candidate gradient: JSON (keys Q, K, V, O) or a tensor file within {@code --layer}. */
+  GradientJson.LayerCandidate layerGradient(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
+    if (!InputFiles.isTensor(file)) {
+      Checks.argument(!InputFiles.isStandardInput(file), "a layer's --candidate cannot be - (standard input)");
+      Checks.argument(layout == TensorLayout.OURS, "--layout " + layout.optionName() + " applies to tensor files; the candidate is JSON");
+      return GradientJson.readLayerCandidate(file, limits);
+    }
+    return TensorFiles.readLayerGradient(source(file, stdin), layout, layer == null ? OptionalInt.empty() : layerChecked(layout));
   }
 
   /** Whether --base or --layer is given. */

@@ -201,6 +201,19 @@ public final class TensorFiles {
   }
 
   /**
+   * Reads a layer's candidate gradient from a tensor file (spec/FORMATS.md Section 5.1: the
+   * factors of Q, K, V and O), taking only the tensors of {@code layer} when one is given.
+   *
+   * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file
+   */
+  public static GradientJson.LayerCandidate readLayerGradient(Source file, TensorLayout layout, OptionalInt layer) {
+    if (file.format() == Format.JSON) {
+      throw new InputException(file.name(), InputException.FILE, "expected a tensor file (.npz, .safetensors); this one is JSON");
+    }
+    return TensorGradientReader.readLayer(file.name(), file.bytes(), file.format(), layout, layer);
+  }
+
+  /**
    * Reads a gradient from a tensor file, taking only the tensors of {@code layer} when one is
    * given ({@code --layer}, spec/FORMATS.md Section 4.3).
    *

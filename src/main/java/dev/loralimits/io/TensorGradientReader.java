@@ -3,6 +3,7 @@ package dev.loralimits.io;
 import dev.loralimits.model.Adapter;
 import dev.loralimits.model.CandidateGradient;
 import dev.loralimits.model.CandidateMatrix;
+import dev.loralimits.model.LayerWeight;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,11 +41,29 @@ final class TensorGradientReader {
     Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
     Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, t) : Renamed.identity(t);
     String method = c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED);
-    return gradient(source, r, method);
+    Parts p = parts(source, r, Adapter.class, "Q, K, V");
+    return new GradientFile(method, p.loss(), p.gradients());
   }
 
-  /** The gradient of the tensors {@code r}: optional {@code loss}, both factors per adapted projection. */
-  private static GradientFile gradient(String source, Renamed r, String method) {
+  /**
+   * A layer's candidate gradient from a tensor file (spec/FORMATS.md Section 5.1): as
+   * {@link #read(String, byte[], TensorFiles.Format, TensorLayout, OptionalInt)}, with grad_A_O,
+   * grad_B_O (PEFT: {@code o_proj.lora_B.weight.grad}, {@code o_proj.lora_A.weight.grad}) too.
+   */
+  static GradientJson.LayerCandidate readLayer(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
+    Safetensors.Contents c = TensorInput.contents(source, bytes, format, "a gradient");
+    TensorChecks.checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
+    Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
+    Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, t) : Renamed.identity(t);
+    String method = c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED);
+    Parts p = parts(source, r, LayerWeight.class, "Q, K, V, O");
+    return new GradientJson.LayerCandidate(method, p.loss(), p.gradients());
+  }
+
+  private record Parts<K extends Enum<K>>(Optional<CandidateMatrix> loss, Map<K, CandidateGradient> gradients) {}
+
+  /** The tensors {@code r}: optional {@code loss}, both factors per adapted projection of {@code keys}. */
+  private static <K extends Enum<K>> Parts<K> parts(String source, Renamed r, Class<K> keys, String names) {
     Map<String, Tensor> left = new LinkedHashMap<>(r.tensors());
     Optional<CandidateMatrix> loss = Optional.empty();
     Tensor l = left.remove("loss");
@@ -54,8 +73,8 @@ final class TensorGradientReader {
       }
       loss = Optional.of(CandidateMatrix.ofDoubles(1, 1, l.values()));
     }
-    Map<Adapter, CandidateGradient> g = new EnumMap<>(Adapter.class);
-    for (Adapter mu : Adapter.values()) {
+    Map<K, CandidateGradient> g = new EnumMap<>(keys);
+    for (K mu : keys.getEnumConstants()) {
       Tensor a = left.remove("grad_A_" + mu);
       Tensor b = left.remove("grad_B_" + mu);
       if ((a == null) != (b == null)) {
@@ -69,9 +88,9 @@ final class TensorGradientReader {
     }
     if (!left.isEmpty()) {
       throw r.error(source, left.keySet().iterator().next(),
-          "unknown tensor (expected loss and grad_A_mu, grad_B_mu for each adapted mu in Q, K, V)");
+          "unknown tensor (expected loss and grad_A_mu, grad_B_mu for each adapted mu in " + names + ")");
     }
-    return new GradientFile(method, loss, g);
+    return new Parts<>(loss, g);
   }
 
   /** {@code t} as a candidate matrix (non-finite values kept); it must have rank 2. */

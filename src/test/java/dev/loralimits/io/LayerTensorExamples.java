@@ -114,4 +114,27 @@ class LayerTensorExamples {
         .hasMessageContaining("o_proj")
         .hasMessageContaining("unknown tensor");
   }
+
+  /** A layer's candidate in PEFT layout: o_proj's factor gradients land under O, transposed. */
+  @Test
+  void aPeftCandidateWithOProjGradients() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    put(t, new Tensor("o_proj.lora_A.weight.grad", new int[] {1, 2}, new double[] {1, 2}));
+    put(t, new Tensor("o_proj.lora_B.weight.grad", new int[] {2, 1}, new double[] {3, 4}));
+    put(t, new Tensor("q_proj.lora_A.weight.grad", new int[] {1, 2}, new double[] {5, 6}));
+    put(t, new Tensor("q_proj.lora_B.weight.grad", new int[] {4, 1}, new double[] {7, 8, 9, 10}));
+    put(t, new Tensor("loss", new int[0], new double[] {0.5}));
+    TensorFiles.Source s = new TensorFiles.Source("g.npz", Npz.write(t), TensorFiles.Format.NPZ);
+    GradientJson.LayerCandidate c = TensorFiles.readLayerGradient(s, TensorLayout.PEFT, OptionalInt.empty());
+    assertThat(c.gradients().keySet()).containsExactly(LayerWeight.Q, LayerWeight.O);
+    // dLoss/dA_O = (o_proj.lora_B grad)^T: 1 x 2; dLoss/dB_O = (o_proj.lora_A grad)^T: 2 x 1
+    assertThat(c.gradients().get(LayerWeight.O).a().rows()).isEqualTo(1);
+    assertThat(c.gradients().get(LayerWeight.O).a().get(0, 1).doubleValue()).isEqualTo(4.0);
+    assertThat(c.gradients().get(LayerWeight.O).b().rows()).isEqualTo(2);
+    assertThat(c.loss()).isPresent();
+    t.put("v_proj.extra", new Tensor("v_proj.extra", new int[] {1}, new double[] {1}));
+    TensorFiles.Source bad = new TensorFiles.Source("g.npz", Npz.write(t), TensorFiles.Format.NPZ);
+    assertThatThrownBy(() -> TensorFiles.readLayerGradient(bad, TensorLayout.PEFT, OptionalInt.empty()))
+        .hasMessage("g.npz: v_proj.extra: unknown tensor (expected loss and grad_A_mu, grad_B_mu for each adapted mu in Q, K, V, O)");
+  }
 }
