@@ -27,6 +27,11 @@ import org.apfloat.ApfloatMath;
  * {@code *} the row's first largest score, which is {@code F (.) (dF - sum F dF)} rewritten so
  * that a near one-hot row does not cancel (LAYER.md 2.4).
  *
+ * <p>Engines: the levels run on the binary engine first ({@link BinaryLayer}: P-bit mantissas, one
+ * rounding per sum; several times faster than apfloat), and on apfloat ({@link #computeAt}) when
+ * the binary engine cannot represent a number or no pair of its levels agrees (an exact zero that
+ * binary rounding of decimal inputs blurs). Both follow LAYER.md (1.1)-(2.7) in the same order.
+ *
  * <p>Range: results as {@link RangeGuard} (gradients wide when beyond the decimal range); a row
  * with a shifted score below {@code -DROP_ARGUMENT / 2} is refused ({@link OutOfRangeException}):
  * the dropping argument of LEMMAS.md 9.2 is not carried over to layers.
@@ -56,17 +61,52 @@ public final class LayerReference {
   public static LayerResult compute(LayerInstance inst, int digits) {
     Checks.notNull("instance", inst);
     Checks.inRange("digits", digits, 1, ReferenceGradient.MAX_DIGITS);
+    try {
+      LayerResult r = certify(inst, digits, BinaryLayer::computeAt, false);
+      if (r != null) {
+        return r;
+      }
+    } catch (OutOfBinaryRangeException e) {
+      // beyond the binary engine's exact conversions: the apfloat path answers
+    }
+    return computeApfloat(inst, digits);
+  }
+
+  /**
+   * As {@link #compute}, on the apfloat path only (the binary engine's fallback, and the
+   * independent evaluation the properties compare it with).
+   *
+   * @throws ArithmeticException as {@link #compute}
+   */
+  static LayerResult computeApfloat(LayerInstance inst, int digits) {
+    return certify(inst, digits, LayerReference::computeAt, true);
+  }
+
+  /** One unverified evaluation at p digits. */
+  interface Evaluation {
+    ApLayer at(LayerInstance inst, long p);
+  }
+
+  /**
+   * The two-level protocol (FORMATS 3.2) on {@code eval}: null when no pair of levels agrees below
+   * the cap and {@code mustAnswer} is false (the binary engine's binary rounding of decimal zeros,
+   * as in {@link BinaryReference}), an ArithmeticException when it is true.
+   */
+  private static LayerResult certify(LayerInstance inst, int digits, Evaluation eval, boolean mustAnswer) {
     long p = digits + ReferenceGradient.GUARD_DIGITS;
     long step = ReferenceGradient.GUARD_DIGITS;
-    ApLayer coarse = admit(computeAt(inst, p));
+    ApLayer coarse = admit(eval.at(inst, p));
     while (true) {
       long fine = p + step;
-      ApLayer accurate = admit(computeAt(inst, fine));
+      ApLayer accurate = admit(eval.at(inst, fine));
       String disagreement = disagreement(coarse, accurate, digits);
       if (disagreement == null) {
         return round(accurate, digits);
       }
       if (fine >= ReferenceGradient.maxPrecision(digits)) {
+        if (!mustAnswer) {
+          return null;
+        }
         throw new ArithmeticException(
             "could not certify " + digits + " digits of " + disagreement + " at precision " + fine);
       }

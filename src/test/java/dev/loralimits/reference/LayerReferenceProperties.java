@@ -167,6 +167,47 @@ class LayerReferenceProperties {
     }
   }
 
+  /**
+   * The binary engine ({@link BinaryLayer}, tried first by {@link LayerReference#compute}) and the
+   * apfloat path certify the same numbers: each within the contract, so within 2.1 u of each other.
+   */
+  @Property(tries = 25)
+  void binaryAndApfloatEnginesCertifyTheSameNumbers(@ForAll("layers") LayerInstances.Spec s, @ForAll long seed) {
+    LayerInstance layer = LayerInstances.random(s, seed);
+    Statistics.label("masking").collect(layer.masking());
+    LayerResult fast = LayerReference.compute(layer, DIGITS);
+    LayerResult slow = LayerReference.computeApfloat(layer, DIGITS);
+    certifiedPair("the loss", col(fast.loss()), col(slow.loss()));
+    assertThat(fast.gradients().keySet()).isEqualTo(slow.gradients().keySet());
+    for (LayerWeight mu : slow.gradients().keySet()) {
+      certifiedPair("dA_" + mu, fast.gradients().get(mu).a(), slow.gradients().get(mu).a());
+      certifiedPair("dB_" + mu, fast.gradients().get(mu).b(), slow.gradients().get(mu).b());
+    }
+  }
+
+  /** One binary evaluation at 100 digits equals the apfloat one to 1e-60 (the same algebra, two engines). */
+  @Property(tries = 25)
+  void binaryEvaluationIsTheApfloatEvaluation(@ForAll("layers") LayerInstances.Spec s, @ForAll long seed) {
+    LayerInstance layer = LayerInstances.random(s, seed);
+    LayerReference.ApLayer b = BinaryLayer.computeAt(layer, PRECISION);
+    LayerReference.ApLayer a = LayerReference.computeAt(layer, PRECISION);
+    close("the loss", b.loss(), a.loss());
+    for (LayerWeight mu : a.gradA().keySet()) {
+      close("dA_" + mu, b.gradA().get(mu), toArray(a.gradA().get(mu)));
+      close("dB_" + mu, b.gradB().get(mu), toArray(a.gradB().get(mu)));
+    }
+  }
+
+  private static Apfloat[][] toArray(ApMatrix m) {
+    Apfloat[][] x = new Apfloat[m.rows()][m.cols()];
+    for (int i = 0; i < m.rows(); i++) {
+      for (int j = 0; j < m.cols(); j++) {
+        x[i][j] = m.get(i, j);
+      }
+    }
+    return x;
+  }
+
   // ---- helpers ----
 
   private static void certifiedPair(String what, DecimalMatrix a, DecimalMatrix b) {
