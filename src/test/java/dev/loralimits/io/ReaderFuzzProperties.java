@@ -123,4 +123,21 @@ class ReaderFuzzProperties {
           c.check("read").count(n -> n > 0);
         });
   }
+
+  /**
+   * Issue 13: mutated layer instances (FORMATS 5) likewise. The fragments are those above plus the
+   * version-2 fields and values, so that heads, masks and scalings are mutated too.
+   */
+  @Property(tries = TRIES / 2)
+  @Label("mutated layer instances are read or refused in one documented line")
+  void layers(@ForAll("layerMutations") List<Mutation> ms) {
+    String outcome = readOrRefuse("layer.json", mutate(LayerJsonExamples.VALID, ms), LayerJson::parse);
+    Statistics.label("outcome").collect(outcome)
+        .coverage(c -> c.check("refused").percentage(p -> p > 50));
+  }
+
+  @Provide
+  Arbitrary<List<Mutation>> layerMutations() {
+    return mutations();
+  }
 }
