@@ -305,4 +305,58 @@ class GradientCheckExamples {
     assertThatThrownBy(() -> new FixedTolerance(new BigDecimal("-1"), BigDecimal.ZERO)).hasMessage("rtol (-1) must be >= 0");
     assertThatThrownBy(() -> new FixedTolerance(BigDecimal.ONE, new BigDecimal("-0.5"))).hasMessage("atol (-0.5) must be >= 0");
   }
+
+  // ---- named matrices (attention layers, issue 13) and wide references (issue 9) ----
+
+  private static DecimalMatrix dm(String... row) {
+    return DecimalMatrix.parse("m", new String[][] {row});
+  }
+
+  @Test
+  void namedMatricesAreComparedInTheReferencesOrder() {
+    Map<String, DecimalMatrix> ref = new java.util.LinkedHashMap<>();
+    ref.put("loss", dm("2"));
+    ref.put("dLoss/dA_O", dm("1", "-4"));
+    Map<String, CandidateMatrix> cand = Map.of(
+        "dLoss/dA_O", CandidateMatrix.of(dm("1", "-4.00000001")), "loss", CandidateMatrix.of(dm("2")));
+    var frozen = java.util.List.of(new GradientCheck.NotCompared("dLoss/dA_K", 1, 2, GradientCheck.FROZEN));
+    GradientCheck.Report r = GradientCheck.compareNamed(ref, cand, frozen, FixedTolerance.defaults(), 20);
+    assertThat(r.matrices()).extracting(GradientCheck.MatrixReport::name).containsExactly("loss", "dLoss/dA_O");
+    assertThat(r.notCompared()).isEqualTo(frozen);
+    assertThat(r.matrices().get(1).maxAbsError().orElseThrow()).isEqualByComparingTo("1e-8");
+    // 1e-8 > rtol M = 1e-9 * 4: fails; the loss passes with error 0
+    assertThat(r.matrices().get(1).pass()).isFalse();
+    assertThat(r.matrices().get(0).pass()).isTrue();
+    assertThat(r.pass()).isFalse();
+    assertThat(GradientCheck.compareNamed(ref, cand, frozen, new FixedTolerance(new BigDecimal("2.5e-9"), BigDecimal.ZERO), 20).pass()).isTrue();
+  }
+
+  @Test
+  void namedMatricesTheCandidateLacksOrShapesThatDifferAreRefusedByName() {
+    Map<String, DecimalMatrix> ref = new java.util.LinkedHashMap<>();
+    ref.put("dLoss/dA_Q", dm("1", "2"));
+    ref.put("dLoss/dB_O", dm("3"));
+    assertThatThrownBy(() -> GradientCheck.compareNamed(ref, Map.of("dLoss/dA_Q", CandidateMatrix.of(dm("1", "2"))),
+            java.util.List.of(), FixedTolerance.defaults(), 20))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("candidate has no dLoss/dB_O, which the reference has");
+    assertThatThrownBy(() -> GradientCheck.compareNamed(ref,
+            Map.of("dLoss/dA_Q", CandidateMatrix.of(DecimalMatrix.parse("t", new String[][] {{"1"}, {"2"}})),
+                "dLoss/dB_O", CandidateMatrix.of(dm("3", "4"))),
+            java.util.List.of(), FixedTolerance.defaults(), 20))
+        .isInstanceOf(GradientCheck.ShapeMismatchException.class)
+        .hasMessage("dLoss/dA_Q: candidate is 2x1, expected 1x2 (the transpose); dLoss/dB_O: candidate is 1x2, expected 1x1");
+  }
+
+  @Test
+  void aWideReferenceIsRefusedByName() {
+    DecimalMatrix wide = DecimalMatrix.wide("g", new BigDecimal[][] {{new BigDecimal("8.5")}}, -746_986_508_873_580L);
+    GradientResult ref = new GradientResult("reference", 10, BigDecimal.ONE,
+        Map.of(Adapter.V, new AdapterGradient(dm("1"), dm("2")), Adapter.Q, new AdapterGradient(dm("1"), wide)));
+    assertThatThrownBy(() -> GradientCheck.requireComparable(ref))
+        .isInstanceOf(GradientCheck.OutOfComparableRangeException.class)
+        .hasMessageStartingWith("check cannot compare dLoss/dB_Q: the reference's entries are of order 10^-746986508873580");
+    GradientResult ok = new GradientResult("reference", 10, BigDecimal.ONE, Map.of(Adapter.V, new AdapterGradient(dm("1"), dm("2"))));
+    GradientCheck.requireComparable(ok);
+  }
 }
