@@ -88,6 +88,7 @@ final class LayerCommand implements Callable<Integer> {
       description = "For a tensor instance file: lora (alpha / r, default) or rslora (alpha / sqrt(r)).")
   private String scaling;
 
+  @Mixin private ProgressOption progress;
   @Mixin private ReadLimitsOption readLimits;
   @Mixin private LayoutOption layout;
   @Mixin private PeftFilesOption peftFiles;
@@ -113,7 +114,7 @@ final class LayerCommand implements Callable<Integer> {
     LayerResult r;
     try {
       r = method.equals("exact") ? LayerExact.compute(inst)
-          : LayerReference.compute(inst, digits == null ? ReferenceGradient.DEFAULT_DIGITS : digits);
+          : reference(inst, digits == null ? ReferenceGradient.DEFAULT_DIGITS : digits);
     } catch (OutOfDoubleRangeException e) {
       throw new OutOfDoubleRangeException(instance + ": " + e.getMessage());
     } catch (OutOfRangeException e) {
@@ -127,6 +128,13 @@ final class LayerCommand implements Callable<Integer> {
       OutputFile.write(out, text.getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
+  }
+
+  /** The reference at n digits, with a progress bar on standard error (--progress). */
+  private LayerResult reference(LayerInstance inst, int n) {
+    try (StderrProgress bar = new StderrProgress(spec.commandLine().getErr(), "reference", progress.mode())) {
+      return LayerReference.compute(inst, n, bar.nextRun());
+    }
   }
 
   /**
@@ -166,7 +174,7 @@ final class LayerCommand implements Callable<Integer> {
     int n = digits != null ? digits : Math.max(ReferenceDigits.MIN_STARTING_DIGITS, tol.startingDigits());
     Map<String, DecimalMatrix> ref;
     while (true) {
-      ref = matrices(LayerReference.compute(inst, n), withLoss);
+      ref = matrices(reference(inst, n), withLoss);
       Optional<ReferenceDigits.Shortfall> s = ReferenceDigits.shortfall(ref, n, tol);
       if (s.isEmpty()) {
         break;

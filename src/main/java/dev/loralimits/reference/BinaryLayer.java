@@ -35,6 +35,11 @@ final class BinaryLayer {
 
   /** One evaluation at p decimal digits ({@code P = bitsFor(p)} bits). */
   static LayerReference.ApLayer computeAt(LayerInstance inst, long p) {
+    return computeAt(inst, p, () -> {});
+  }
+
+  /** As {@link #computeAt(LayerInstance, long)}, calling {@code rowDone} after each query row of each head. */
+  static LayerReference.ApLayer computeAt(LayerInstance inst, long p, Runnable rowDone) {
     BinaryArithmetic ar = BinaryArithmetic.forDigits(p);
     BinaryFloat alpha = ar.fromDecimal(inst.alpha());
     BinaryFloat beta = ar.fromDecimal(inst.beta());
@@ -65,7 +70,7 @@ final class BinaryLayer {
     Map<LayerWeight, BinaryFloat[][]> dw = new EnumMap<>(LayerWeight.class);
     BinaryFloat loss = BinaryFloat.ZERO;
     for (DataPoint pt : inst.data()) {
-      loss = ar.add(loss, point(inst, pt, w, beta, ar, dw));
+      loss = ar.add(loss, point(inst, pt, w, beta, ar, dw, rowDone));
     }
     Map<LayerWeight, ApMatrix> ga = new EnumMap<>(LayerWeight.class);
     Map<LayerWeight, ApMatrix> gb = new EnumMap<>(LayerWeight.class);
@@ -94,7 +99,7 @@ final class BinaryLayer {
 
   /** Point pt's loss; adds its gradients with respect to each merged weight to {@code dw}. */
   private static BinaryFloat point(LayerInstance inst, DataPoint pt, Map<LayerWeight, BinaryFloat[][]> w, BinaryFloat beta,
-      BinaryArithmetic ar, Map<LayerWeight, BinaryFloat[][]> dw) {
+      BinaryArithmetic ar, Map<LayerWeight, BinaryFloat[][]> dw, Runnable rowDone) {
     BinaryFloat[][] xq = matrix(pt.xq(), ar);
     BinaryFloat[][] xk = matrix(pt.xk(), ar);
     BinaryFloat[][] xv = matrix(pt.xv(), ar);
@@ -197,6 +202,7 @@ final class BinaryLayer {
         for (int a = 0; a < hw; a++) {
           dq[j][t * hw + a] = ar.result(qacc[a]);
         }
+        rowDone.run();
       }
     }
     add(dw, LayerWeight.Q, multiply(transpose(xq), dq, ar), ar);  // (2.7)

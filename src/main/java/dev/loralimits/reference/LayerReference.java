@@ -59,17 +59,30 @@ public final class LayerReference {
    *     softmax argument is below {@code -10^18}
    */
   public static LayerResult compute(LayerInstance inst, int digits) {
+    return compute(inst, digits, Progress.NONE);
+  }
+
+  /**
+   * As {@link #compute(LayerInstance, int)}, reporting finished query rows (per head, per level)
+   * to {@code progress}.
+   *
+   * @throws IllegalArgumentException when an argument is null or digits is out of range
+   * @throws ArithmeticException as {@link #compute(LayerInstance, int)}
+   */
+  public static LayerResult compute(LayerInstance inst, int digits, Progress progress) {
     Checks.notNull("instance", inst);
+    Checks.notNull("progress", progress);
     Checks.inRange("digits", digits, 1, ReferenceGradient.MAX_DIGITS);
+    Rows rows = new Rows(inst, progress);
     try {
-      LayerResult r = certify(inst, digits, BinaryLayer::computeAt, false);
+      LayerResult r = certify(inst, digits, BinaryLayer::computeAt, false, rows);
       if (r != null) {
         return r;
       }
     } catch (OutOfBinaryRangeException e) {
       // beyond the binary engine's exact conversions: the apfloat path answers
     }
-    return computeApfloat(inst, digits);
+    return certify(inst, digits, LayerReference::computeAt, true, rows);
   }
 
   /**
@@ -79,12 +92,39 @@ public final class LayerReference {
    * @throws ArithmeticException as {@link #compute}
    */
   static LayerResult computeApfloat(LayerInstance inst, int digits) {
-    return certify(inst, digits, LayerReference::computeAt, true);
+    return certify(inst, digits, LayerReference::computeAt, true, new Rows(inst, Progress.NONE));
   }
 
-  /** One unverified evaluation at p digits. */
+  /** One unverified evaluation at p digits, calling {@code rowDone} after each query row of each head. */
   interface Evaluation {
-    ApLayer at(LayerInstance inst, long p);
+    ApLayer at(LayerInstance inst, long p, Runnable rowDone);
+  }
+
+  /** The rows of every level so far, reported to a {@link Progress}. */
+  private static final class Rows {
+    private final long perLevel;
+    private final Progress progress;
+    private long done;
+    private long total;
+
+    Rows(LayerInstance inst, Progress progress) {
+      long n = 0;
+      for (var p : inst.data()) {
+        n += (long) p.queryLength() * inst.heads();
+      }
+      this.perLevel = n;
+      this.progress = progress;
+    }
+
+    void level() {
+      total += perLevel;
+      progress.advance(done, total);
+    }
+
+    void row() {
+      done++;
+      progress.advance(done, total);
+    }
   }
 
   /**
@@ -92,13 +132,15 @@ public final class LayerReference {
    * the cap and {@code mustAnswer} is false (the binary engine's binary rounding of decimal zeros,
    * as in {@link BinaryReference}), an ArithmeticException when it is true.
    */
-  private static LayerResult certify(LayerInstance inst, int digits, Evaluation eval, boolean mustAnswer) {
+  private static LayerResult certify(LayerInstance inst, int digits, Evaluation eval, boolean mustAnswer, Rows rows) {
     long p = digits + ReferenceGradient.GUARD_DIGITS;
     long step = ReferenceGradient.GUARD_DIGITS;
-    ApLayer coarse = admit(eval.at(inst, p));
+    rows.level();
+    ApLayer coarse = admit(eval.at(inst, p, rows::row));
     while (true) {
       long fine = p + step;
-      ApLayer accurate = admit(eval.at(inst, fine));
+      rows.level();
+      ApLayer accurate = admit(eval.at(inst, fine, rows::row));
       String disagreement = disagreement(coarse, accurate, digits);
       if (disagreement == null) {
         return round(accurate, digits);
@@ -168,6 +210,11 @@ public final class LayerReference {
    * protocol above and for tests).
    */
   static ApLayer computeAt(LayerInstance inst, long p) {
+    return computeAt(inst, p, () -> {});
+  }
+
+  /** As {@link #computeAt(LayerInstance, long)}, calling {@code rowDone} after each query row of each head. */
+  static ApLayer computeAt(LayerInstance inst, long p, Runnable rowDone) {
     Arithmetic ar = new Arithmetic(p);
     Apfloat alpha = ApMatrix.exact(inst.alpha());
     Apfloat beta = ApMatrix.exact(inst.beta());
@@ -187,7 +234,7 @@ public final class LayerReference {
     Map<LayerWeight, ApMatrix> dw = new EnumMap<>(LayerWeight.class);
     Apfloat loss = Apfloat.ZERO;
     for (int i = 0; i < inst.data().size(); i++) {
-      PointGradient pg = point(inst, i, w, beta, ar);
+      PointGradient pg = point(inst, i, w, beta, ar, rowDone);
       loss = ar.add(loss, pg.loss);
       for (Map.Entry<LayerWeight, ApMatrix> e : pg.dw.entrySet()) {
         dw.merge(e.getKey(), e.getValue(), ar::add);
@@ -209,7 +256,8 @@ public final class LayerReference {
   private record PointGradient(Apfloat loss, Map<LayerWeight, ApMatrix> dw) {}
 
   /** The loss of point i and the gradients with respect to every merged weight W_mu. */
-  private static PointGradient point(LayerInstance inst, int i, Map<LayerWeight, ApMatrix> w, Apfloat beta, Arithmetic ar) {
+  private static PointGradient point(
+      LayerInstance inst, int i, Map<LayerWeight, ApMatrix> w, Apfloat beta, Arithmetic ar, Runnable rowDone) {
     DataPoint pt = inst.data().get(i);
     ApMatrix xq = ApMatrix.exact(pt.xq());
     ApMatrix xk = ApMatrix.exact(pt.xk());
@@ -286,6 +334,7 @@ public final class LayerReference {
             dv[l][t * vw + a] = ar.add(dv[l][t * vw + a], ar.multiply(fj[l], g.get(j, t * vw + a)));
           }
         }
+        rowDone.run();
       }
     }
     dw.put(LayerWeight.Q, ar.multiply(xq.transpose(), ApMatrix.of(dq)));

@@ -107,4 +107,18 @@ class LayerCliExamples {
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
     assertThat(r.err).contains("--rtol and --atol apply with --candidate");
   }
+
+  /**
+   * --progress is accepted and never changes standard output (the bar itself, drawn only for runs
+   * over StderrProgress.QUIET_MILLIS, is StderrProgress's own examples'; this run is shorter).
+   */
+  @Test
+  void progressOptionsLeaveTheAnswerUnchanged() throws IOException {
+    Path f = file(VALID);
+    CliRun on = CliRun.of("layer", "--digits", "10", "--progress", "always", f.toString());
+    assertThat(on.code).as(on.err).isZero();
+    CliRun off = CliRun.of("layer", "--digits", "10", "--progress", "never", f.toString());
+    assertThat(off.err).isEmpty();
+    assertThat(off.out).isEqualTo(on.out);
+  }
 }
