@@ -358,5 +358,14 @@ class GradientCheckExamples {
         .hasMessageStartingWith("check cannot compare dLoss/dB_Q: the reference's entries are of order 10^-746986508873580");
     GradientResult ok = new GradientResult("reference", 10, BigDecimal.ONE, Map.of(Adapter.V, new AdapterGradient(dm("1"), dm("2"))));
     GradientCheck.requireComparable(ok);
+    GradientResult wideA = new GradientResult("reference", 10, BigDecimal.ONE, Map.of(Adapter.K, new AdapterGradient(wide, dm("2"))));
+    assertThatThrownBy(() -> GradientCheck.requireComparable(wideA))
+        .isInstanceOf(GradientCheck.OutOfComparableRangeException.class)
+        .hasMessageStartingWith("check cannot compare dLoss/dA_K: ");
+    // compare refuses it the same way before touching any number (PIT: the call's removal survived)
+    Map<Adapter, CandidateGradient> cand = Map.of(Adapter.K, CandidateGradient.of(new AdapterGradient(dm("0"), dm("2"))));
+    assertThatThrownBy(() -> GradientCheck.compare(wideA, Optional.empty(), cand, FixedTolerance.defaults()))
+        .isInstanceOf(GradientCheck.OutOfComparableRangeException.class)
+        .hasMessageStartingWith("check cannot compare dLoss/dA_K: ");
   }
 }
