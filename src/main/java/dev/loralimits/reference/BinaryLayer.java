@@ -97,7 +97,12 @@ final class BinaryLayer {
     return ar.divide(alpha, root);
   }
 
-  /** Point pt's loss; adds its gradients with respect to each merged weight to {@code dw}. */
+  /**
+   * Point pt's loss; adds its gradients with respect to each merged weight to {@code dw}. One
+   * pass over the query rows (as {@code fast.LayerExact}): row j's scores, softmax, {@code Z_j},
+   * {@code R_j} and {@code G_j} need no other row, so its backward (2.3)-(2.6) runs at once and
+   * only O(L d) numbers are kept (not every softmax row: O(L^2 H)).
+   */
   private static BinaryFloat point(LayerInstance inst, DataPoint pt, Map<LayerWeight, BinaryFloat[][]> w, BinaryFloat beta,
       BinaryArithmetic ar, Map<LayerWeight, BinaryFloat[][]> dw, Runnable rowDone) {
     BinaryFloat[][] xq = matrix(pt.xq(), ar);
@@ -106,17 +111,26 @@ final class BinaryLayer {
     BinaryFloat[][] q = multiply(xq, w.get(LayerWeight.Q), ar);
     BinaryFloat[][] k = multiply(xk, w.get(LayerWeight.K), ar);
     BinaryFloat[][] v = multiply(xv, w.get(LayerWeight.V), ar);
+    BinaryFloat[][] wo = w.get(LayerWeight.O);
+    BinaryFloat[][] woT = wo == null ? null : transpose(wo);
+    BinaryFloat[][] y = matrix(pt.y(), ar);
     int lq = q.length;
     int lk = k.length;
     int heads = inst.heads();
     int hw = inst.headWidth();
     int vw = inst.valueHeadWidth();
-    BinaryFloat[][][] f = new BinaryFloat[heads][lq][];
-    int[][] star = new int[heads][lq];
-    BinaryFloat[][] z = new BinaryFloat[lq][heads * vw];
-    for (int t = 0; t < heads; t++) {
-      for (int j = 0; j < lq; j++) {
-        int n = inst.masking().lastKey(j, lq, lk) + 1;
+    BinaryFloat[][] z = new BinaryFloat[lq][];
+    BinaryFloat[][] r = new BinaryFloat[lq][];
+    BinaryFloat[][] dq = new BinaryFloat[lq][heads * hw];
+    BinaryAccumulator[][] dk = accumulators(lk, heads * hw, ar);
+    BinaryAccumulator[][] dv = accumulators(lk, heads * vw, ar);
+    BinaryAccumulator half = ar.accumulator();
+    BinaryFloat[][] f = new BinaryFloat[heads][];
+    int[] star = new int[heads];
+    for (int j = 0; j < lq; j++) {
+      int n = inst.masking().lastKey(j, lq, lk) + 1;
+      BinaryFloat[] zj = new BinaryFloat[heads * vw];
+      for (int t = 0; t < heads; t++) {
         BinaryFloat[] sc = new BinaryFloat[n];
         int m = 0;
         for (int l = 0; l < n; l++) {
@@ -125,7 +139,7 @@ final class BinaryLayer {
             m = l;
           }
         }
-        star[t][j] = m;
+        star[t] = m;
         BinaryFloat[] e = new BinaryFloat[n];
         BinaryAccumulator d = ar.accumulator();
         for (int l = 0; l < n; l++) {
@@ -137,51 +151,37 @@ final class BinaryLayer {
           d.add(e[l]);
         }
         BinaryFloat sum = ar.result(d);
-        f[t][j] = new BinaryFloat[n];
+        f[t] = new BinaryFloat[n];
         for (int l = 0; l < n; l++) {
-          f[t][j][l] = ar.divide(e[l], sum);
+          f[t][l] = ar.divide(e[l], sum);
         }
         for (int c = 0; c < vw; c++) {  // (1.3)
           BinaryAccumulator acc = ar.accumulator();
           for (int l = 0; l < n; l++) {
-            acc.addProduct(f[t][j][l], v[l][t * vw + c]);
+            acc.addProduct(f[t][l], v[l][t * vw + c]);
           }
-          z[j][t * vw + c] = ar.result(acc);
+          zj[t * vw + c] = ar.result(acc);
         }
       }
-    }
-    BinaryFloat[][] wo = w.get(LayerWeight.O);
-    BinaryFloat[][] y = matrix(pt.y(), ar);
-    BinaryFloat[][] out = wo == null ? z : multiply(z, wo, ar);  // (1.4)
-    BinaryFloat[][] r = new BinaryFloat[lq][y[0].length];
-    BinaryAccumulator half = ar.accumulator();
-    for (int j = 0; j < lq; j++) {
-      for (int c = 0; c < r[j].length; c++) {
-        r[j][c] = ar.subtract(out[j][c], y[j][c]);
-        half.addProduct(r[j][c], r[j][c]);
+      z[j] = zj;
+      BinaryFloat[] out = wo == null ? zj : rowTimes(zj, wo, ar);  // (1.4)
+      BinaryFloat[] rj = new BinaryFloat[out.length];
+      for (int c = 0; c < out.length; c++) {
+        rj[c] = ar.subtract(out[c], y[j][c]);
+        half.addProduct(rj[c], rj[c]);
       }
-    }
-    BinaryFloat loss = ar.result(half);
-    loss = new BinaryFloat(loss.m, loss.e - 1);  // halving is exact
-    BinaryFloat[][] g = wo == null ? r : multiply(r, transpose(wo), ar);  // (2.1)
-    if (wo != null) {
-      add(dw, LayerWeight.O, multiply(transpose(z), r, ar), ar);  // (2.2)
-    }
-    BinaryFloat[][] dq = zeros(lq, heads * hw);
-    BinaryAccumulator[][] dk = accumulators(lk, heads * hw, ar);
-    BinaryAccumulator[][] dv = accumulators(lk, heads * vw, ar);
-    for (int t = 0; t < heads; t++) {
-      for (int j = 0; j < lq; j++) {
-        BinaryFloat[] fj = f[t][j];
-        int n = fj.length;
+      r[j] = rj;
+      BinaryFloat[] gj = wo == null ? rj : rowTimes(rj, woT, ar);  // (2.1)
+      for (int t = 0; t < heads; t++) {
+        BinaryFloat[] fj = f[t];
         BinaryFloat[] c = new BinaryFloat[n];
         BinaryFloat[] df = new BinaryFloat[n];
         for (int l = 0; l < n; l++) {
-          df[l] = dot(g[j], v[l], t * vw, vw, ar);  // (2.3)
+          df[l] = dot(gj, v[l], t * vw, vw, ar);  // (2.3)
         }
         BinaryAccumulator shift = ar.accumulator();
         for (int l = 0; l < n; l++) {
-          c[l] = ar.subtract(df[l], df[star[t][j]]);  // (2.4), centred at the pivot
+          c[l] = ar.subtract(df[l], df[star[t]]);  // (2.4), centred at the pivot
           shift.addProduct(fj[l], c[l]);
         }
         BinaryFloat sh = ar.result(shift);
@@ -196,7 +196,7 @@ final class BinaryLayer {
             dk[l][t * hw + a].addProduct(ds, q[j][t * hw + a]);
           }
           for (int a = 0; a < vw; a++) {  // (2.6)
-            dv[l][t * vw + a].addProduct(fj[l], g[j][t * vw + a]);
+            dv[l][t * vw + a].addProduct(fj[l], gj[t * vw + a]);
           }
         }
         for (int a = 0; a < hw; a++) {
@@ -205,10 +205,28 @@ final class BinaryLayer {
         rowDone.run();
       }
     }
+    BinaryFloat loss = ar.result(half);
+    loss = new BinaryFloat(loss.m, loss.e - 1);  // halving is exact
+    if (wo != null) {
+      add(dw, LayerWeight.O, multiply(transpose(z), r, ar), ar);  // (2.2)
+    }
     add(dw, LayerWeight.Q, multiply(transpose(xq), dq, ar), ar);  // (2.7)
     add(dw, LayerWeight.K, multiply(transpose(xk), results(dk, ar), ar), ar);
     add(dw, LayerWeight.V, multiply(transpose(xv), results(dv, ar), ar), ar);
     return loss;
+  }
+
+  /** The row vector {@code x m}, each entry one accumulated sum. */
+  private static BinaryFloat[] rowTimes(BinaryFloat[] x, BinaryFloat[][] m, BinaryArithmetic ar) {
+    BinaryFloat[] out = new BinaryFloat[m[0].length];
+    for (int c = 0; c < out.length; c++) {
+      BinaryAccumulator acc = ar.accumulator();
+      for (int a = 0; a < x.length; a++) {
+        acc.addProduct(x[a], m[a][c]);
+      }
+      out[c] = ar.result(acc);
+    }
+    return out;
   }
 
   private static BinaryFloat dot(BinaryFloat[] a, BinaryFloat[] b, int from, int width, BinaryArithmetic ar) {
@@ -275,14 +293,6 @@ final class BinaryLayer {
         acc[i][j] = ar.add(acc[i][j], g[i][j]);
       }
     }
-  }
-
-  private static BinaryFloat[][] zeros(int rows, int cols) {
-    BinaryFloat[][] a = new BinaryFloat[rows][cols];
-    for (BinaryFloat[] row : a) {
-      java.util.Arrays.fill(row, BinaryFloat.ZERO);
-    }
-    return a;
   }
 
   private static BinaryAccumulator[][] accumulators(int rows, int cols, BinaryArithmetic ar) {
