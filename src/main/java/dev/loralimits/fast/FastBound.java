@@ -82,7 +82,117 @@ public final class FastBound {
   record Terms(
       double sigma, double deltaS, double nAgg, double tau, double deltaTot, double deltaF, double gc,
       double ez, double ec, double dt, double ds, double tMaj, double sMaj, double rho, double pi,
-      PointBound bound) {}
+      PointBound bound, double deltaFOld, double mBar, double tauR, double tR, double dR, double m, double dP,
+      double deltaFNew) {}
+
+  /**
+   * FAST-BOUND.md §11.3: the inputs of the row-mean Taylor error {@code Mbar} of one point, or
+   * {@code moment = +infinity} when it does not apply (Chebyshev; then {@code min(delta, Mbar) = delta}).
+   *
+   * @param rhoP {@code e^R sum_t |a_t - 1/t!| R^t}, the coefficient-rounding part of the Taylor bound
+   * @param rStar {@code Rs >= qn kn}
+   * @param moment {@code mu_p = (1/Lk) sum_l (qn k_l)^p}, rounded up, p = g + 1
+   * @param invFactorial {@code >= 1/p!}
+   */
+  record RowMean(double rhoP, double rStar, double moment, double invFactorial) {
+    static final RowMean NONE = new RowMean(0, 0, Double.POSITIVE_INFINITY, 1);
+  }
+
+  /**
+   * FAST-BOUND.md §11.4: {@code max(fl(x y), 2^-1022)}, at least {@code (1 - u) x y} for
+   * non-negative x, y without any underflow hypothesis.
+   */
+  static double clampedProduct(double x, double y) {
+    return Math.max(x * y, Double.MIN_NORMAL);
+  }
+
+  /**
+   * FAST-BOUND.md §11.4: an upper bound of the Euclidean norm of {@code x[off .. off+h-1]}:
+   * {@code up(n^ (1 + gamma_{h+1}))} with {@code n^} the computed root of the clamped squares.
+   */
+  static double normUpper(double[] x, int off, int h) {
+    double s = 0;
+    for (int i = 0; i < h; i++) {
+      s += clampedProduct(x[off + i], x[off + i]);
+    }
+    return up(Math.sqrt(s) * (1 + gamma(h + 1.0)));
+  }
+
+  /**
+   * FAST-BOUND.md §11.3-11.4, per point: the query norm bound {@code qn}, the key norm bounds
+   * {@code k_l}, {@code Rs} and the moments {@code mu_p} (computed on demand, cached).
+   */
+  static final class KeyRows {
+    final double qn;
+    final double rStar;
+    private final double[] k;
+    private final double[] pow;
+    private final List<Double> moments = new ArrayList<>();
+
+    /**
+     * @param qh the computed queries, row-major {@code lq x h}
+     * @param kc the computed centred keys, row-major {@code lk x h}
+     */
+    KeyRows(double[] qh, int lq, double[] kc, int lk, int h) {
+      double q = 0;
+      for (int j = 0; j < lq; j++) {
+        q = Math.max(q, normUpper(qh, j * h, h));
+      }
+      k = new double[lk];
+      double kn = 0;
+      for (int l = 0; l < lk; l++) {
+        k[l] = normUpper(kc, l * h, h);
+        kn = Math.max(kn, k[l]);
+      }
+      qn = q;
+      rStar = up(qn * kn);
+      pow = new double[lk];
+      moments.add(Double.NaN); // index 0 unused
+    }
+
+    /** {@code mu_p = up(c (1 + gamma_{2p + Lk}) / Lk)}, c the clamped power sum (§11.4). */
+    double moment(int p) {
+      int lk = k.length;
+      while (moments.size() <= p) {
+        int t = moments.size();
+        double c = 0;
+        for (int l = 0; l < lk; l++) {
+          double c1 = clampedProduct(qn, k[l]);
+          pow[l] = t == 1 ? c1 : clampedProduct(pow[l], c1);
+          c += pow[l];
+        }
+        moments.add(up(c * (1 + gamma(2.0 * t + lk)) / lk));
+      }
+      return moments.get(p);
+    }
+
+    /** The row-mean inputs for polynomial {@code poly} (§11.3): Taylor only. */
+    RowMean rowMean(ExpPolynomial poly) {
+      if (poly.kind() != ExpPolynomial.Kind.TAYLOR) {
+        return RowMean.NONE;
+      }
+      int p = poly.degree() + 1;
+      double invFact = DirectedDecimal.toDoubleUp(
+          java.math.BigDecimal.ONE.divide(new java.math.BigDecimal(ExpPolynomial.factorial(p)),
+              DirectedDecimal.up(ExpPolynomial.BOUND_DIGITS)));
+      return new RowMean(poly.roundingBound(), rStar, moment(p), invFact);
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11.3: {@code Mbar = up(rhoP + cp(cp(E3, mu_p), 1/p!))},
+   * {@code E3 = up(e^{Rs} e^{Rs} e^{Rs} e^sigma e^sigma)}: an upper bound of every row's
+   * {@code sum_l F_jl |e_jl|} for the Taylor polynomial; +infinity when it does not apply.
+   */
+  static double rowMeanTaylorError(RowMean r, double sigma) {
+    if (r.moment() == Double.POSITIVE_INFINITY) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double x = Math.exp(r.rStar());
+    double s = Math.exp(sigma);
+    double e3 = up(x * x * x * s * s);
+    return up(r.rhoP() + clampedProduct(clampedProduct(e3, r.moment()), r.invFactorial()));
+  }
 
   // ---------------------------------------------------------------- §1: inputs in doubles
 
@@ -249,6 +359,15 @@ public final class FastBound {
 
   /** The same, with every intermediate term (for the formula properties). */
   static Terms terms(PointNorms n, double delta, double absCoefficientSum, double radius, int rank, int degree) {
+    return terms(n, delta, absCoefficientSum, radius, rank, degree, null);
+  }
+
+  /**
+   * The same with FAST-BOUND.md §11 when {@code rows} is not null: {@code deltaF = min(deltaFOld,
+   * deltaFNew)}; with null rows exactly the §3-5 path (deltaF = deltaFOld, the §11 fields infinite).
+   */
+  static Terms terms(
+      PointNorms n, double delta, double absCoefficientSum, double radius, int rank, int degree, RowMean rows) {
     // (3.1) score perturbation from the rounding of Qh and Kc
     double sigma = up(n.h() * (n.eQ() * n.kMax() + n.qMax() * n.eK() + n.eQ() * n.eK()));
     double deltaS = up(Math.expm1(sigma));
@@ -261,9 +380,30 @@ public final class FastBound {
     if (!(deltaTot < 0.5)) {
       double i = inf();
       return new Terms(sigma, deltaS, nAgg, tau, deltaTot, i, i, i, i, i, i, i, i, i, i,
-          new PointBound(i, i, i, i, i, i, i));
+          new PointBound(i, i, i, i, i, i, i), i, i, i, i, i, i, i, i);
     }
-    double deltaF = up(2 * deltaTot / (1 - deltaTot));
+    double deltaFOld = up(2 * deltaTot / (1 - deltaTot));
+    // §11: the row-L1 attention error from the shared kernel factor and the per-aggregate rounding
+    double i = inf();
+    double mBar = i;
+    double tauR = i;
+    double tR = i;
+    double dR = i;
+    double m = i;
+    double dP = i;
+    double deltaFNew = i;
+    if (rows != null) {
+      mBar = rowMeanTaylorError(rows, sigma);
+      tauR = up(tau / (1 - delta));
+      tR = up(compose(tauR, gamma(3)));
+      m = up(compose(deltaS, Math.min(delta, mBar)));
+      if (tR < 0.5 && m < 0.5) {
+        dR = up(2 * tR / (1 - tR));
+        dP = up(2 * m / (1 - m));
+        deltaFNew = up(dR + dP);
+      }
+    }
+    double deltaF = Math.min(deltaFOld, deltaFNew);
     double nu = n.vMax();
     double gc = up(nu + n.yMax());
     int o = n.o();
@@ -291,7 +431,7 @@ public final class FastBound {
     double cells = (double) n.lq() * o;
     double loss = up(cells * (gc * ec + 0.5 * ec * ec) + gamma(n.o() + depth(n.lq()) + 8) * 0.5 * cells * (gc + ec) * (gc + ec));
     return new Terms(sigma, deltaS, nAgg, tau, deltaTot, deltaF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi,
-        new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj));
+        new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj), deltaFOld, mBar, tauR, tR, dR, m, dP, deltaFNew);
   }
 
   /**
@@ -361,6 +501,19 @@ public final class FastBound {
     return c;
   }
 
+  /** The same with FAST-BOUND.md §11 ({@code rows} per point, parallel to {@code pts}). */
+  static Certificate certify(
+      DoubleData dd, List<PointNorms> pts, List<KeyRows> rows, ExpPolynomial poly, double radius, int rank) {
+    List<RowMean> means = new ArrayList<>();
+    for (KeyRows r : rows) {
+      means.add(r.rowMean(poly));
+    }
+    Certificate c = certify(dd, pts, means, poly.relativeErrorBound(), poly.absoluteCoefficientSum(),
+        poly.degree(), radius, rank);
+    c.poly = poly;
+    return c;
+  }
+
   /**
    * The bounds for a polynomial of degree g with relative error delta and {@code A(R) = absSum}:
    * §3-5 per point, summed over the N points with {@code gamma_{N+1}} times the summed majorant
@@ -368,12 +521,23 @@ public final class FastBound {
    */
   static Certificate certify(
       DoubleData dd, List<PointNorms> pts, double delta, double absSum, int degree, double radius, int rank) {
+    return certify(dd, pts, null, delta, absSum, degree, radius, rank);
+  }
+
+  /**
+   * The same with FAST-BOUND.md §11 when {@code means} (one per point) is not null; an entry
+   * {@link RowMean#NONE} still gives §11.2 with {@code min(delta, Mbar) = delta}.
+   */
+  static Certificate certify(
+      DoubleData dd, List<PointNorms> pts, List<RowMean> means, double delta, double absSum, int degree,
+      double radius, int rank) {
     Certificate c = new Certificate();
     Map<Adapter, Double> err = new EnumMap<>(Adapter.class);
     Map<Adapter, Double> maj = new EnumMap<>(Adapter.class);
     double loss = 0;
-    for (PointNorms n : pts) {
-      PointBound b = point(n, delta, absSum, radius, rank, degree);
+    for (int pi = 0; pi < pts.size(); pi++) {
+      PointNorms n = pts.get(pi);
+      PointBound b = terms(n, delta, absSum, radius, rank, degree, means == null ? null : means.get(pi)).bound();
       err.merge(Adapter.Q, b.gq(), Double::sum);
       err.merge(Adapter.K, b.gk(), Double::sum);
       err.merge(Adapter.V, b.gv(), Double::sum);

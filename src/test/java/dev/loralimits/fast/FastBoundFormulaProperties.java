@@ -738,4 +738,155 @@ class FastBoundFormulaProperties {
     assertThat(big(productForm)).as("the old form").isLessThan(exact.multiply(new BigDecimal("0.82")));
     assertTerm("deltaTot expanded", expanded, f -> f.deltaTot(big(d), big(s), big(t)));
   }
+
+  // ---------------------------------------------------------------- §11: row mean and softmax ratio
+
+  /** A {@link FastBound.RowMean}: NONE (Chebyshev) or Taylor inputs over wide ranges. */
+  @Provide
+  Arbitrary<FastBound.RowMean> rowMeans() {
+    Arbitrary<FastBound.RowMean> taylor = Combinators.combine(
+            magnitudesOrZero(-18, -10), Arbitraries.doubles().between(0, 6), magnitudes(-30, 3),
+            magnitudes(-30, 0))
+        .as(FastBound.RowMean::new);
+    return Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(FastBound.RowMean.NONE)), Tuple.of(4, taylor));
+  }
+
+  @Group
+  @Label("§11: each new term against its formula; the new bounds never above the old")
+  class RowMeanTerms {
+    @Property(tries = 1500)
+    void everyRowMeanTermIsItsFormulaRoundedUp(@ForAll("cases") Case c, @ForAll("rowMeans") FastBound.RowMean rm) {
+      FastBound.Terms old = c.terms();
+      FastBound.Terms t = FastBound.terms(c.norms(), c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), rm);
+      boolean finite = t.deltaTot() < 0.5;
+      boolean taylor = rm.moment() != Double.POSITIVE_INFINITY;
+      boolean mBarUsed = finite && t.mBar() < c.delta();
+      boolean sharper = finite && t.deltaFNew() < t.deltaFOld();
+      Statistics.label("Taylor row mean").collect(taylor).coverage(k -> k.check(true).percentage(p -> p > 60));
+      Statistics.label("min(delta, Mbar) = Mbar < delta").collect(mBarUsed)
+          .coverage(k -> {
+            k.check(true).percentage(p -> p > 15);
+            k.check(false).percentage(p -> p > 15);
+          });
+      Statistics.label("deltaFNew < deltaFOld").collect(sharper).coverage(k -> k.check(true).percentage(p -> p > 30));
+      // the old path is untouched by the new argument
+      assertThat(t.deltaTot()).isEqualTo(old.deltaTot());
+      if (!finite) {
+        assertThat(t.bound()).isEqualTo(old.bound());
+        return;
+      }
+      assertThat(t.deltaFOld()).as("deltaFOld is the §3.3 deltaF").isEqualTo(old.deltaF());
+      assertThat(old.deltaFNew()).as("no rows: no §11").isEqualTo(Double.POSITIVE_INFINITY);
+      BigDecimal sigma = big(t.sigma());
+      if (taylor) {
+        // Mbar = rhoP + e^{3 Rs + 2 sigma} mu_p / p!  (§11.3)
+        assertTerm("Mbar", t.mBar(), f -> f.add(big(rm.rhoP()), f.mul(
+            f.exp(f.add(f.mul(big(3), big(rm.rStar())), f.mul(big(2), sigma))), big(rm.moment()),
+            big(rm.invFactorial()))));
+      } else {
+        assertThat(t.mBar()).isEqualTo(Double.POSITIVE_INFINITY);
+      }
+      BigDecimal delta = big(c.delta());
+      assertTerm("tauR", t.tauR(), f -> big(t.tau()).divide(BigDecimal.ONE.subtract(delta), f.mc));
+      assertTerm("tR", t.tR(), f -> {
+        BigDecimal a = big(t.tauR());
+        BigDecimal g3 = f.gamma(big(3));
+        return f.add(a, f.mul(g3, f.onePlus(a)));
+      });
+      BigDecimal e = big(Math.min(c.delta(), t.mBar()));
+      assertTerm("m", t.m(), f -> f.add(big(t.deltaS()), f.mul(e, f.onePlus(big(t.deltaS())))));
+      if (t.tR() < 0.5 && t.m() < 0.5) {
+        assertTerm("dR", t.dR(), f -> f.deltaF(big(t.tR())));
+        assertTerm("dP", t.dP(), f -> f.deltaF(big(t.m())));
+        assertTerm("deltaFNew", t.deltaFNew(), f -> f.add(big(t.dR()), big(t.dP())));
+      } else {
+        assertThat(t.deltaFNew()).isEqualTo(Double.POSITIVE_INFINITY);
+      }
+      assertThat(t.deltaF()).as("deltaF = min(deltaFOld, deltaFNew)").isEqualTo(Math.min(t.deltaFOld(), t.deltaFNew()));
+      // (d): where both apply, the new bounds are never above the old ones
+      FastBound.PointBound b = t.bound();
+      FastBound.PointBound o = old.bound();
+      assertThat(b.gq()).isLessThanOrEqualTo(o.gq());
+      assertThat(b.gk()).isLessThanOrEqualTo(o.gk());
+      assertThat(b.gv()).isLessThanOrEqualTo(o.gv());
+      assertThat(b.loss()).isLessThanOrEqualTo(o.loss());
+      assertThat(b.gqMaj()).isLessThanOrEqualTo(o.gqMaj());
+      assertThat(b.gkMaj()).isLessThanOrEqualTo(o.gkMaj());
+      assertThat(b.gvMaj()).isLessThanOrEqualTo(o.gvMaj());
+      // the rest of the chain is §4-5 on the new deltaF: same formulas, checked term by term above
+      BigDecimal dF = big(t.deltaF());
+      assertTerm("ez with the new deltaF", t.ez(), f -> f.ez(dF, big(c.norms().vMax()), big(c.norms().eV())));
+      assertTerm("pi with the new deltaF", t.pi(), f -> f.pi(big(t.tMaj()), big(t.sMaj()), dF));
+    }
+
+    /** {@code normUpper >= ||x||} and {@code <= (1 + 1e-12) ||x||}; the moments against BigDecimal. */
+    @Property(tries = 300)
+    void normsAndMomentsAreTheirFormulasRoundedUp(
+        @ForAll @IntRange(min = 1, max = 16) int h, @ForAll @IntRange(min = 1, max = 300) int lk,
+        @ForAll @IntRange(min = 1, max = 25) int p, @ForAll long seed, @ForAll("exponents") int e,
+        @ForAll("exponents") int f) {
+      java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+      int lq = 1 + rnd.nextInt(50);
+      double scale = Math.pow(2, e);
+      double[] q = new double[lq * h];
+      double[] k = new double[lk * h];
+      for (int i = 0; i < q.length; i++) {
+        q[i] = rnd.nextDouble(-1, 1) * scale;
+      }
+      for (int i = 0; i < k.length; i++) {
+        k[i] = rnd.nextDouble(-1, 1) * Math.pow(2, f);
+      }
+      FastBound.KeyRows rows = new FastBound.KeyRows(q, lq, k, lk, h);
+      MathContext mc = new MathContext(DIGITS, RoundingMode.HALF_EVEN);
+      BigDecimal qn = BigDecimal.ZERO;
+      for (int j = 0; j < lq; j++) {
+        double got = FastBound.normUpper(q, j * h, h);
+        BigDecimal sq = BigDecimal.ZERO;
+        for (int i = 0; i < h; i++) {
+          sq = sq.add(big(q[j * h + i]).pow(2));
+        }
+        BigDecimal norm = sq.sqrt(mc);
+        assertThat(big(got).pow(2)).as("normUpper^2 >= ||x||^2").isGreaterThanOrEqualTo(sq);
+        if (norm.compareTo(big(1e-150)) > 0) {
+          assertThat(big(got)).isLessThanOrEqualTo(norm.multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
+        }
+        qn = qn.max(big(got));
+      }
+      assertThat(big(rows.qn)).isEqualTo(qn);
+      // mu_p = (1/Lk) sum_l (qn k_l)^p with the code's k_l
+      BigDecimal sum = BigDecimal.ZERO;
+      BigDecimal kn = BigDecimal.ZERO;
+      for (int l = 0; l < lk; l++) {
+        BigDecimal kl = big(FastBound.normUpper(k, l * h, h));
+        kn = kn.max(kl);
+        sum = sum.add(qn.multiply(kl).pow(p, mc));
+      }
+      BigDecimal mu = sum.divide(big(lk), mc);
+      assertThat(big(rows.rStar)).as("Rs >= qn kn").isGreaterThanOrEqualTo(qn.multiply(kn));
+      double got = rows.moment(p);
+      Statistics.label("mu_p").collect(got == Double.POSITIVE_INFINITY ? "overflow" : mu.compareTo(big(1e-290)) > 0 ? "normal" : "tiny")
+          .coverage(c -> {
+            c.check("normal").percentage(x -> x > 50);
+            c.check("tiny").count(x -> x >= 1);
+          });
+      if (got == Double.POSITIVE_INFINITY) {
+        return; // an upper bound; the moment is then not used (Mbar infinite)
+      }
+      assertThat(big(got)).as("mu_%d >= its formula", p).isGreaterThanOrEqualTo(mu);
+      if (mu.compareTo(big(1e-290)) > 0) {
+        // (1 + gamma_{2p + Lk}) and the roundings: below 1e-12 for Lk <= 300, p <= 25
+        assertThat(big(got)).as("mu_%d <= (1 + 1e-12) its formula", p)
+            .isLessThanOrEqualTo(mu.multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
+      }
+      // the cache gives the same value, and lower moments are still right after a higher one
+      assertThat(rows.moment(p)).isEqualTo(got);
+    }
+
+    @Provide
+    Arbitrary<Integer> exponents() {
+      return Arbitraries.frequencyOf(
+          Tuple.of(4, Arbitraries.integers().between(-3, 3)),
+          Tuple.of(1, Arbitraries.of(-1000, -540, -300, 100)));
+    }
+  }
 }
