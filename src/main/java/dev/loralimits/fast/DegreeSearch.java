@@ -80,9 +80,13 @@ final class DegreeSearch {
     throw noDegree(epsilon, radius, budget);
   }
 
-  /** {@link FastBound.RowMean#NONE} per point: §11 with delta only (FAST-BOUND.md §11.5). */
+  /** {@link FastBound.KeyRows#noTaylor} per point: §11 with delta only (FAST-BOUND.md §11.5-11.6). */
   private static List<FastBound.RowMean> noneFor(List<FastBound.KeyRows> rows) {
-    return java.util.Collections.nCopies(rows.size(), FastBound.RowMean.NONE);
+    List<FastBound.RowMean> none = new java.util.ArrayList<>();
+    for (FastBound.KeyRows r : rows) {
+      none.add(r.noTaylor());
+    }
+    return none;
   }
 
   private static OutsideEfficientRegimeException noDegree(double epsilon, double radius, long budget) {
