@@ -205,10 +205,12 @@ public final class AlmostLinear {
     DoubleData dd = new DoubleData(inst);
     List<PreparedPoint> pts = new ArrayList<>();
     List<FastBound.PointNorms> norms = new ArrayList<>();
+    List<FastBound.KeyRows> rows = new ArrayList<>();
     for (int i = 0; i < dd.points.size(); i++) {
       PreparedPoint p = PreparedPoint.of(dd, i);
       pts.add(p);
       norms.add(p.norms);
+      rows.add(p.keyRows);
     }
     double radius = 0;
     for (PreparedPoint p : pts) {
@@ -216,7 +218,7 @@ public final class AlmostLinear {
     }
     long budget = opt.rankBudget() > 0 ? opt.rankBudget() : defaultRankBudget(norms);
     FastBound.Certificate cert =
-        DegreeSearch.lemma33Polynomial(dd, norms, radius, opt.epsilon(), budget, pts.get(0).h);
+        DegreeSearch.lemma33Polynomial(dd, norms, rows, radius, opt.epsilon(), budget, pts.get(0).h);
     return new Setup(dd, pts, radius, budget, cert);
   }
 

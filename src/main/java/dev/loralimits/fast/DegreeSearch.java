@@ -29,7 +29,7 @@ final class DegreeSearch {
    *     the budget, or no degree up to {@link ExpPolynomial#MAX_DEGREE} meets epsilon
    */
   static FastBound.Certificate lemma33Polynomial(
-      DoubleData dd, List<FastBound.PointNorms> pts, double radius, double epsilon, long budget, int h) {
+      DoubleData dd, List<FastBound.PointNorms> pts, List<FastBound.KeyRows> rows, double radius, double epsilon, long budget, int h) {
     if (!(radius <= ExpPolynomial.MAX_RADIUS)) {
       throw new OutsideEfficientRegimeException(
           String.format(
@@ -53,7 +53,7 @@ final class DegreeSearch {
       boolean roundingAloneTooLarge = true;
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
         ExpPolynomial poly = ExpPolynomial.of(kind, g, radius);
-        FastBound.Certificate c = FastBound.certify(dd, pts, poly, radius, (int) rank);
+        FastBound.Certificate c = FastBound.certify(dd, pts, rows, poly, radius, (int) rank);
         lastBound = Math.min(lastBound, c.certifiedBound());
         if (c.certifiedBound() <= epsilon && (best == null || c.certifiedBound() < best.certifiedBound())) {
           best = c;
@@ -63,7 +63,8 @@ final class DegreeSearch {
       // rounding part grows with n_agg (so with g): if it alone exceeds epsilon with delta = 0 and
       // A(R) = e^R / 2 at this g, no degree >= g can be certified (FAST-BOUND.md §8).
       roundingAloneTooLarge =
-          FastBound.certify(dd, pts, 0.0, Math.exp(radius) / 2, g, radius, (int) rank).certifiedBound() > epsilon;
+          FastBound.certify(dd, pts, noneFor(rows), 0.0, Math.exp(radius) / 2, g, radius, (int) rank)
+              .certifiedBound() > epsilon;
       if (best != null) {
         return best;
       }
@@ -76,7 +77,20 @@ final class DegreeSearch {
             g, rank, radius, budget);
       }
     }
-    throw new OutsideEfficientRegimeException(
+    throw noDegree(epsilon, radius, budget);
+  }
+
+  /** {@link FastBound.KeyRows#noTaylor} per point: §11 with delta only (FAST-BOUND.md §11.5-11.6). */
+  private static List<FastBound.RowMean> noneFor(List<FastBound.KeyRows> rows) {
+    List<FastBound.RowMean> none = new java.util.ArrayList<>();
+    for (FastBound.KeyRows r : rows) {
+      none.add(r.noTaylor());
+    }
+    return none;
+  }
+
+  private static OutsideEfficientRegimeException noDegree(double epsilon, double radius, long budget) {
+    return new OutsideEfficientRegimeException(
         String.format("outside the efficient regime: no degree <= %d certifies epsilon %.3g at R = %.4g",
             ExpPolynomial.MAX_DEGREE, epsilon, radius),
         -1, Long.MAX_VALUE, radius, budget);

@@ -82,7 +82,232 @@ public final class FastBound {
   record Terms(
       double sigma, double deltaS, double nAgg, double tau, double deltaTot, double deltaF, double gc,
       double ez, double ec, double dt, double ds, double tMaj, double sMaj, double rho, double pi,
-      PointBound bound) {}
+      PointBound bound, double deltaFOld, double mBar, double tauR, double tR, double dR, double m, double dP,
+      double deltaFNew, RowChain row) {}
+
+  /**
+   * FAST-BOUND.md §11.6, the per-row chain of one point: for each query row j its own {@code Rs_j},
+   * {@code Mbar_j}, {@code m_j}, {@code dP_j}, {@code deltaF_j} and the (4.1)-(4.2) terms with
+   * {@code deltaF_j} and {@code gc_j = nu + max_i |Y_ji|}; the weighted sums of (5.1)-(5.4) and the
+   * bound they give. {@code bound} is this chain's own bound; {@link Terms#bound} is the
+   * componentwise minimum of it and the §3-5/§11.2 bound.
+   */
+  record RowChain(
+      double[] rStar, double[] mBar, double[] m, double[] dP, double[] deltaF, double[] gc, double[] ez,
+      double[] ec, double[] dt, double[] ds, double[] tMaj, double[] sMaj, double[] rho, double[] pi,
+      double[] wq, double[] wqm, double[] sk, double[] skm, double[] sv, double[] svm, double[] sl,
+      double[] slm, double cq, double cqm, double skSum, double skmSum, double svSum, double svmSum,
+      double slSum, double slmSum, PointBound bound) {}
+
+  /**
+   * FAST-BOUND.md §11.6: the per-row data of one point. {@code xq} is {@code X^Q} ({@code Lq x dq}),
+   * {@code yMax[j] = max_i |Y_ji|}, {@code q[j] >= ||Qh^_j||}, {@code kn = max_l k_l}.
+   */
+  record QueryRows(double[][] xq, double[] yMax, double[] q, double kn) {}
+
+  /**
+   * FAST-BOUND.md §11.3: the inputs of the row-mean Taylor error {@code Mbar} of one point, or
+   * {@code moment = +infinity} when it does not apply (Chebyshev; then {@code min(delta, Mbar) = delta}).
+   *
+   * @param rhoP {@code e^R sum_t |a_t - 1/t!| R^t}, the coefficient-rounding part of the Taylor bound
+   * @param rStar {@code Rs >= qn kn}
+   * @param moment {@code mu_p = (1/Lk) sum_l (qn k_l)^p}, rounded up, p = g + 1
+   * @param invFactorial {@code >= 1/p!}
+   */
+  record RowMean(double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow) {
+    static final RowMean NONE = new RowMean(0, 0, Double.POSITIVE_INFINITY, 1);
+
+    /** Without per-row data (§11.2-11.3 only). */
+    RowMean(double rhoP, double rStar, double moment, double invFactorial) {
+      this(rhoP, rStar, moment, invFactorial, null, null);
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11.6: {@code max(fl(x / y), 2^-1022)} for {@code 0 <= x}, {@code y > 0}: at least
+   * {@code (1 - u) x / y} without any underflow hypothesis.
+   */
+  static double clampedQuotient(double x, double y) {
+    return Math.max(x / y, Double.MIN_NORMAL);
+  }
+
+  /**
+   * FAST-BOUND.md §11.6: {@code up(c (1 + gamma_{2p}))} with {@code c} the clamped p-th power of the
+   * clamped quotient {@code q / qn}: at least {@code (q / qn)^p}; 0 when {@code qn = 0}.
+   */
+  static double ratioPowerUpper(double q, double qn, int p) {
+    if (qn == 0) {
+      return 0;
+    }
+    double t = clampedQuotient(q, qn);
+    double c = t;
+    for (int i = 2; i <= p; i++) {
+      c = clampedProduct(c, t);
+    }
+    return up(c * (1 + gamma(2.0 * p)));
+  }
+
+  /**
+   * FAST-BOUND.md §11.6: {@code up(M (1 + gamma_{Lq+1}))}, {@code M = max_a sum_j cp(|x_ja|, w_j)}
+   * summed over j in order: at least {@code max_a sum_j |x_ja| w_j}.
+   */
+  static double weightedColumnSum(double[][] x, double[] w) {
+    double m = 0;
+    for (int a = 0; a < x[0].length; a++) {
+      double s = 0;
+      for (int j = 0; j < x.length; j++) {
+        s += clampedProduct(Math.abs(x[j][a]), w[j]);
+      }
+      m = Math.max(m, s);
+    }
+    return up(m * (1 + gamma(x.length + 1.0)));
+  }
+
+  /** FAST-BOUND.md §11.6: {@code up(S (1 + gamma_{n+1}))}, S the in-order sum of the n terms. */
+  static double sumUpper(double[] w) {
+    double s = 0;
+    for (double v : w) {
+      s += v;
+    }
+    return up(s * (1 + gamma(w.length + 1.0)));
+  }
+
+  /**
+   * FAST-BOUND.md §11.4: {@code max(fl(x y), 2^-1022)}, at least {@code (1 - u) x y} for
+   * non-negative x, y without any underflow hypothesis.
+   */
+  static double clampedProduct(double x, double y) {
+    return Math.max(x * y, Double.MIN_NORMAL);
+  }
+
+  /**
+   * FAST-BOUND.md §11.4: an upper bound of the Euclidean norm of {@code x[off .. off+h-1]}:
+   * {@code up(n^ (1 + gamma_{h+1}))} with {@code n^} the computed root of the clamped squares.
+   */
+  static double normUpper(double[] x, int off, int h) {
+    double s = 0;
+    for (int i = 0; i < h; i++) {
+      s += clampedProduct(x[off + i], x[off + i]);
+    }
+    return up(Math.sqrt(s) * (1 + gamma(h + 1.0)));
+  }
+
+  /**
+   * FAST-BOUND.md §11.3-11.4, per point: the query norm bound {@code qn}, the key norm bounds
+   * {@code k_l}, {@code Rs} and the moments {@code mu_p} (computed on demand, cached).
+   */
+  static final class KeyRows {
+    final double qn;
+    final double rStar;
+    private final double[] k;
+    private final double[] pow;
+    private final List<Double> moments = new ArrayList<>();
+
+    /**
+     * @param qh the computed queries, row-major {@code lq x h}
+     * @param kc the computed centred keys, row-major {@code lk x h}
+     */
+    private final double[] qRow;
+    private final double kn;
+    private final QueryRows query;
+
+    KeyRows(double[] qh, int lq, double[] kc, int lk, int h) {
+      this(qh, lq, kc, lk, h, null, null, 0);
+    }
+
+    /**
+     * With the per-row data of §11.6 when {@code xq} is not null.
+     *
+     * @param xq {@code X^Q} ({@code Lq x dq}), or null
+     * @param y the targets, row-major {@code Lq x o}
+     * @param o value width
+     */
+    KeyRows(double[] qh, int lq, double[] kc, int lk, int h, double[][] xq, double[] y, int o) {
+      double q = 0;
+      qRow = new double[lq];
+      for (int j = 0; j < lq; j++) {
+        qRow[j] = normUpper(qh, j * h, h);
+        q = Math.max(q, qRow[j]);
+      }
+      k = new double[lk];
+      double kn = 0;
+      for (int l = 0; l < lk; l++) {
+        k[l] = normUpper(kc, l * h, h);
+        kn = Math.max(kn, k[l]);
+      }
+      qn = q;
+      this.kn = kn;
+      rStar = up(qn * kn);
+      if (xq == null) {
+        query = null;
+      } else {
+        double[] yMax = new double[lq];
+        for (int j = 0; j < lq; j++) {
+          for (int i = 0; i < o; i++) {
+            yMax[j] = Math.max(yMax[j], Math.abs(y[j * o + i]));
+          }
+        }
+        query = new QueryRows(xq, yMax, qRow, kn);
+      }
+      pow = new double[lk];
+      moments.add(Double.NaN); // index 0 unused
+    }
+
+    /** {@code mu_p = up(c (1 + gamma_{2p + Lk}) / Lk)}, c the clamped power sum (§11.4). */
+    double moment(int p) {
+      int lk = k.length;
+      while (moments.size() <= p) {
+        int t = moments.size();
+        double c = 0;
+        for (int l = 0; l < lk; l++) {
+          double c1 = clampedProduct(qn, k[l]);
+          pow[l] = t == 1 ? c1 : clampedProduct(pow[l], c1);
+          c += pow[l];
+        }
+        moments.add(up(c * (1 + gamma(2.0 * t + lk)) / lk));
+      }
+      return moments.get(p);
+    }
+
+    /** The row-mean inputs for polynomial {@code poly} (§11.3): Taylor only. */
+    RowMean rowMean(ExpPolynomial poly) {
+      if (poly.kind() != ExpPolynomial.Kind.TAYLOR) {
+        return noTaylor();
+      }
+      int p = poly.degree() + 1;
+      double invFact = DirectedDecimal.toDoubleUp(
+          java.math.BigDecimal.ONE.divide(new java.math.BigDecimal(ExpPolynomial.factorial(p)),
+              DirectedDecimal.up(ExpPolynomial.BOUND_DIGITS)));
+      double[] qPow = null;
+      if (query != null) {
+        qPow = new double[qRow.length];
+        for (int j = 0; j < qRow.length; j++) {
+          qPow[j] = ratioPowerUpper(qRow[j], qn, p);
+        }
+      }
+      return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow);
+    }
+
+    /** The per-row data without a Taylor row mean (Chebyshev, and the rounding-alone test, §11.5-11.6). */
+    RowMean noTaylor() {
+      return new RowMean(0, 0, Double.POSITIVE_INFINITY, 1, query, null);
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11.3: {@code Mbar = up(rhoP + cp(cp(E3, mu_p), 1/p!))},
+   * {@code E3 = up(e^{Rs} e^{Rs} e^{Rs} e^sigma e^sigma)}: an upper bound of every row's
+   * {@code sum_l F_jl |e_jl|} for the Taylor polynomial; +infinity when it does not apply.
+   */
+  static double rowMeanTaylorError(RowMean r, double sigma) {
+    if (r.moment() == Double.POSITIVE_INFINITY) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double x = Math.exp(r.rStar());
+    double s = Math.exp(sigma);
+    double e3 = up(x * x * x * s * s);
+    return up(r.rhoP() + clampedProduct(clampedProduct(e3, r.moment()), r.invFactorial()));
+  }
 
   // ---------------------------------------------------------------- §1: inputs in doubles
 
@@ -249,6 +474,15 @@ public final class FastBound {
 
   /** The same, with every intermediate term (for the formula properties). */
   static Terms terms(PointNorms n, double delta, double absCoefficientSum, double radius, int rank, int degree) {
+    return terms(n, delta, absCoefficientSum, radius, rank, degree, null);
+  }
+
+  /**
+   * The same with FAST-BOUND.md §11 when {@code rows} is not null: {@code deltaF = min(deltaFOld,
+   * deltaFNew)}; with null rows exactly the §3-5 path (deltaF = deltaFOld, the §11 fields infinite).
+   */
+  static Terms terms(
+      PointNorms n, double delta, double absCoefficientSum, double radius, int rank, int degree, RowMean rows) {
     // (3.1) score perturbation from the rounding of Qh and Kc
     double sigma = up(n.h() * (n.eQ() * n.kMax() + n.qMax() * n.eK() + n.eQ() * n.eK()));
     double deltaS = up(Math.expm1(sigma));
@@ -261,9 +495,30 @@ public final class FastBound {
     if (!(deltaTot < 0.5)) {
       double i = inf();
       return new Terms(sigma, deltaS, nAgg, tau, deltaTot, i, i, i, i, i, i, i, i, i, i,
-          new PointBound(i, i, i, i, i, i, i));
+          new PointBound(i, i, i, i, i, i, i), i, i, i, i, i, i, i, i, null);
     }
-    double deltaF = up(2 * deltaTot / (1 - deltaTot));
+    double deltaFOld = up(2 * deltaTot / (1 - deltaTot));
+    // §11: the row-L1 attention error from the shared kernel factor and the per-aggregate rounding
+    double i = inf();
+    double mBar = i;
+    double tauR = i;
+    double tR = i;
+    double dR = i;
+    double m = i;
+    double dP = i;
+    double deltaFNew = i;
+    if (rows != null) {
+      mBar = rowMeanTaylorError(rows, sigma);
+      tauR = up(tau / (1 - delta));
+      tR = up(compose(tauR, gamma(3)));
+      m = up(compose(deltaS, Math.min(delta, mBar)));
+      if (tR < 0.5 && m < 0.5) {
+        dR = up(2 * tR / (1 - tR));
+        dP = up(2 * m / (1 - m));
+        deltaFNew = up(dR + dP);
+      }
+    }
+    double deltaF = Math.min(deltaFOld, deltaFNew);
     double nu = n.vMax();
     double gc = up(nu + n.yMax());
     int o = n.o();
@@ -290,7 +545,112 @@ public final class FastBound {
     // (5.4) loss = 1/2 sum c^2
     double cells = (double) n.lq() * o;
     double loss = up(cells * (gc * ec + 0.5 * ec * ec) + gamma(n.o() + depth(n.lq()) + 8) * 0.5 * cells * (gc + ec) * (gc + ec));
+    PointBound old = new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj);
+    RowChain row = rows == null || rows.query() == null ? null : rowChain(n, rows, sigma, deltaS, delta, deltaF, dR);
+    PointBound bound = row == null ? old : min(old, row.bound());
     return new Terms(sigma, deltaS, nAgg, tau, deltaTot, deltaF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi,
+        bound, deltaFOld, mBar, tauR, tR, dR, m, dP, deltaFNew, row);
+  }
+
+  /** The componentwise minimum of two valid bounds (FAST-BOUND.md §11.6). */
+  static PointBound min(PointBound a, PointBound b) {
+    return new PointBound(Math.min(a.gq(), b.gq()), Math.min(a.gk(), b.gk()), Math.min(a.gv(), b.gv()),
+        Math.min(a.loss(), b.loss()), Math.min(a.gqMaj(), b.gqMaj()), Math.min(a.gkMaj(), b.gkMaj()),
+        Math.min(a.gvMaj(), b.gvMaj()));
+  }
+
+  /**
+   * FAST-BOUND.md §11.6: the per-row chain. {@code deltaF} is the point's (already minimised)
+   * attention error, {@code dR} the §11.2 rounding part (infinite when it does not apply).
+   */
+  static RowChain rowChain(
+      PointNorms n, RowMean rm, double sigma, double deltaS, double delta, double deltaF, double dR) {
+    QueryRows qr = rm.query();
+    int lq = qr.q().length;
+    int o = n.o();
+    double nu = n.vMax();
+    double[] rs = new double[lq];
+    double[] mb = new double[lq];
+    double[] mj = new double[lq];
+    double[] dPj = new double[lq];
+    double[] dF = new double[lq];
+    double[] gc = new double[lq];
+    double[] ez = new double[lq];
+    double[] ec = new double[lq];
+    double[] dt = new double[lq];
+    double[] ds = new double[lq];
+    double[] tMaj = new double[lq];
+    double[] sMaj = new double[lq];
+    double[] rho = new double[lq];
+    double[] pi = new double[lq];
+    double[] wq = new double[lq];
+    double[] wqm = new double[lq];
+    double[] sk = new double[lq];
+    double[] skm = new double[lq];
+    double[] sv = new double[lq];
+    double[] svm = new double[lq];
+    double[] sl = new double[lq];
+    double[] slm = new double[lq];
+    double s = Math.exp(sigma);
+    for (int j = 0; j < lq; j++) {
+      // (11.6a) the row's own Taylor row-mean error and attention error
+      rs[j] = Math.min(rm.rStar(), up(clampedProduct(qr.q()[j], qr.kn())));
+      if (rm.qPow() == null) {
+        mb[j] = Double.POSITIVE_INFINITY;
+      } else {
+        double x = Math.exp(rs[j]);
+        double e3 = up(x * x * x * s * s);
+        mb[j] = up(rm.rhoP() + clampedProduct(clampedProduct(e3, rm.moment()),
+            clampedProduct(rm.qPow()[j], rm.invFactorial())));
+      }
+      mj[j] = up(compose(deltaS, Math.min(delta, mb[j])));
+      double dFNew = Double.POSITIVE_INFINITY;
+      dPj[j] = Double.POSITIVE_INFINITY;
+      if (dR < Double.POSITIVE_INFINITY && mj[j] < 0.5) {
+        dPj[j] = up(2 * mj[j] / (1 - mj[j]));
+        dFNew = up(dR + dPj[j]);
+      }
+      dF[j] = Math.min(deltaF, dFNew);
+      double f = dF[j];
+      double yj = qr.yMax()[j];
+      // (4.1)-(4.2) for row j
+      gc[j] = up(nu + yj);
+      ez[j] = up(f * nu + n.eV() * (1 + f));
+      ec[j] = up(ez[j] + 2 * U * (nu * (1 + f) + yj));
+      dt[j] = up(o * (ec[j] * nu + gc[j] * n.eV()));
+      ds[j] = up(o * (ec[j] * (1 + f) * nu + gc[j] * ez[j]));
+      tMaj[j] = up(o * (gc[j] + ec[j]) * nu);
+      sMaj[j] = up(tMaj[j] * (1 + f));
+      rho[j] = up(dt[j] + ds[j] + f * tMaj[j] + f * sMaj[j]);
+      pi[j] = up((tMaj[j] + sMaj[j]) * (1 + f));
+      // the row's summands of (5.1)-(5.4)
+      wq[j] = up(n.kMax() * rho[j] + pi[j] * n.eK());
+      wqm[j] = up(pi[j] * (n.kMax() + n.eK()) + rho[j] * n.kMax());
+      sk[j] = up(rho[j] * n.qMax() + pi[j] * n.eQ());
+      skm[j] = up(pi[j] * (n.qMax() + n.eQ()) + rho[j] * n.qMax());
+      sv[j] = up(f * (gc[j] + ec[j]) + ec[j]);
+      svm[j] = up((1 + f) * (gc[j] + ec[j]));
+      sl[j] = up(gc[j] * ec[j] + 0.5 * ec[j] * ec[j]);
+      slm[j] = up((gc[j] + ec[j]) * (gc[j] + ec[j]));
+    }
+    double cq = weightedColumnSum(qr.xq(), wq);
+    double cqm = weightedColumnSum(qr.xq(), wqm);
+    double skSum = sumUpper(sk);
+    double skmSum = sumUpper(skm);
+    double svSum = sumUpper(sv);
+    double svmSum = sumUpper(svm);
+    double slSum = sumUpper(sl);
+    double slmSum = sumUpper(slm);
+    double beta = Math.abs(n.beta());
+    double gqMaj = up(beta * cqm);
+    double gq = up(beta * cq + gamma(depth(n.lq()) + 16) * gqMaj);
+    double gkMaj = up(n.xkMax() * skmSum);
+    double gk = up(n.xkMax() * skSum + gamma(depth(n.lk()) + 16) * gkMaj);
+    double gvMaj = up(n.xvMax() * svmSum);
+    double gv = up(n.xvMax() * svSum + gamma(depth(n.lk()) + 16) * gvMaj);
+    double loss = up(o * slSum + gamma(o + depth(n.lq()) + 8) * 0.5 * o * slmSum);
+    return new RowChain(rs, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
+        svm, sl, slm, cq, cqm, skSum, skmSum, svSum, svmSum, slSum, slmSum,
         new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj));
   }
 
@@ -361,6 +721,19 @@ public final class FastBound {
     return c;
   }
 
+  /** The same with FAST-BOUND.md §11 ({@code rows} per point, parallel to {@code pts}). */
+  static Certificate certify(
+      DoubleData dd, List<PointNorms> pts, List<KeyRows> rows, ExpPolynomial poly, double radius, int rank) {
+    List<RowMean> means = new ArrayList<>();
+    for (KeyRows r : rows) {
+      means.add(r.rowMean(poly));
+    }
+    Certificate c = certify(dd, pts, means, poly.relativeErrorBound(), poly.absoluteCoefficientSum(),
+        poly.degree(), radius, rank);
+    c.poly = poly;
+    return c;
+  }
+
   /**
    * The bounds for a polynomial of degree g with relative error delta and {@code A(R) = absSum}:
    * §3-5 per point, summed over the N points with {@code gamma_{N+1}} times the summed majorant
@@ -368,12 +741,23 @@ public final class FastBound {
    */
   static Certificate certify(
       DoubleData dd, List<PointNorms> pts, double delta, double absSum, int degree, double radius, int rank) {
+    return certify(dd, pts, null, delta, absSum, degree, radius, rank);
+  }
+
+  /**
+   * The same with FAST-BOUND.md §11 when {@code means} (one per point) is not null; an entry
+   * {@link RowMean#NONE} still gives §11.2 with {@code min(delta, Mbar) = delta}.
+   */
+  static Certificate certify(
+      DoubleData dd, List<PointNorms> pts, List<RowMean> means, double delta, double absSum, int degree,
+      double radius, int rank) {
     Certificate c = new Certificate();
     Map<Adapter, Double> err = new EnumMap<>(Adapter.class);
     Map<Adapter, Double> maj = new EnumMap<>(Adapter.class);
     double loss = 0;
-    for (PointNorms n : pts) {
-      PointBound b = point(n, delta, absSum, radius, rank, degree);
+    for (int pi = 0; pi < pts.size(); pi++) {
+      PointNorms n = pts.get(pi);
+      PointBound b = terms(n, delta, absSum, radius, rank, degree, means == null ? null : means.get(pi)).bound();
       err.merge(Adapter.Q, b.gq(), Double::sum);
       err.merge(Adapter.K, b.gk(), Double::sum);
       err.merge(Adapter.V, b.gv(), Double::sum);

@@ -26,6 +26,7 @@ final class PreparedPoint {
   final FastBound.PointNorms norms;
   final double maxQNorm;
   final double maxKNorm;
+  final FastBound.KeyRows keyRows; // FAST-BOUND.md §11: per-row norm bounds and key moments
 
   private PreparedPoint(DoubleData dd, int index) {
     double[][][] pt = dd.points.get(index);
@@ -80,6 +81,7 @@ final class PreparedPoint {
     kf = scaled ? sk : kc;
     maxQNorm = Dense.maxRowNorm(qh, lq, h);
     maxKNorm = Dense.maxRowNorm(kc, lk, h);
+    keyRows = new FastBound.KeyRows(qh, lq, kc, lk, h, xq, y, o);
   }
 
   /** Point {@code index} of {@code dd}, prepared: the products, the centring, the norms, the scaling. */

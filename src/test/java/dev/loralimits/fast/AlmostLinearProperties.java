@@ -95,18 +95,20 @@ class AlmostLinearProperties {
     }
     DoubleData dd = new DoubleData(inst);
     List<FastBound.PointNorms> pts = new ArrayList<>();
+    List<FastBound.KeyRows> rows = new ArrayList<>();
     for (int i = 0; i < dd.points.size(); i++) {
       pts.add(PreparedPoint.of(dd, i).norms);
+      rows.add(PreparedPoint.of(dd, i).keyRows);
     }
     int h = pts.get(0).h();
     FastBound.Certificate chosen = FastBound.certify(
-        dd, pts, ExpPolynomial.of(r.kind(), r.degree(), r.radius()), r.radius(), (int) r.rank());
+        dd, pts, rows, ExpPolynomial.of(r.kind(), r.degree(), r.radius()), r.radius(), (int) r.rank());
     assertThat(chosen.maxGradientBound()).isLessThanOrEqualTo(eps);
     if (r.degree() > 0) {
       int g = r.degree() - 1;
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
         FastBound.Certificate lower = FastBound.certify(
-            dd, pts, ExpPolynomial.of(kind, g, r.radius()), r.radius(), (int) FeatureMap.rank(h, g));
+            dd, pts, rows, ExpPolynomial.of(kind, g, r.radius()), r.radius(), (int) FeatureMap.rank(h, g));
         assertThat(lower.maxGradientBound()).as("degree %d (%s)", g, kind).isGreaterThan(eps);
       }
     }

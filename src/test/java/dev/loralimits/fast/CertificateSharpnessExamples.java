@@ -31,11 +31,21 @@ class CertificateSharpnessExamples {
    * Cap on the median (the 7th of the 12 sorted ratios). Measured on this grid: 9.7e3 (the ratios
    * run from 1.2e3 to 7.5e5; CertificateTermsProbe). The cap allows a factor of about 2 for
    * last-ulp differences of {@code Math.exp} between JVMs, which move the chosen degree's error
-   * but not its order of magnitude; lower it when the certificate gets sharper.
+   * but not its order of magnitude; lower it when the certificate gets sharper. Re-measured with
+   * FAST-BOUND §11 (row-mean Taylor error, softmax ratio): unchanged, 9.7e3 (the chosen degrees
+   * and bounds did not move; §11, "Measured effect"), so the cap stays. Re-measured with the per-row
+   * chain (FAST-BOUND §11.6): 1.5e4. The chosen degree fell by one on 7 of these 12 instances
+   * (mostly Chebyshev to Taylor), and the bound moved closer to epsilon; where the Taylor
+   * polynomial of the lower degree is also more accurate than the Chebyshev one of the higher
+   * (d = 4, R = 0.5: 4-9x) bound / true error rose. The cap was not lowered (no improvement of
+   * this ratio to pin) and not raised (the measurement is below it).
    */
   static final double MEDIAN_RATIO_CAP = 2e4;
 
-  /** Cap on the worst ratio. Measured: 7.5e5 (d = 4, L = 1024, R = 1, degree 11); same factor ~2.7 margin. */
+  /**
+   * Cap on the worst ratio. Measured: 7.5e5 (d = 4, L = 1024, R = 1, degree 11); same factor ~2.7 margin.
+   * With the per-row chain (FAST-BOUND §11.6): 1.5e6 (same instance, degree 10 Taylor; see the median).
+   */
   static final double WORST_RATIO_CAP = 2e6;
 
   /**

@@ -94,6 +94,74 @@ class CertificateTermsProbe {
     return m;
   }
 
+  /**
+   * FAST-BOUND.md §11 before/after on CertificateSharpnessExamples' grid plus L = 4096: the degree,
+   * kind and bound/true-error ratio chosen by the §3-5 certificate alone (old) and by the code (new).
+   */
+  @Test
+  void beforeAfter() {
+    System.out.println("# d L R | old: g kind bound ratio | new: g kind bound ratio rank | true error");
+    for (int d : new int[] {2, 4}) {
+      for (int length : new int[] {256, 1024, 4096}) {
+        for (double radius : new double[] {0.25, 0.5, 1.0}) {
+          DoubleInstance inst = CertificateSharpnessExamples.withRadius(length, d, radius, 7);
+          FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(EPS, 2, 1_000_000));
+          DoubleGradients exact = ExactDouble.gradient(inst, 2);
+          double err = CertificateSharpnessExamples.maxError(r.gradients(), exact);
+          DoubleData dd = new DoubleData(inst);
+          List<FastBound.PointNorms> pts = List.of(PreparedPoint.of(dd, 0).norms);
+          int h = pts.get(0).h();
+          int gOld = -1;
+          ExpPolynomial.Kind kOld = null;
+          double bOld = Double.NaN;
+          for (int g = 0; g <= 30 && gOld < 0; g++) {
+            for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
+              double b = FastBound.certify(dd, pts, ExpPolynomial.of(kind, g, r.radius()), r.radius(),
+                  (int) FeatureMap.rank(h, g)).maxGradientBound();
+              if (b <= EPS && (gOld < 0 || b < bOld)) {
+                gOld = g;
+                kOld = kind;
+                bOld = b;
+              }
+            }
+          }
+          double errOld = CertificateSharpnessExamples.maxError(
+              AlmostLinear.gradientWith(inst, ExpPolynomial.of(kOld, gOld, r.radius()), 2), exact);
+          System.out.printf("%d %d %.2f | %d %s %.2e %.2e | %d %s %.2e %.2e %d | %.2e %.2e%n", d, length, radius,
+              gOld, kOld.name().charAt(0), bOld, bOld / errOld, r.degree(), r.kind().name().charAt(0),
+              r.maxGradientBound(), r.maxGradientBound() / err, r.rank(), errOld, err);
+        }
+      }
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11: per degree, the Chebyshev and Taylor uniform deltas against the Taylor
+   * row-mean bound Mbar (worst row) and the resulting deltaF old/new, on one grid instance.
+   */
+  @Test
+  void rowMeanAgainstDelta() {
+    for (int d : new int[] {2, 4}) {
+      DoubleInstance inst = CertificateSharpnessExamples.withRadius(1024, d, 0.5, 7);
+      DoubleData dd = new DoubleData(inst);
+      PreparedPoint p = PreparedPoint.of(dd, 0);
+      double radius = DegreeSearch.lemma33Radius(p);
+      System.out.printf("# d %d L 1024 R %.3f Rs %.3f: g | deltaCheb deltaTaylor Mbar | deltaF(C) deltaFOld(T) deltaFNew(T)%n",
+          d, radius, p.keyRows.rStar);
+      for (int g = 2; g <= 9; g++) {
+        int rank = (int) FeatureMap.rank(p.h, g);
+        ExpPolynomial c = ExpPolynomial.of(ExpPolynomial.Kind.CHEBYSHEV, g, radius);
+        ExpPolynomial t = ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, g, radius);
+        FastBound.Terms tc = FastBound.terms(p.norms, c.relativeErrorBound(), c.absoluteCoefficientSum(), radius, rank, g,
+            p.keyRows.rowMean(c));
+        FastBound.Terms tt = FastBound.terms(p.norms, t.relativeErrorBound(), t.absoluteCoefficientSum(), radius, rank, g,
+            p.keyRows.rowMean(t));
+        System.out.printf("%d | %.2e %.2e %.2e | %.2e %.2e %.2e%n", g, c.relativeErrorBound(), t.relativeErrorBound(),
+            tt.mBar(), tc.deltaF(), tt.deltaFOld(), tt.deltaFNew());
+      }
+    }
+  }
+
   @Test
   void largerL() {
     System.out.println("# d L R | g kind bound trueErr ratio | poly tau input rest | delta tau sigma deltaF | gTrue(err<=eps) kindTrue errAtgTrue exactAllow");
