@@ -36,13 +36,9 @@ final class TensorGradientReader {
    * @throws InputException as {@link TensorFiles#readGradient(java.nio.file.Path, TensorLayout)}
    */
   static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
-    Safetensors.Contents c = TensorInput.contents(source, bytes, format, "a gradient");
-    TensorChecks.checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
-    Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
-    Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, t) : Renamed.identity(t);
-    String method = c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED);
-    Parts p = parts(source, r, Adapter.class, "Q, K, V");
-    return new GradientFile(method, p.loss(), p.gradients());
+    Named n = named(source, bytes, format, layout, layer);
+    Parts<Adapter> p = parts(source, n.tensors(), Adapter.class, "Q, K, V");
+    return new GradientFile(n.method(), p.loss(), p.gradients());
   }
 
   /**
@@ -51,13 +47,21 @@ final class TensorGradientReader {
    * grad_B_O (PEFT: {@code o_proj.lora_B.weight.grad}, {@code o_proj.lora_A.weight.grad}) too.
    */
   static GradientJson.LayerCandidate readLayer(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
+    Named n = named(source, bytes, format, layout, layer);
+    Parts<LayerWeight> p = parts(source, n.tensors(), LayerWeight.class, "Q, K, V, O");
+    return new GradientJson.LayerCandidate(n.method(), p.loss(), p.gradients());
+  }
+
+  /** A gradient file's tensors under our names, and its metadata's method. */
+  private record Named(Renamed tensors, String method) {}
+
+  /** Reads the container, checks the metadata, selects the layer and renames (both readers). */
+  private static Named named(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
     Safetensors.Contents c = TensorInput.contents(source, bytes, format, "a gradient");
     TensorChecks.checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
     Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
     Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, t) : Renamed.identity(t);
-    String method = c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED);
-    Parts p = parts(source, r, LayerWeight.class, "Q, K, V, O");
-    return new GradientJson.LayerCandidate(method, p.loss(), p.gradients());
+    return new Named(r, c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED));
   }
 
   private record Parts<K extends Enum<K>>(Optional<CandidateMatrix> loss, Map<K, CandidateGradient> gradients) {}
