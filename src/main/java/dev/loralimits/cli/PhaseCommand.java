@@ -51,7 +51,7 @@ final class PhaseCommand implements Callable<Integer> {
   @Option(
       names = "--quick",
       description = "Reduced sweep: 8 ratios 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, L = 2^8, 2^10, 2^12, d = 4, 8 (default: 20"
-          + " ratios 0.1..2, L = 2^8..2^16, d = 4, 8).")
+          + " ratios 0.1..2, L = 2^8..2^16, d = 2, 4, 8).")
   private boolean quick;
 
   @Option(

@@ -77,10 +77,10 @@ public final class PhaseSweep {
 
     /**
      * The full sweep: 20 ratios {@code 0.1, 0.2, ..., 2.0}, {@code L = 2^8, 2^10, ..., 2^16},
-     * {@code d = 4, 8}.
+     * {@code d = 2, 4, 8}.
      */
     public static Config full() {
-      return new Config(evenRatios(0.1, 2.0, 20), List.of(1 << 8, 1 << 10, 1 << 12, 1 << 14, 1 << 16), List.of(4, 8), SWEEP_BUDGET);
+      return new Config(evenRatios(0.1, 2.0, 20), List.of(1 << 8, 1 << 10, 1 << 12, 1 << 14, 1 << 16), List.of(2, 4, 8), SWEEP_BUDGET);
     }
 
     /**
