@@ -9,8 +9,9 @@ projections are read (spec/FORMATS.md 4.3). For each family a tiny model:
 
 - llama: 2 layers, hidden 4, vocab 6, MLP 5, bfloat16 (as Llama checkpoints are stored), with
   embed_tokens, the norms, gate/up/down_proj, lm_head and a rotary_emb.inv_freq buffer;
-  its adapter (float32, PEFT names, lora on q_proj, v_proj and o_proj of both layers) holds
-  alpha, beta and the data (X.0, Y.0).
+  its adapters (float32, PEFT names; lora on q_proj and v_proj of both layers, and on q_proj,
+  v_proj and o_proj of layer 1) hold alpha, beta and the data (X.0, X.1, Y.0, Y.1: two points
+  of lengths 3 and 4).
 - opt: 2 decoder layers, float16, q/k/v/out_proj with zero biases (as OPT's _init_weights makes
   them), fc1/fc2, layer norms, embed_tokens/embed_positions, lm_head; adapter on q_proj, v_proj.
 - bart: an encoder layer and a decoder layer with self_attn and encoder_attn (two attention
@@ -90,17 +91,25 @@ def llama():
         ck[p + "mlp.gate_proj.weight"] = rnd(g, 5, D, dtype=bf)
         ck[p + "mlp.up_proj.weight"] = rnd(g, 5, D, dtype=bf)
         ck[p + "mlp.down_proj.weight"] = rnd(g, D, 5, dtype=bf)
-    adapter = {}
-    for n in range(2):
-        lora(g, adapter, "model.layers.%d.self_attn" % n, ("q_proj", "v_proj", "o_proj"))
     extra = {"alpha": torch.tensor(4.0, dtype=torch.float64), "beta": torch.tensor([0.5], dtype=torch.float64)}
     extra.update(data(g, 2))
+    # PEFT's default target modules, q_proj and v_proj, in both layers (for `gradient`, `check`)
+    adapter = {}
+    for n in range(2):
+        lora(g, adapter, "model.layers.%d.self_attn" % n, ("q_proj", "v_proj"))
     adapter.update(extra)
+    # q_proj, v_proj and o_proj of layer 1 (for `layer`, which has the output projection)
+    qvo = {}
+    lora(g, qvo, "model.layers.1.self_attn", ("q_proj", "v_proj", "o_proj"))
+    qvo.update(extra)
     save_file(ck, "llama-checkpoint.safetensors", {"format": "pt"})
     save_file(adapter, "llama-adapter.safetensors", {"format": "pt"})
+    save_file(qvo, "llama-adapter-qvo.safetensors", {"format": "pt"})
     locals_ = ("q_proj", "k_proj", "v_proj", "o_proj")
     small(ck, "model.layers.1.self_attn", locals_, "llama-layer1-small.safetensors")
-    np.savez("llama-layer1-ours.npz", **ours(ck, adapter, "model.layers.1.self_attn", locals_, extra))
+    # the paper's model (gradient) has no output projection: W_O is left out
+    np.savez("llama-layer1-ours.npz", **ours(ck, adapter, "model.layers.1.self_attn", locals_[:3], extra))
+    np.savez("llama-layer1-qvo-ours.npz", **ours(ck, qvo, "model.layers.1.self_attn", locals_, extra))
 
 
 def opt():

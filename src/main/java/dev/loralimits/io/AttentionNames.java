@@ -146,7 +146,7 @@ final class AttentionNames {
       return Optional.empty();
     }
     String which = switch (m.group(1)) {
-      case "c_attn" -> "GPT-2's c_attn, a Conv1D weight of shape in x 3 out";
+      case "c_attn" -> "GPT-2's c_attn, a Conv1D of in x 3 out";
       case "query_key_value" -> "GPT-NeoX's, Falcon's and BLOOM's query_key_value";
       case "qkv_proj" -> "Phi-3's qkv_proj";
       case "Wqkv" -> "MPT's Wqkv";
