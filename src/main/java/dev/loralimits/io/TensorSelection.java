@@ -17,7 +17,9 @@ import java.util.Set;
  * <p>Rule: the layer selector skips every tensor of a layer {@code K != N} ({@link Layers}); the
  * module selector then skips every tensor of a model's name (a name with a dot, not one of ours:
  * {@link AttentionNames#ours}) that is not under {@code PREFIX} ({@code PREFIX.} starts it, PEFT's
- * {@code base_model.model.} disregarded at the start of both). Given together they must agree: a
+ * {@code base_model.model.} disregarded at the start of both), except a projection without a
+ * module ({@code q_proj.lora_A.weight.grad}, as this project's writers name them), which is of
+ * any module as a name without a layer is of any layer. Given together they must agree: a
  * prefix with a layer segment {@code layers.K.} names layer K, and {@code --layer N} with
  * {@code N != K} is refused; a prefix without a layer segment ({@code model.decoder}) narrows the
  * layer's tensors further.
@@ -77,8 +79,9 @@ public record TensorSelection(OptionalInt layer, Optional<String> module) {
     boolean found = false;
     for (Tensor x : t.values()) {
       Optional<AttentionNames.Projection> pr = AttentionNames.projection(x.name());
-      pr.ifPresent(q -> modules.add(q.module().isEmpty() ? "(none)" : q.module()));
-      if (AttentionNames.ours(x.name()) || AttentionNames.under(x.name(), p)) {
+      boolean moduleless = pr.isPresent() && pr.get().module().isEmpty();
+      pr.filter(q -> !moduleless).ifPresent(q -> modules.add(q.module()));
+      if (AttentionNames.ours(x.name()) || moduleless || AttentionNames.under(x.name(), p)) {
         out.put(x.name(), x);
         found |= pr.isPresent() || AttentionNames.fused(x.name()).isPresent();
       }
