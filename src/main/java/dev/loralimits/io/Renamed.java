@@ -99,7 +99,7 @@ record Renamed(Map<String, Tensor> tensors, Map<String, String> display, Set<Str
       }
       sources.put(n, baseSource);
     }
-    if (!base.modules().isEmpty()) {
+    if (!base.transposed().isEmpty()) {
       for (String n : base.display().keySet()) {
         if (WEIGHT.matcher(n).matches() && !tensors.containsKey(n)) {
           display.put(n, base.display().get(n));
