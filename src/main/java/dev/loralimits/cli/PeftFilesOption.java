@@ -36,7 +36,8 @@ final class PeftFilesOption {
         "A second tensor file (.npz, .safetensors) with the frozen weights and, if not in the"
             + " instance file, alpha, beta and the data: PEFT's adapter_model.safetensors holds"
             + " only lora_A/lora_B. Adapter factors come from the instance file only; a tensor in"
-            + " both files is refused."
+            + " both files is refused. With --layout peft it may be the model's whole"
+            + " model.safetensors: only the selected attention projections are read."
       })
   private Path base;
 
@@ -46,7 +47,7 @@ final class PeftFilesOption {
       description = {
         "With --layout peft: read only the tensors of attention layer N (names with the segment"
             + " layers.N.; tensors of other layers are skipped, tensors of no layer such as alpha"
-            + " and X.0 are read), when a file holds several layers."
+            + " and X.0 are read), when a file holds several layers. See also --module."
       })
   private Integer layer;
 
