@@ -22,6 +22,8 @@ projections are read (spec/FORMATS.md 4.3). For each family a tiny model:
   query and value of layer 1.
 - gpt2: 1 layer with the fused attn.c_attn (Conv1D, in x 3 out), refused.
 
+For the Llama layer, `llama-layer1-torch-grads.safetensors` holds its loss and LoRA gradients by
+torch float64 autograd through nn.Linear (2 heads, top-left causal mask, o_proj), PEFT's names.
 For each module read by the tests, `*-small.safetensors` holds that module's projection weights
 alone (names as in the checkpoint) and `*-ours.npz` the instance in our layout, transposed by
 numpy (W = weight^T, B = lora_A^T, A = lora_B^T), so that the Java examples compare the whole
@@ -110,6 +112,47 @@ def llama():
     # the paper's model (gradient) has no output projection: W_O is left out
     np.savez("llama-layer1-ours.npz", **ours(ck, adapter, "model.layers.1.self_attn", locals_[:3], extra))
     np.savez("llama-layer1-qvo-ours.npz", **ours(ck, qvo, "model.layers.1.self_attn", locals_, extra))
+    torch_gradient(ck, qvo, "model.layers.1.self_attn", extra, "llama-layer1-torch-grads.safetensors")
+
+
+def torch_gradient(ck, adapter, module, extra, name, heads=2):
+    """The layer's loss and LoRA gradients by torch float64 autograd, nn.Linear with PEFT's LoRA
+    (y = x W^T + (alpha/r) (x A^T) B^T), heads split by view, a top-left causal mask, o_proj;
+    written with PEFT's gradient names, an independent check of the orientation of FORMATS 4.3."""
+    alpha = float(extra["alpha"].reshape(()))
+    beta = float(extra["beta"].reshape(()))
+    params, weights = {}, {}
+    for m in ("q_proj", "k_proj", "v_proj", "o_proj"):
+        weights[m] = ck[module + "." + m + ".weight"].to(torch.float64)
+        for f in ("lora_A", "lora_B"):
+            k = PEFT + module + "." + m + "." + f + ".weight"
+            if k in adapter:
+                params[k] = adapter[k].to(torch.float64).clone().requires_grad_(True)
+
+    def linear(x, m):
+        y = torch.nn.functional.linear(x, weights[m])
+        a = params.get(PEFT + module + "." + m + ".lora_A.weight")
+        if a is not None:
+            b = params[PEFT + module + "." + m + ".lora_B.weight"]
+            y = y + (alpha / a.shape[0]) * torch.nn.functional.linear(torch.nn.functional.linear(x, a), b)
+        return y
+
+    loss = torch.zeros((), dtype=torch.float64)
+    i = 0
+    while "X.%d" % i in extra:
+        x, y = extra["X.%d" % i], extra["Y.%d" % i]
+        n = x.shape[0]
+        q, k, v = (linear(x, m).view(n, heads, -1).transpose(0, 1) for m in ("q_proj", "k_proj", "v_proj"))
+        s = beta * q @ k.transpose(1, 2)
+        s = s.masked_fill(~torch.tril(torch.ones(n, n, dtype=torch.bool)), float("-inf"))
+        z = (torch.softmax(s, dim=-1) @ v).transpose(0, 1).reshape(n, -1)
+        loss = loss + 0.5 * ((linear(z, "o_proj") - y) ** 2).sum()
+        i += 1
+    loss.backward()
+    out = {"loss": loss.detach()}
+    for k, t in params.items():
+        out[k + ".grad"] = t.grad
+    save_file(out, name, {"format": "pt"})
 
 
 def opt():

@@ -27,7 +27,7 @@ class CheckpointCliExamples {
   static void setUp() throws Exception {
     for (String f : new String[] {"llama-checkpoint", "llama-adapter", "llama-adapter-qvo", "llama-layer1-small", "opt-checkpoint",
         "opt-adapter", "opt-layer1-small", "bart-checkpoint", "bart-adapter", "bart-cross-small", "bert-checkpoint", "bert-adapter",
-        "bert-layer1-small", "gpt2-checkpoint"}) {
+        "bert-layer1-small", "gpt2-checkpoint", "llama-layer1-torch-grads"}) {
       copy(f + ".safetensors");
     }
     for (String f : new String[] {"llama-layer1-ours", "llama-layer1-qvo-ours", "opt-layer1-ours", "bart-cross-ours", "bert-layer1-ours"}) {
@@ -71,6 +71,11 @@ class CheckpointCliExamples {
   /** {@code layer --method exact} of a tensor instance: 2 heads, top-left causal mask. */
   static String[] layer(String... more) {
     return args(new String[] {"layer", "--method", "exact", "--heads", "2", "--causal", "top-left"}, more);
+  }
+
+  /** {@code layer} (the reference) of a tensor instance, 2 heads, top-left causal mask: for --candidate. */
+  static String[] checkLayer(String... more) {
+    return args(new String[] {"layer", "--heads", "2", "--causal", "top-left"}, more);
   }
 
   @Test
@@ -131,6 +136,23 @@ class CheckpointCliExamples {
             f("bert-adapter.safetensors"))))
         .isEqualTo(ok(layer(f("bert-layer1-ours.npz"))));
     assertThat(List.of(llama, opt, cross, bert)).doesNotHaveDuplicates();
+  }
+
+  /**
+   * Torch float64 autograd through nn.Linear with PEFT's LoRA (2 heads, top-left mask, o_proj) on
+   * the checkpoint's layer 1 passes the check against the whole checkpoint read by its names: an
+   * independent check of W = weight^T, B = lora_A^T, A = lora_B^T. With rsLoRA's scale (alpha /
+   * sqrt(r), r = 2, not what torch computed) the same candidate fails: the check can fail.
+   */
+  @Test
+  void torchAutogradOnTheLayerPassesAgainstTheWholeCheckpoint() {
+    String[] common = {"--layout", "peft", "--base", f("llama-checkpoint.safetensors"), "--module", "model.layers.1.self_attn",
+        "--candidate", f("llama-layer1-torch-grads.safetensors")};
+    CliRun pass = CliRun.of(checkLayer(args(common, f("llama-adapter-qvo.safetensors"))));
+    assertThat(pass.code).as(pass.err).isZero();
+    assertThat(pass.out).contains("verdict: PASS").contains("o_proj.lora_A.weight.grad").contains("loss ");
+    CliRun fail = CliRun.of(checkLayer(args(common, "--scaling", "rslora", f("llama-adapter-qvo.safetensors"))));
+    assertThat(fail.code).as(fail.out + fail.err).isEqualTo(CheckCommand.FAIL);
   }
 
   @Test
