@@ -122,14 +122,15 @@ final class AttentionNames {
   }
 
   /**
-   * The local name of {@code role} (Q, K, V, O) in the family of {@code seen}, a local name of the
-   * same file ({@code q_proj} and the default family when nothing was seen). The families share
-   * q/k/v_proj, so a file seen with {@code q_proj} only names O {@code o_proj}.
+   * The local name of {@code role} (Q, K, V, O) in the first family that holds every local name of
+   * {@code seen} (those of one file), the first family when none does. The families share
+   * q/k/v_proj, so a file seen with {@code q_proj} only names O {@code o_proj}, one with
+   * {@code out_proj} {@code out_proj}.
    */
-  static String local(String role, Optional<String> seen) {
+  static String local(String role, java.util.Collection<String> seen) {
     int r = ROLES.indexOf(role.toUpperCase(Locale.ROOT));
     for (String[] f : FAMILIES) {
-      if (seen.isPresent() && java.util.Arrays.asList(f).contains(seen.get())) {
+      if (java.util.Arrays.asList(f).containsAll(seen)) {
         return f[r];
       }
     }

@@ -116,6 +116,8 @@ final class PeftNames {
     private final Set<String> transposed = new HashSet<>();
     /** The first projection of the file: the model of the names of missing tensors. */
     private AttentionNames.Projection first;
+    /** The local projection names of the file: its family. */
+    private final Set<String> locals = new HashSet<>();
 
     Builder(String source) {
       this.source = source;
@@ -127,6 +129,7 @@ final class PeftNames {
       }
       add(t.transposed(ours), t.name());
       transposed.add(ours);
+      locals.add(p.local());
       if (first == null || first.module().isEmpty() && !p.module().isEmpty()) {
         first = p;
       }
@@ -171,9 +174,8 @@ final class PeftNames {
       Map<String, String> shown = new LinkedHashMap<>(display);
       String prefix = first == null || first.module().isEmpty() ? "" : first.module() + ".";
       String adapter = first == null ? "" : first.adapter();
-      Optional<String> seen = first == null ? Optional.empty() : Optional.of(first.local());
       for (String mu : new String[] {"Q", "K", "V", "O"}) {
-        String m = prefix + AttentionNames.local(mu, seen);
+        String m = prefix + AttentionNames.local(mu, locals);
         shown.putIfAbsent("W_" + mu, m + ".weight");
         shown.putIfAbsent("A_" + mu, m + ".lora_B" + adapter + ".weight");
         shown.putIfAbsent("B_" + mu, m + ".lora_A" + adapter + ".weight");

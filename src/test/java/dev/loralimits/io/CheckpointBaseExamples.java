@@ -119,6 +119,13 @@ class CheckpointBaseExamples {
     assertThatThrownBy(() -> layer(fixture("bert-adapter.safetensors"), PeftFilesExamples.safetensors("b.safetensors", bert),
             module("bert.encoder.layer.1")))
         .hasMessageStartingWith("b.safetensors: bert.encoder.layer.1.attention.self.key.weight: missing tensor");
+    // an OPT adapter factor without its partner: the partner named in OPT's family (out_proj, not o_proj)
+    Map<String, Tensor> opt = tensors("opt-adapter.safetensors");
+    String outA = "base_model.model.model.decoder.layers.1.self_attn.out_proj.lora_A.weight";
+    opt.put(outA, Tensor.matrix(outA, new double[][] {{1, 2, 3, 4}, {5, 6, 7, 8}}));
+    assertThatThrownBy(() -> layer(PeftFilesExamples.safetensors("a.safetensors", opt), fixture("opt-checkpoint.safetensors"), layerOf(1)))
+        .hasMessageStartingWith("a.safetensors: " + outA + ": given without"
+            + " base_model.model.model.decoder.layers.1.self_attn.out_proj.lora_B.weight (an adapter needs both A and B)");
   }
 
   @Test
