@@ -157,7 +157,7 @@ final class TensorInstanceReader {
     for (int i = 0; i < v.length; i++) {
       if (v[i] != 0) {
         throw new InputException(source, TensorChecks.path(t.name()), "a bias of an attention projection, non-zero at [" + i
-            + "] (the model computes X W without a bias term, PROBLEMS.md 1; only an all-zero bias is ignored)");
+            + "] (the model computes X W, without a bias term; only an all-zero bias is ignored)");
       }
     }
   }
