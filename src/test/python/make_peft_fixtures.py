@@ -117,6 +117,7 @@ def peft_pair():
         np.savez("peft-layer%d-ours.npz" % n, **ours)
 
 
-half_patterns()
-half_npy()
-peft_pair()
+if __name__ == "__main__":
+    half_patterns()
+    half_npy()
+    peft_pair()

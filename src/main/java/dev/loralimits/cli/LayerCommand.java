@@ -139,7 +139,7 @@ final class LayerCommand implements Callable<Integer> {
 
   /**
    * The layer instance: a JSON file (FORMATS 5, which states heads, mask and scaling) or a tensor
-   * file in either layout (FORMATS 5.1, with --heads, --causal, --scaling, --base, --layer).
+   * file in either layout (FORMATS 5.1, with --heads, --causal, --scaling, --base, --layer, --module).
    */
   private LayerInstance read() {
     boolean tensor = InputFiles.isTensor(instance) || peftFiles.given() || layout.layout() != TensorLayout.OURS
@@ -150,7 +150,7 @@ final class LayerCommand implements Callable<Integer> {
           : LayerJson.read(instance, readLimits.limits());
     }
     Checks.argument(InputFiles.isTensor(instance) || InputFiles.isStandardInput(instance),
-        "--heads, --causal, --scaling, --layout, --base and --layer apply to tensor instance files (.npz, .safetensors);"
+        "--heads, --causal, --scaling, --layout, --base, --layer and --module apply to tensor instance files (.npz, .safetensors);"
             + " a JSON layer file states heads, causal and scaling itself");
     Masking m = causal == null ? Masking.NONE : Masking.ofTag(causal);
     Checks.argument(m != null, "--causal " + causal + ": expected none, top-left or bottom-right");

@@ -9,6 +9,7 @@ import dev.loralimits.model.LayerInstance;
 import dev.loralimits.model.LoraScaling;
 import dev.loralimits.model.Masking;
 import dev.loralimits.io.TensorLayout;
+import dev.loralimits.io.TensorSelection;
 import dev.loralimits.model.Checks;
 import dev.loralimits.model.LoraInstance;
 import java.io.InputStream;
@@ -18,10 +19,11 @@ import java.util.OptionalInt;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --base FILE} and {@code --layer N} options of {@code gradient} and {@code check}
- * (a picocli mixin; spec/FORMATS.md Section 4.3, issue 13 item 4): PEFT saves the adapter alone
- * ({@code adapter_model.safetensors}), so the frozen weights and the data may come from a second
- * file, and a file of several attention layers is read one layer at a time.
+ * The {@code --base FILE}, {@code --layer N} and {@code --module PREFIX} options of
+ * {@code gradient}, {@code check} and {@code layer} (a picocli mixin; spec/FORMATS.md Section 4.3,
+ * issue 13 item 4): PEFT saves the adapter alone ({@code adapter_model.safetensors}), so the frozen
+ * weights and the data may come from a second file, a model's whole checkpoint among them, and a
+ * file of several attention layers or modules is read one module at a time.
  *
  * <p>Without either option the files are read by {@link InputFiles} as before; with one, both
  * files must be tensor files (standard input, {@code -}, for at most one of them).
@@ -34,7 +36,8 @@ final class PeftFilesOption {
         "A second tensor file (.npz, .safetensors) with the frozen weights and, if not in the"
             + " instance file, alpha, beta and the data: PEFT's adapter_model.safetensors holds"
             + " only lora_A/lora_B. Adapter factors come from the instance file only; a tensor in"
-            + " both files is refused."
+            + " both files is refused. With --layout peft it may be the model's whole"
+            + " model.safetensors: only the selected attention projections are read."
       })
   private Path base;
 
@@ -44,9 +47,20 @@ final class PeftFilesOption {
       description = {
         "With --layout peft: read only the tensors of attention layer N (names with the segment"
             + " layers.N.; tensors of other layers are skipped, tensors of no layer such as alpha"
-            + " and X.0 are read), when a file holds several layers."
+            + " and X.0 are read), when a file holds several layers. See also --module."
       })
   private Integer layer;
+
+  @Option(
+      names = "--module",
+      paramLabel = "PREFIX",
+      description = {
+        "With --layout peft: read only the attention projections under this module name, e.g."
+            + " model.layers.0.self_attn or model.decoder.layers.2.encoder_attn (PEFT's prefix"
+            + " base_model.model. aside), when names have no layers.N. segment or a layer holds"
+            + " several attention modules. With --layer N, PREFIX must not name another layer."
+      })
+  private String module;
 
   /** Whether {@code --base} is standard input ({@code -}). */
   boolean baseIsStandardInput() {
@@ -55,16 +69,18 @@ final class PeftFilesOption {
 
   /** Whether neither option is given (the files are then read as without this mixin). */
   private boolean none() {
-    return base == null && layer == null;
+    return base == null && layer == null && module == null;
   }
 
-  private OptionalInt layerChecked(TensorLayout layout) {
-    if (layer == null) {
-      return OptionalInt.empty();
+  private TensorSelection selection(TensorLayout layout) {
+    if (layer != null) {
+      Checks.argument(layer >= 0, "--layer (" + layer + ") must be >= 0");
+      Checks.argument(layout == TensorLayout.PEFT, "--layer applies to --layout peft (the names of layout ours have no layers)");
     }
-    Checks.argument(layer >= 0, "--layer (" + layer + ") must be >= 0");
-    Checks.argument(layout == TensorLayout.PEFT, "--layer applies to --layout peft (the names of layout ours have no layers)");
-    return OptionalInt.of(layer);
+    if (module != null) {
+      Checks.argument(layout == TensorLayout.PEFT, "--module applies to --layout peft (the names of layout ours have no modules)");
+    }
+    return new TensorSelection(layer == null ? OptionalInt.empty() : OptionalInt.of(layer), Optional.ofNullable(module));
   }
 
   /** The instance of {@code file} and, with {@code --base}, the base file, within {@code --layer}. */
@@ -72,7 +88,7 @@ final class PeftFilesOption {
     if (none()) {
       return InputFiles.instance(file, layout, limits, stdin);
     }
-    OptionalInt n = layerChecked(layout);
+    TensorSelection n = selection(layout);
     Checks.argument(
         base == null || !(InputFiles.isStandardInput(file) && InputFiles.isStandardInput(base)),
         "the instance file and --base cannot both be - (standard input)");
@@ -85,7 +101,7 @@ final class PeftFilesOption {
    * base file, within {@code --layer} (spec/FORMATS.md Section 5.1).
    */
   LayerInstance layerInstance(Path file, TensorLayout layout, InputStream stdin, int heads, Masking masking, LoraScaling scaling) {
-    OptionalInt n = layerChecked(layout);
+    TensorSelection n = selection(layout);
     Checks.argument(
         base == null || !(InputFiles.isStandardInput(file) && InputFiles.isStandardInput(base)),
         "the instance file and --base cannot both be - (standard input)");
@@ -100,23 +116,23 @@ final class PeftFilesOption {
       Checks.argument(layout == TensorLayout.OURS, "--layout " + layout.optionName() + " applies to tensor files; the candidate is JSON");
       return GradientJson.readLayerCandidate(file, limits);
     }
-    return TensorFiles.readLayerGradient(source(file, stdin), layout, layer == null ? OptionalInt.empty() : layerChecked(layout));
+    return TensorFiles.readLayerGradient(source(file, stdin), layout, selection(layout));
   }
 
-  /** Whether --base or --layer is given. */
+  /** Whether --base, --layer or --module is given. */
   boolean given() {
     return !none();
   }
 
   /**
-   * The candidate gradient of {@code file} within {@code --layer} ({@code --base} is the
-   * instance's); a JSON candidate file has no layers and is read whole.
+   * The candidate gradient of {@code file} within {@code --layer} and {@code --module}
+   * ({@code --base} is the instance's); a JSON candidate file has no layers and is read whole.
    */
   GradientFile gradient(Path file, TensorLayout layout, ReadLimits limits, InputStream stdin) {
-    if (layer == null || !InputFiles.isStandardInput(file) && !InputFiles.isTensor(file)) {
+    if (layer == null && module == null || !InputFiles.isStandardInput(file) && !InputFiles.isTensor(file)) {
       return InputFiles.gradient(file, layout, limits, stdin);
     }
-    return TensorFiles.readGradient(source(file, stdin), layout, layerChecked(layout));
+    return TensorFiles.readGradient(source(file, stdin), layout, selection(layout));
   }
 
   /** The bytes of {@code file}, or of standard input with its format sniffed; JSON is refused by the readers. */
@@ -128,7 +144,7 @@ final class PeftFilesOption {
     TensorFiles.Format f = TensorFiles.sniff(b);
     if (!f.isTensor()) {
       throw new InputException(TensorFiles.STANDARD_INPUT, InputException.FILE,
-          "--base and --layer apply to tensor files (.npz, .safetensors); standard input holds JSON");
+          "--base, --layer and --module apply to tensor files (.npz, .safetensors); standard input holds JSON");
     }
     return new TensorFiles.Source(TensorFiles.STANDARD_INPUT, b, f);
   }

@@ -67,8 +67,11 @@ final class Layers {
     if (a.isPresent() && b.isPresent() && !a.equals(b)) {
       return "select one layer with --layer N (these are of layers " + a.get() + " and " + b.get() + ")";
     }
-    return "give the tensors of one attention layer and one adapter";
+    return NO_HINT;
   }
+
+  /** The hint of {@link #hint} when the layers do not tell two tensors apart. */
+  static final String NO_HINT = "give the tensors of one attention layer and one adapter";
 
   private static String listed(TreeSet<BigInteger> found) {
     StringBuilder s = new StringBuilder();

@@ -5,8 +5,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -29,15 +29,14 @@ import java.util.regex.Pattern;
  * {@code [PREFIX.]q_proj.lora_A.ADAPTER.weight} (same for lora_B, k_proj, v_proj); gradients add
  * {@code .grad}. Two tensors for one role (several layers, several adapters) are refused as
  * ambiguous, the message suggesting {@code --layer} when their layers differ ({@link Layers}
- * selects one before the names are matched). {@code alpha}, {@code beta}, {@code loss} and the data tensors keep their names.
+ * selects one before the names are matched), or {@code --module} when they are of one layer but
+ * of different modules ({@link TensorSelection}). The projection names of other model families
+ * (OPT's {@code out_proj}, BERT's {@code attention.self.query}) are those of
+ * {@link AttentionNames}; all projections of one file are of one attention module.
+ * {@code alpha}, {@code beta}, {@code loss} and the data tensors keep their names.
  */
 final class PeftNames {
   private PeftNames() {}
-
-  private static final String PREFIX = "(?:.*\\.)?([qkvo])_proj";
-  private static final Pattern WEIGHT = Pattern.compile(PREFIX + "(?:\\.base_layer)?\\.weight");
-  private static final Pattern LORA = Pattern.compile(PREFIX + "\\.lora_([AB])(?:\\.[^.]+)?\\.weight");
-  private static final Pattern LORA_GRAD = Pattern.compile(PREFIX + "\\.lora_([AB])(?:\\.[^.]+)?\\.weight\\.grad");
 
   /** Weight names of our layout, refused in a file read as PEFT. */
   private static final Pattern OURS_NAME = Pattern.compile("(?:grad_)?[WAB]_[QKVO]");
@@ -51,13 +50,13 @@ final class PeftNames {
   static Renamed instance(String source, Map<String, Tensor> in) {
     Builder b = new Builder(source);
     for (Tensor t : in.values()) {
-      Matcher w = WEIGHT.matcher(t.name());
-      Matcher l = LORA.matcher(t.name());
-      if (w.matches()) {
-        b.transposed(t, "W_" + adapter(w.group(1)));
-      } else if (l.matches()) {
+      refuseFused(source, t);
+      Optional<AttentionNames.Projection> p = AttentionNames.projection(t.name());
+      if (p.isPresent() && p.get().kind() == AttentionNames.Kind.WEIGHT) {
+        b.transposed(t, "W_" + p.get().role(), p.get());
+      } else if (p.isPresent() && p.get().kind() == AttentionNames.Kind.LORA) {
         // lora_A is our B transposed, lora_B our A transposed.
-        b.transposed(t, (l.group(2).equals("A") ? "B_" : "A_") + adapter(l.group(1)));
+        b.transposed(t, (p.get().factor().equals("A") ? "B_" : "A_") + p.get().role(), p.get());
       } else {
         b.kept(t);
       }
@@ -69,10 +68,11 @@ final class PeftNames {
   static Renamed gradient(String source, Map<String, Tensor> in) {
     Builder b = new Builder(source);
     for (Tensor t : in.values()) {
-      Matcher l = LORA_GRAD.matcher(t.name());
-      if (l.matches()) {
+      refuseFused(source, t);
+      Optional<AttentionNames.Projection> p = AttentionNames.projection(t.name());
+      if (p.isPresent() && p.get().kind() == AttentionNames.Kind.LORA_GRAD) {
         // dLoss/dA_peft = (dLoss/dB)^T and dLoss/dB_peft = (dLoss/dA)^T.
-        b.transposed(t, (l.group(2).equals("A") ? "grad_B_" : "grad_A_") + adapter(l.group(1)));
+        b.transposed(t, (p.get().factor().equals("A") ? "grad_B_" : "grad_A_") + p.get().role(), p.get());
       } else {
         b.kept(t);
       }
@@ -80,27 +80,70 @@ final class PeftNames {
     return b.result();
   }
 
-  /** Q, K, V or O (o_proj: the output projection of a layer instance, spec/FORMATS.md 5). */
-  private static String adapter(String letter) {
-    return letter.toUpperCase(Locale.ROOT);
+  private static void refuseFused(String source, Tensor t) {
+    Optional<String> why = AttentionNames.fused(t.name());
+    if (why.isPresent()) {
+      throw new InputException(source, TensorChecks.path(t.name()), why.get());
+    }
+  }
+
+  /**
+   * The hint of an ambiguity between two tensors of one role: {@code --layer} when their layers
+   * differ, {@code --module} when their modules do.
+   */
+  static String hint(String first, String second) {
+    String layers = Layers.hint(first, second);
+    if (!layers.equals(Layers.NO_HINT)) {
+      return layers;
+    }
+    String a = AttentionNames.projection(first).map(AttentionNames.Projection::module).orElse("");
+    String b = AttentionNames.projection(second).map(AttentionNames.Projection::module).orElse("");
+    if (!AttentionNames.normalized(a).equals(AttentionNames.normalized(b))) {
+      return "select one attention module with --module PREFIX (these are of modules " + moduleText(a) + " and " + moduleText(b) + ")";
+    }
+    return layers;
+  }
+
+  static String moduleText(String module) {
+    return module.isEmpty() ? "(none)" : TensorChecks.path(module);
   }
 
   private static final class Builder {
     private final String source;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private final Map<String, String> display = new LinkedHashMap<>();
+    private final Map<String, String> modules = new LinkedHashMap<>();
     private final Set<String> transposed = new HashSet<>();
+    /** The first projection of the file: the model of the names of missing tensors. */
+    private AttentionNames.Projection first;
+    /** The local projection names of the file: its family. */
+    private final Set<String> locals = new HashSet<>();
 
     Builder(String source) {
       this.source = source;
     }
 
-    void transposed(Tensor t, String ours) {
+    void transposed(Tensor t, String ours, AttentionNames.Projection p) {
       if (t.rank() != 2) {
         throw new InputException(source, TensorChecks.path(t.name()), "expected a matrix (rank 2), got shape " + t.shapeText());
       }
       add(t.transposed(ours), t.name());
       transposed.add(ours);
+      locals.add(p.local());
+      if (first == null || first.module().isEmpty() && !p.module().isEmpty()) {
+        first = p;
+      }
+      if (!p.module().isEmpty()) {
+        // a name without a module is of any; two named modules must be one (FORMATS 4.3)
+        Map.Entry<String, String> named = modules.isEmpty() ? null : modules.entrySet().iterator().next();
+        if (named != null && !AttentionNames.normalized(p.module()).equals(AttentionNames.normalized(named.getValue()))) {
+          String firstName = display.get(named.getKey());
+          throw new InputException(source, TensorChecks.path(t.name()), "of attention module " + moduleText(p.module()) + ", but "
+              + TensorChecks.path(firstName) + " is of module " + moduleText(named.getValue())
+              + " (an instance's projections are of one module); " + hint(firstName, t.name()));
+        }
+        modules.put(ours, p.module());
+      }
     }
 
     void kept(Tensor t) {
@@ -115,7 +158,7 @@ final class PeftNames {
       String before = display.get(t.name());
       if (before != null) {
         throw new InputException(source, TensorChecks.path(original), "ambiguous: " + TensorChecks.path(before) + " has the same role ("
-            + t.name() + " in our layout); " + Layers.hint(before, original));
+            + t.name() + " in our layout); " + hint(before, original));
       }
       tensors.put(t.name(), t);
       display.put(t.name(), original);
@@ -123,19 +166,23 @@ final class PeftNames {
 
     /**
      * The renamed tensors; a tensor the file lacks is named in messages as PEFT would name it
-     * (issue 13: "missing tensor" named {@code W_Q} in a file read as layout peft).
+     * (issue 13: "missing tensor" named {@code W_Q} in a file read as layout peft), whole: with
+     * the module, family and adapter name of the file's first projection
+     * ({@code model.layers.0.self_attn.k_proj.weight} beside {@code model.layers.0.self_attn.q_proj.weight}).
      */
     Renamed result() {
       Map<String, String> shown = new LinkedHashMap<>(display);
+      String prefix = first == null || first.module().isEmpty() ? "" : first.module() + ".";
+      String adapter = first == null ? "" : first.adapter();
       for (String mu : new String[] {"Q", "K", "V", "O"}) {
-        String m = mu.toLowerCase(Locale.ROOT) + "_proj";
+        String m = prefix + AttentionNames.local(mu, locals);
         shown.putIfAbsent("W_" + mu, m + ".weight");
-        shown.putIfAbsent("A_" + mu, m + ".lora_B.weight");
-        shown.putIfAbsent("B_" + mu, m + ".lora_A.weight");
-        shown.putIfAbsent("grad_A_" + mu, m + ".lora_B.weight.grad");
-        shown.putIfAbsent("grad_B_" + mu, m + ".lora_A.weight.grad");
+        shown.putIfAbsent("A_" + mu, m + ".lora_B" + adapter + ".weight");
+        shown.putIfAbsent("B_" + mu, m + ".lora_A" + adapter + ".weight");
+        shown.putIfAbsent("grad_A_" + mu, m + ".lora_B" + adapter + ".weight.grad");
+        shown.putIfAbsent("grad_B_" + mu, m + ".lora_A" + adapter + ".weight.grad");
       }
-      return new Renamed(tensors, shown, transposed);
+      return new Renamed(tensors, shown, transposed, Map.of(), modules);
     }
   }
 }

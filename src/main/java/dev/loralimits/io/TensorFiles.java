@@ -162,34 +162,46 @@ public final class TensorFiles {
   /**
    * Reads an instance from a tensor file and, when {@code base} is given, its base file
    * (spec/FORMATS.md Section 4.3, {@code --base}): the adapter factors come from {@code file}, every
-   * other tensor (frozen weights, alpha, beta, data) from either file but each from one; with
-   * {@code layer} given, only the tensors of that layer are taken from each ({@code --layer},
-   * Section 4.3).
+   * other tensor (frozen weights, alpha, beta, data) from either file but each from one; only the
+   * tensors {@code selection} selects are taken from each ({@code --layer}, {@code --module},
+   * Section 4.3). In layout peft the base file may be a whole model checkpoint: its other model
+   * tensors are ignored (Section 4.3, "A whole checkpoint as base").
    *
    * @throws InputException as {@link #readInstance(Path, TensorLayout)}, naming the file of the
    *     tensor at fault; for a JSON file; for an adapter factor in {@code base}; for a tensor in
-   *     both files (naming both); for a layer no tensor name holds
+   *     both files (naming both); for a layer or module no tensor name holds; for a fused
+   *     projection; for a non-zero projection bias of the base; for projections of two modules
    */
-  public static LoraInstance readInstance(Source file, Optional<Source> base, TensorLayout layout, OptionalInt layer) {
+  public static LoraInstance readInstance(Source file, Optional<Source> base, TensorLayout layout, TensorSelection selection) {
     for (Source f : base.isPresent() ? List.of(file, base.get()) : List.of(file)) {
       if (f.format() == Format.JSON) {
         throw new InputException(f.name(), InputException.FILE,
             "a base file and a layer apply to tensor files (.npz, .safetensors); this one is JSON");
       }
     }
-    return TensorInstanceReader.read(file, base, layout, layer);
+    return TensorInstanceReader.read(file, base, layout, selection);
+  }
+
+  /**
+   * {@link #readInstance(Source, Optional, TensorLayout, TensorSelection)} of layer {@code layer}
+   * (if given), any module.
+   *
+   * @throws InputException as {@link #readInstance(Source, Optional, TensorLayout, TensorSelection)}
+   */
+  public static LoraInstance readInstance(Source file, Optional<Source> base, TensorLayout layout, OptionalInt layer) {
+    return readInstance(file, base, layout, TensorSelection.ofLayer(layer));
   }
 
   /**
    * Reads an attention-layer instance from a tensor file (spec/FORMATS.md Section 5.1): the tensors
-   * of {@link #readInstance(Source, Optional, TensorLayout, OptionalInt)} plus the output projection
+   * of {@link #readInstance(Source, Optional, TensorLayout, TensorSelection)} plus the output projection
    * W_O, A_O, B_O (PEFT: {@code o_proj.weight}, {@code o_proj.lora_A/B.weight}), with the heads,
    * mask and scaling the caller gives (a tensor file has no place for them); beta is required.
    *
-   * @throws InputException as {@link #readInstance(Source, Optional, TensorLayout, OptionalInt)};
+   * @throws InputException as {@link #readInstance(Source, Optional, TensorLayout, TensorSelection)};
    *     for a missing beta
    */
-  public static LayerInstance readLayerInstance(Source file, Optional<Source> base, TensorLayout layout, OptionalInt layer,
+  public static LayerInstance readLayerInstance(Source file, Optional<Source> base, TensorLayout layout, TensorSelection selection,
       int heads, Masking masking, LoraScaling scaling) {
     for (Source f : base.isPresent() ? List.of(file, base.get()) : List.of(file)) {
       if (f.format() == Format.JSON) {
@@ -197,34 +209,65 @@ public final class TensorFiles {
             "a layer read from tensors needs tensor files (.npz, .safetensors); this one is JSON");
       }
     }
-    return TensorInstanceReader.readLayer(file, base, layout, layer, heads, masking, scaling);
+    return TensorInstanceReader.readLayer(file, base, layout, selection, heads, masking, scaling);
+  }
+
+  /**
+   * {@link #readLayerInstance(Source, Optional, TensorLayout, TensorSelection, int, Masking, LoraScaling)}
+   * of layer {@code layer} (if given), any module.
+   *
+   * @throws InputException as {@link #readInstance(Source, Optional, TensorLayout, TensorSelection)}
+   */
+  public static LayerInstance readLayerInstance(Source file, Optional<Source> base, TensorLayout layout, OptionalInt layer,
+      int heads, Masking masking, LoraScaling scaling) {
+    return readLayerInstance(file, base, layout, TensorSelection.ofLayer(layer), heads, masking, scaling);
   }
 
   /**
    * Reads a layer's candidate gradient from a tensor file (spec/FORMATS.md Section 5.1: the
-   * factors of Q, K, V and O), taking only the tensors of {@code layer} when one is given.
+   * factors of Q, K, V and O), taking only the tensors {@code selection} selects.
    *
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file
    */
-  public static GradientJson.LayerCandidate readLayerGradient(Source file, TensorLayout layout, OptionalInt layer) {
+  public static GradientJson.LayerCandidate readLayerGradient(Source file, TensorLayout layout, TensorSelection selection) {
     if (file.format() == Format.JSON) {
       throw new InputException(file.name(), InputException.FILE, "expected a tensor file (.npz, .safetensors); this one is JSON");
     }
-    return TensorGradientReader.readLayer(file.name(), file.bytes(), file.format(), layout, layer);
+    return TensorGradientReader.readLayer(file.name(), file.bytes(), file.format(), layout, selection);
   }
 
   /**
-   * Reads a gradient from a tensor file, taking only the tensors of {@code layer} when one is
-   * given ({@code --layer}, spec/FORMATS.md Section 4.3).
+   * {@link #readLayerGradient(Source, TensorLayout, TensorSelection)} of layer {@code layer} (if
+   * given), any module.
+   *
+   * @throws InputException as {@link #readLayerGradient(Source, TensorLayout, TensorSelection)}
+   */
+  public static GradientJson.LayerCandidate readLayerGradient(Source file, TensorLayout layout, OptionalInt layer) {
+    return readLayerGradient(file, layout, TensorSelection.ofLayer(layer));
+  }
+
+  /**
+   * Reads a gradient from a tensor file, taking only the tensors {@code selection} selects
+   * ({@code --layer}, {@code --module}, spec/FORMATS.md Section 4.3).
    *
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file; for a
-   *     layer no tensor name holds
+   *     layer or module no tensor name holds
    */
-  public static GradientFile readGradient(Source file, TensorLayout layout, OptionalInt layer) {
+  public static GradientFile readGradient(Source file, TensorLayout layout, TensorSelection selection) {
     if (file.format() == Format.JSON) {
       throw new InputException(file.name(), InputException.FILE, "a layer applies to tensor files (.npz, .safetensors); this one is JSON");
     }
-    return TensorGradientReader.read(file.name(), file.bytes(), file.format(), layout, layer);
+    return TensorGradientReader.read(file.name(), file.bytes(), file.format(), layout, selection);
+  }
+
+  /**
+   * {@link #readGradient(Source, TensorLayout, TensorSelection)} of layer {@code layer} (if given),
+   * any module.
+   *
+   * @throws InputException as {@link #readGradient(Source, TensorLayout, TensorSelection)}
+   */
+  public static GradientFile readGradient(Source file, TensorLayout layout, OptionalInt layer) {
+    return readGradient(file, layout, TensorSelection.ofLayer(layer));
   }
 
   /** {@link #readGradient(Path, TensorLayout)} in our layout. */

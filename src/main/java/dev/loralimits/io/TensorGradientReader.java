@@ -8,7 +8,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * Reads a gradient (a candidate for {@code check}) from the bytes of a tensor file
@@ -26,28 +25,28 @@ final class TensorGradientReader {
    * @throws InputException as {@link TensorFiles#readGradient(java.nio.file.Path, TensorLayout)}
    */
   static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout) {
-    return read(source, bytes, format, layout, OptionalInt.empty());
+    return read(source, bytes, format, layout, TensorSelection.ALL);
   }
 
   /**
-   * As {@link #read(String, byte[], TensorFiles.Format, TensorLayout)}, taking the tensors of
-   * layer {@code layer} when one is given ({@link Layers}).
+   * As {@link #read(String, byte[], TensorFiles.Format, TensorLayout)}, taking the tensors
+   * {@code selection} selects ({@link TensorSelection}).
    *
    * @throws InputException as {@link TensorFiles#readGradient(java.nio.file.Path, TensorLayout)}
    */
-  static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
-    Named n = named(source, bytes, format, layout, layer);
+  static GradientFile read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, TensorSelection selection) {
+    Named n = named(source, bytes, format, layout, selection);
     Parts<Adapter> p = parts(source, n.tensors(), Adapter.class, "Q, K, V");
     return new GradientFile(n.method(), p.loss(), p.gradients());
   }
 
   /**
    * A layer's candidate gradient from a tensor file (spec/FORMATS.md Section 5.1): as
-   * {@link #read(String, byte[], TensorFiles.Format, TensorLayout, OptionalInt)}, with grad_A_O,
+   * {@link #read(String, byte[], TensorFiles.Format, TensorLayout, TensorSelection)}, with grad_A_O,
    * grad_B_O (PEFT: {@code o_proj.lora_B.weight.grad}, {@code o_proj.lora_A.weight.grad}) too.
    */
-  static GradientJson.LayerCandidate readLayer(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
-    Named n = named(source, bytes, format, layout, layer);
+  static GradientJson.LayerCandidate readLayer(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, TensorSelection selection) {
+    Named n = named(source, bytes, format, layout, selection);
     Parts<LayerWeight> p = parts(source, n.tensors(), LayerWeight.class, "Q, K, V, O");
     return new GradientJson.LayerCandidate(n.method(), p.loss(), p.gradients());
   }
@@ -56,10 +55,10 @@ final class TensorGradientReader {
   private record Named(Renamed tensors, String method) {}
 
   /** Reads the container, checks the metadata, selects the layer and renames (both readers). */
-  private static Named named(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, OptionalInt layer) {
+  private static Named named(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout, TensorSelection selection) {
     Safetensors.Contents c = TensorInput.contents(source, bytes, format, "a gradient");
     TensorChecks.checkMetadata(source, c.metadata(), GradientJson.FORMAT, layout);
-    Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
+    Map<String, Tensor> t = selection.select(source, c.tensors());
     Renamed r = layout == TensorLayout.PEFT ? PeftNames.gradient(source, t) : Renamed.identity(t);
     return new Named(r, c.metadata().getOrDefault(TensorFiles.META_METHOD, GradientFile.UNNAMED));
   }

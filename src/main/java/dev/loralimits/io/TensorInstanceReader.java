@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,12 +42,18 @@ final class TensorInstanceReader {
   private final Map<String, Tensor> left;
   /** Appended to "missing tensor" when two files were read: where it was looked for. */
   private final String missingNote;
+  /** Appended to a frozen weight's "missing tensor": where it is expected. */
+  private final String missingWeightNote;
+  /** The base file, if one was read. */
+  private final Optional<String> base;
 
-  private TensorInstanceReader(String source, Renamed r, String missingNote) {
+  private TensorInstanceReader(String source, Renamed r, String missingNote, String missingWeightNote, Optional<String> base) {
     this.source = source;
     this.r = r;
     this.left = new LinkedHashMap<>(r.tensors());
     this.missingNote = missingNote;
+    this.missingWeightNote = missingWeightNote;
+    this.base = base;
   }
 
   /**
@@ -58,19 +63,20 @@ final class TensorInstanceReader {
    * @throws InputException as {@link TensorFiles#readInstance(java.nio.file.Path, TensorLayout)}
    */
   static LoraInstance read(String source, byte[] bytes, TensorFiles.Format format, TensorLayout layout) {
-    return read(new TensorFiles.Source(source, bytes, format), Optional.empty(), layout, OptionalInt.empty());
+    return read(new TensorFiles.Source(source, bytes, format), Optional.empty(), layout, TensorSelection.ALL);
   }
 
   /**
    * Reads an instance from a tensor file and, optionally, its base file (FORMATS 4.3: the adapter
    * factors from {@code file}, every other tensor from either, each from one), taking the tensors
-   * of layer {@code layer} when one is given ({@link Layers}).
+   * {@code selection} selects ({@link TensorSelection}); in layout peft the base file may be a
+   * whole model checkpoint ({@link #checkpoint}).
    *
    * @throws InputException as {@link TensorFiles#readInstance(java.nio.file.Path, TensorLayout)},
    *     naming the file of the tensor at fault; a tensor in both files names both
    */
-  static LoraInstance read(TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, OptionalInt layer) {
-    return reader(file, base, layout, layer).build();
+  static LoraInstance read(TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, TensorSelection selection) {
+    return reader(file, base, layout, selection).build();
   }
 
   /**
@@ -81,31 +87,79 @@ final class TensorInstanceReader {
    * @throws InputException as {@link #read}
    */
   static LayerInstance readLayer(TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout,
-      OptionalInt layer, int heads, Masking masking, LoraScaling scaling) {
-    return reader(file, base, layout, layer).buildLayer(heads, masking, scaling);
+      TensorSelection selection, int heads, Masking masking, LoraScaling scaling) {
+    return reader(file, base, layout, selection).buildLayer(heads, masking, scaling);
   }
 
   private static TensorInstanceReader reader(
-      TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, OptionalInt layer) {
-    Renamed r = renamed(file, layout, layer);
+      TensorFiles.Source file, Optional<TensorFiles.Source> base, TensorLayout layout, TensorSelection selection) {
+    Renamed r = renamed(file, layout, selection, false);
     String note = "";
+    String weightNote = "";
     if (base.isPresent()) {
-      r = Renamed.merged(file.name(), r, base.get().name(), renamed(base.get(), layout, layer));
+      r = Renamed.merged(file.name(), r, base.get().name(), renamed(base.get(), layout, selection, true));
       note = " (in neither " + file.name() + " nor " + base.get().name() + ")";
+      weightNote = note;
+    } else if (layout == TensorLayout.PEFT && !r.transposed().isEmpty() && r.tensors().keySet().stream().noneMatch(n -> n.startsWith("W_"))) {
+      // an adapter file alone: its frozen weights are in the base model's file
+      weightNote = " (the frozen weights are the base model's: give its file, e.g. model.safetensors, with --base FILE)";
     }
-    return new TensorInstanceReader(file.name(), r, note);
+    return new TensorInstanceReader(file.name(), r, note, weightNote, base.map(TensorFiles.Source::name));
   }
 
-  /** The tensors of one file under our names: finite, metadata checked, layer selected. */
-  private static Renamed renamed(TensorFiles.Source f, TensorLayout layout, OptionalInt layer) {
+  /** The tensors of one file under our names: finite, metadata checked, selected, a base file's model tensors dropped. */
+  private static Renamed renamed(TensorFiles.Source f, TensorLayout layout, TensorSelection selection, boolean isBase) {
     String source = f.name();
     Safetensors.Contents c = TensorInput.contents(source, f.bytes(), f.format(), "an instance");
     TensorChecks.checkMetadata(source, c.metadata(), InstanceJson.FORMAT, layout);
-    Map<String, Tensor> t = Layers.select(source, c.tensors(), layer);
+    Map<String, Tensor> t = selection.select(source, c.tensors());
+    if (isBase && layout == TensorLayout.PEFT) {
+      t = checkpoint(source, t);
+    }
     for (Tensor x : t.values()) {
       TensorChecks.checkedFinite(source, x);
     }
     return layout == TensorLayout.PEFT ? PeftNames.instance(source, t) : Renamed.identity(t);
+  }
+
+  /**
+   * The tensors of a base file read in layout peft that the instance takes (FORMATS 4.3, "A whole
+   * checkpoint as base"): the base may be a model's whole {@code model.safetensors} (or one shard),
+   * so of its model names (a dot, not one of ours) only the attention projections' weights are
+   * taken, and the adapter factors kept to be refused; a projection's bias is dropped when every
+   * value is zero and refused otherwise (the model has no bias term); a fused projection is
+   * refused; every other model tensor (embeddings, norms, MLP, lm_head, other modules' biases
+   * skipped by the selection) is dropped unread. Our names (alpha, beta, X.i, ..., and any name
+   * without a dot) are kept and so checked as in any file.
+   *
+   * @throws InputException for a fused projection or a non-zero projection bias
+   */
+  private static Map<String, Tensor> checkpoint(String source, Map<String, Tensor> in) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Tensor t : in.values()) {
+      Optional<String> fused = AttentionNames.fused(t.name());
+      if (fused.isPresent()) {
+        throw new InputException(source, TensorChecks.path(t.name()), fused.get());
+      }
+      Optional<AttentionNames.Projection> p = AttentionNames.projection(t.name());
+      AttentionNames.Kind k = p.map(AttentionNames.Projection::kind).orElse(null);
+      if (k == AttentionNames.Kind.BIAS) {
+        refuseNonZeroBias(source, t);
+      } else if (AttentionNames.ours(t.name()) || k == AttentionNames.Kind.WEIGHT || k == AttentionNames.Kind.LORA) {
+        out.put(t.name(), t);
+      }
+    }
+    return out;
+  }
+
+  private static void refuseNonZeroBias(String source, Tensor t) {
+    double[] v = t.values();
+    for (int i = 0; i < v.length; i++) {
+      if (v[i] != 0) {
+        throw new InputException(source, TensorChecks.path(t.name()), "a bias of an attention projection, non-zero at [" + i
+            + "] (the model computes X W, without a bias term; only an all-zero bias is ignored)");
+      }
+    }
   }
 
   /** The instance of the tensors left, each of them used once. */
@@ -118,6 +172,10 @@ final class TensorInstanceReader {
       weights.put(mu, projection(mu.name()));
     }
     List<DataPoint> data = points();
+    if (base.isPresent() && left.containsKey("W_O") && base.get().equals(r.sourceOf("W_O", source))) {
+      // a whole checkpoint's output projection: the paper's model has none (FORMATS 4.3)
+      left.remove("W_O");
+    }
     noneLeft("W_Q, W_K, W_V");
     BigDecimal a = alpha(alpha, weights.values().stream().anyMatch(Projection::isAdapted));
     BigDecimal b = beta(beta.orElse(BigDecimal.ONE));
@@ -181,7 +239,7 @@ final class TensorInstanceReader {
 
   private Projection projection(String mu) {
     DecimalMatrix w = matrix("W_" + mu).orElseThrow(
-        () -> new InputException(source, r.shown("W_" + mu), "missing tensor" + missingNote));
+        () -> new InputException(r.sourceOf("W_" + mu, source), r.shown("W_" + mu), "missing tensor" + missingWeightNote));
     Optional<DecimalMatrix> a = matrix("A_" + mu);
     Optional<DecimalMatrix> b = matrix("B_" + mu);
     if (a.isPresent() != b.isPresent()) {

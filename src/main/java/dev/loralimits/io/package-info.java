@@ -18,9 +18,11 @@
  * <p>Tensor files ({@link dev.loralimits.io.TensorFiles}, spec/FORMATS.md Section 4): NumPy
  * {@code .npz} ({@code Npz}, {@code Npy}) and safetensors ({@code Safetensors}), float64, float32,
  * float16, bfloat16 (decoded from their bits by {@code StoredFloat}), in our layout or
- * PyTorch/PEFT's ({@link dev.loralimits.io.TensorLayout}, {@code PeftNames}), optionally one
- * layer of several ({@code Layers}) and from two files, an adapter and its base
- * ({@code Renamed.merged}).
+ * PyTorch/PEFT's ({@link dev.loralimits.io.TensorLayout}, {@code PeftNames}, with the projection
+ * names of several model families in {@code AttentionNames}), optionally one layer or attention
+ * module of several ({@link dev.loralimits.io.TensorSelection}, {@code Layers}) and from two
+ * files, an adapter and its base ({@code Renamed.merged}), the base possibly a model's whole
+ * checkpoint of which only the attention projections are read ({@code TensorInstanceReader}).
  * Here the one exception to exact decimals in: a tensor holds binary floats, and each becomes the
  * {@code BigDecimal} of its exact value ({@code new BigDecimal(double)}), never rounded again.
  * {@code TensorFiles} is only the public facade: it picks the format (by extension, or by the

@@ -104,7 +104,8 @@ class PeftFilesCliExamples {
         + " select one layer with --layer N (these are of layers 0 and 1)");
     CliRun noBase = CliRun.of("gradient", "--method", "exact", "--layout", "peft", "--layer", "0", adapter.toString());
     assertThat(noBase.code).isEqualTo(Main.UNUSABLE_INPUT);
-    assertThat(noBase.errLines()).containsExactly(adapter + ": q_proj.weight: missing tensor");
+    assertThat(noBase.errLines()).containsExactly(adapter + ": base_model.model.model.layers.0.self_attn.q_proj.weight: missing tensor"
+        + " (the frozen weights are the base model's: give its file, e.g. model.safetensors, with --base FILE)");
   }
 
   @Test

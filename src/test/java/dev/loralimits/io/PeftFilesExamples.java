@@ -121,7 +121,7 @@ class PeftFilesExamples {
     Map<String, Tensor> noK = tensors(BASE);
     noK.remove("model.layers.0.self_attn.k_proj.weight");
     assertThatThrownBy(() -> read(fixture(ADAPTER), safetensors("b.safetensors", noK), 0))
-        .hasMessage(ADAPTER + ": k_proj.weight: missing tensor (in neither " + ADAPTER + " nor b.safetensors)");
+        .hasMessage("b.safetensors: model.layers.0.self_attn.k_proj.weight: missing tensor (in neither " + ADAPTER + " nor b.safetensors)");
     // a problem of a tensor of the base file names the base file
     Map<String, Tensor> wideY = tensors(BASE);
     wideY.put("Y.0", Tensor.matrix("Y.0", new double[][] {{1, 2, 3}}));
