@@ -93,7 +93,7 @@ public final class FastBound {
    * componentwise minimum of it and the §3-5/§11.2 bound.
    */
   record RowChain(
-      double[] rStar, double[] mBar, double[] m, double[] dP, double[] deltaF, double[] gc, double[] ez,
+      double[] rStar, double[] mBarScore, double[] mBar, double[] m, double[] dP, double[] deltaF, double[] gc, double[] ez,
       double[] ec, double[] dt, double[] ds, double[] tMaj, double[] sMaj, double[] rho, double[] pi,
       double[] wq, double[] wqm, double[] sk, double[] skm, double[] sv, double[] svm, double[] sl,
       double[] slm, double cq, double cqm, double skSum, double skmSum, double svSum, double svmSum,
@@ -113,13 +113,24 @@ public final class FastBound {
    * @param rStar {@code Rs >= qn kn}
    * @param moment {@code mu_p = (1/Lk) sum_l (qn k_l)^p}, rounded up, p = g + 1
    * @param invFactorial {@code >= 1/p!}
+   * @param query the per-row data of §11.6, or null
+   * @param qPow {@code >= (q_j / qn)^p} per row (§11.6), or null (Chebyshev)
+   * @param scoreMoment {@code U_j >= (1/Lk) sum_l |S^_jl|^p} per row (§11.7), or null
+   * @param shift {@code a_j >= -Qh^_j . mean_l Kc^_l} per row (§11.7), or null
    */
-  record RowMean(double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow) {
+  record RowMean(
+      double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow,
+      double[] scoreMoment, double[] shift) {
     static final RowMean NONE = new RowMean(0, 0, Double.POSITIVE_INFINITY, 1);
 
     /** Without per-row data (§11.2-11.3 only). */
     RowMean(double rhoP, double rStar, double moment, double invFactorial) {
       this(rhoP, rStar, moment, invFactorial, null, null);
+    }
+
+    /** Without the score moments of §11.7 (§11.6 only). */
+    RowMean(double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow) {
+      this(rhoP, rStar, moment, invFactorial, query, qPow, null, null);
     }
   }
 
@@ -223,6 +234,16 @@ public final class FastBound {
      * @param o value width
      */
     KeyRows(double[] qh, int lq, double[] kc, int lk, int h, double[][] xq, double[] y, int o) {
+      this(qh, lq, kc, lk, h, xq, y, o, null, null);
+    }
+
+    /**
+     * With the score moments of §11.7 when {@code qf} is not null.
+     *
+     * @param qf the feature map's exactly scaled queries {@code Qh^ 2^-e} (§2), or null
+     * @param kf the exactly scaled keys {@code Kc^ 2^e}
+     */
+    KeyRows(double[] qh, int lq, double[] kc, int lk, int h, double[][] xq, double[] y, int o, double[] qf, double[] kf) {
       double q = 0;
       qRow = new double[lq];
       for (int j = 0; j < lq; j++) {
@@ -251,7 +272,10 @@ public final class FastBound {
       }
       pow = new double[lk];
       moments.add(Double.NaN); // index 0 unused
+      scores = qf == null || xq == null ? null : new ScoreMoments(qf, kf, kc, lq, lk, h, qRow, this);
     }
+
+    private final ScoreMoments scores;
 
     /** {@code mu_p = up(c (1 + gamma_{2p + Lk}) / Lk)}, c the clamped power sum (§11.4). */
     double moment(int p) {
@@ -285,7 +309,11 @@ public final class FastBound {
           qPow[j] = ratioPowerUpper(qRow[j], qn, p);
         }
       }
-      return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow);
+      if (scores == null) {
+        return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow);
+      }
+      return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow, scores.absMoment(p),
+          scores.shift());
     }
 
     /** The per-row data without a Taylor row mean (Chebyshev, and the rounding-alone test, §11.5-11.6). */
@@ -571,6 +599,7 @@ public final class FastBound {
     double nu = n.vMax();
     double[] rs = new double[lq];
     double[] mb = new double[lq];
+    double[] mbS = new double[lq];
     double[] mj = new double[lq];
     double[] dPj = new double[lq];
     double[] dF = new double[lq];
@@ -602,6 +631,12 @@ public final class FastBound {
         double e3 = up(x * x * x * s * s);
         mb[j] = up(rm.rhoP() + clampedProduct(clampedProduct(e3, rm.moment()),
             clampedProduct(rm.qPow()[j], rm.invFactorial())));
+      }
+      // (11.7) the same row mean through the row's own score moment and Jensen's denominator
+      mbS[j] = Double.POSITIVE_INFINITY;
+      if (rm.qPow() != null && rm.scoreMoment() != null) {
+        mbS[j] = scoreMomentTaylorError(rm.rhoP(), rs[j], s, rm.shift()[j], rm.scoreMoment()[j], rm.invFactorial());
+        mb[j] = Math.min(mb[j], mbS[j]);
       }
       mj[j] = up(compose(deltaS, Math.min(delta, mb[j])));
       double dFNew = Double.POSITIVE_INFINITY;
@@ -649,9 +684,21 @@ public final class FastBound {
     double gvMaj = up(n.xvMax() * svmSum);
     double gv = up(n.xvMax() * svSum + gamma(depth(n.lk()) + 16) * gvMaj);
     double loss = up(o * slSum + gamma(o + depth(n.lq()) + 8) * 0.5 * o * slmSum);
-    return new RowChain(rs, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
+    return new RowChain(rs, mbS, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
         svm, sl, slm, cq, cqm, skSum, skmSum, svSum, svmSum, slSum, slmSum,
         new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj));
+  }
+
+  /**
+   * FAST-BOUND.md §11.7: {@code MbarS_j = up(rhoP + cp(cp(E_j, U_j), 1/p!))},
+   * {@code E_j = up(x x s s y)}, {@code x = e^{Rs_j}}, {@code s = e^sigma} (passed as {@code expSigma}),
+   * {@code y = e^{a_j}}: an upper bound of row j's {@code sum_l F_jl |e_jl|} for the Taylor polynomial.
+   */
+  static double scoreMomentTaylorError(
+      double rhoP, double rStarJ, double expSigma, double shiftJ, double scoreMomentJ, double invFactorial) {
+    double x = Math.exp(rStarJ);
+    double e = up(x * x * expSigma * expSigma * Math.exp(shiftJ));
+    return up(rhoP + clampedProduct(clampedProduct(e, scoreMomentJ), invFactorial));
   }
 
   /**
