@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.function.Function;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -1065,6 +1066,303 @@ class FastBoundFormulaProperties {
       assertThat(FastBound.ratioPowerUpper(0.5, 0, p)).as("qn = 0").isEqualTo(0);
     }
   }
+
+  // ---------------------------------------------------------------- §11.7: the score moments
+
+  @Group
+  @Label("§11.7: the row's own score moments, the shift, MbarS_j; and MbarS_j >= the row's Taylor error")
+  class ScoreMomentTerms {
+    /** Random queries and keys of one point (row-major), with the scale exponents of {@code exponents}. */
+    record Point(int lq, int lk, int h, double[] q, double[] k) {
+      static Point of(long seed, int eq, int ek) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        int h = 1 + rnd.nextInt(5);
+        int lq = 1 + rnd.nextInt(12);
+        int lk = 1 + rnd.nextInt(40);
+        double[] q = new double[lq * h];
+        double[] k = new double[lk * h];
+        // a common offset of the keys in some tries, so that the shift a_j is not negligible
+        double offset = rnd.nextInt(3) == 0 ? rnd.nextDouble(-1, 1) : 0;
+        for (int i = 0; i < q.length; i++) {
+          q[i] = rnd.nextDouble(-1, 1) * Math.pow(2, eq);
+        }
+        for (int i = 0; i < k.length; i++) {
+          k[i] = (rnd.nextDouble(-1, 1) + offset) * Math.pow(2, ek);
+        }
+        return new Point(lq, lk, h, q, k);
+      }
+
+      FastBound.KeyRows rows() {
+        return new FastBound.KeyRows(q, lq, k, lk, h);
+      }
+
+      double[] qNorm() {
+        double[] n = new double[lq];
+        for (int j = 0; j < lq; j++) {
+          n[j] = FastBound.normUpper(q, j * h, h);
+        }
+        return n;
+      }
+
+      ScoreMoments moments() {
+        return new ScoreMoments(q, k, k, lq, lk, h, qNorm(), rows());
+      }
+
+      /** The exact score {@code Qh^_j . Kc^_l} of the doubles. */
+      BigDecimal score(int j, int l) {
+        BigDecimal s = BigDecimal.ZERO;
+        for (int i = 0; i < h; i++) {
+          s = s.add(big(q[j * h + i]).multiply(big(k[l * h + i])));
+        }
+        return s;
+      }
+
+      /** {@code (1/Lk) sum_l |S^_jl|^p}, to DIGITS digits. */
+      BigDecimal absMoment(int j, int p, MathContext mc) {
+        BigDecimal s = BigDecimal.ZERO;
+        for (int l = 0; l < lk; l++) {
+          s = s.add(score(j, l).abs().pow(p));
+        }
+        return s.divide(big(lk), mc);
+      }
+    }
+
+    /**
+     * (b), (d): {@code (1/Lk) sum_l |S^_jl|^p <= U_j}, and {@code U_j <= (1 + 1e-12)} times the exact
+     * moment plus twice the rounding allowance {@code gamma_{nT} (q_j/qn)^t mu_t} (the computed sum is
+     * within one allowance of the exact one, so the formula of (b) is within two); infinite only when
+     * a product underflowed.
+     */
+    @Property(tries = 400)
+    void scoreMomentsBoundTheExactMoments(
+        @ForAll long seed, @ForAll @IntRange(min = 1, max = 9) int p, @ForAll("scoreExponents") int eq,
+        @ForAll("scoreExponents") int ek) {
+      Point pt = Point.of(seed, eq, ek);
+      ScoreMoments sm = pt.moments();
+      FastBound.KeyRows rows = pt.rows();
+      double[] u = sm.absMoment(p);
+      double[] qn = pt.qNorm();
+      MathContext mc = new MathContext(DIGITS, RoundingMode.HALF_EVEN);
+      boolean finite = Double.isFinite(u[0]);
+      Statistics.label("score moment finite").collect(finite).coverage(k -> {
+        k.check(true).percentage(x -> x > 60);
+        k.check(false).count(x -> x >= 1);
+      });
+      Statistics.label("p odd (Cauchy-Schwarz of two even moments)").collect(p % 2 == 1)
+          .coverage(k -> k.check(true).percentage(x -> x > 30));
+      for (int j = 0; j < pt.lq(); j++) {
+        if (!finite) {
+          assertThat(u[j]).as("all rows infinite together").isEqualTo(Double.POSITIVE_INFINITY);
+          continue;
+        }
+        BigDecimal exact = pt.absMoment(j, p, mc);
+        assertThat(big(u[j])).as("U_%d >= (1/Lk) sum_l |S^_jl|^%d", j, p).isGreaterThanOrEqualTo(exact);
+        if (p % 2 == 0) {
+          BigDecimal allowance = big(FastBound.gamma(2.0 * p + pt.lk() + ScoreMoments.Monomials.of(pt.h(), p).count() + 2))
+              .multiply(big(FastBound.ratioPowerUpper(qn[j], rows.qn, p))).multiply(big(rows.moment(p)));
+          assertThat(big(u[j])).as("T^(%d)_%d <= (1 + 1e-12)(exact + 2 allowance)", p, j).isLessThanOrEqualTo(
+              exact.add(allowance.multiply(big(2))).multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
+        } else {
+          double a = sm.evenMoment(p - 1)[j];
+          double b = sm.evenMoment(p + 1)[j];
+          final int jj = j;
+          assertTerm("U_j = sqrt(T^(p-1) T^(p+1))", u[j], f -> f.mul(big(a), big(b)).max(big(Double.MIN_NORMAL)).sqrt(f.mc));
+        }
+      }
+    }
+
+    /** (c): {@code a_j >= q_j ||kmean||}, and {@code a_j} is its formula on the computed column sums, rounded up. */
+    @Property(tries = 400)
+    void shiftBoundsTheMeanKeyTerm(@ForAll long seed, @ForAll("scoreExponents") int eq, @ForAll("scoreExponents") int ek) {
+      Point pt = Point.of(seed, eq, ek);
+      double[] a = pt.moments().shift();
+      double[] qn = pt.qNorm();
+      int h = pt.h();
+      int lk = pt.lk();
+      MathContext mc = new MathContext(DIGITS, RoundingMode.HALF_EVEN);
+      BigDecimal sq = BigDecimal.ZERO;
+      double[] sHat = new double[h];
+      double[] aHat = new double[h];
+      for (int i = 0; i < h; i++) {
+        BigDecimal s = BigDecimal.ZERO;
+        for (int l = 0; l < lk; l++) {
+          s = s.add(big(pt.k()[l * h + i]));
+          sHat[i] += pt.k()[l * h + i];
+          aHat[i] += Math.abs(pt.k()[l * h + i]);
+        }
+        sq = sq.add(s.divide(big(lk), mc).pow(2));
+      }
+      BigDecimal meanNorm = sq.sqrt(mc);
+      BigDecimal g = big(FastBound.gamma(lk));
+      for (int j = 0; j < pt.lq(); j++) {
+        assertThat(big(a[j])).as("a_j >= q_j ||kmean||").isGreaterThanOrEqualTo(big(qn[j]).multiply(meanNorm));
+        // a_j = q_j ||b|| / Lk with b_i = |s^_i| + gamma_Lk a^_i (1 + gamma_Lk), up to the norm's
+        // (1 + gamma_{h+1}) and the roundings (normUpper, FAST-BOUND (11.4))
+        // (the squares and the last product are clamped at 2^-1022 as in normUpper and cp, (11.4))
+        BigDecimal mn = big(Double.MIN_NORMAL);
+        BigDecimal bb = BigDecimal.ZERO;
+        for (int i = 0; i < h; i++) {
+          BigDecimal bi = big(Math.abs(sHat[i])).add(g.multiply(big(aHat[i])).multiply(BigDecimal.ONE.add(g)));
+          bb = bb.add(bi.pow(2).max(mn));
+        }
+        BigDecimal formula = big(qn[j]).multiply(bb.sqrt(mc)).divide(big(lk), mc).max(mn);
+        assertThat(big(a[j])).as("a_j <= (1 + 1e-12) max(q_j ||b|| / Lk, 2^-1022)")
+            .isLessThanOrEqualTo(formula.multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
+      }
+    }
+
+    /** (e): {@code MbarS_j = rhoP + e^{2 Rs_j + 2 sigma + a_j} U_j / p!}, rounded up. */
+    @Property(tries = 1000)
+    void mBarScoreIsItsFormulaRoundedUp(
+        @ForAll("rhoPs") double rhoP, @ForAll @DoubleRange(min = 0, max = 30) double rs,
+        @ForAll("sigmas") double sigma, @ForAll @DoubleRange(min = 0, max = 5) double a,
+        @ForAll("moments") double u, @ForAll @IntRange(min = 1, max = 25) int p) {
+      double invF = DirectedDecimal.toDoubleUp(BigDecimal.ONE.divide(new BigDecimal(ExpPolynomial.factorial(p)),
+          new MathContext(DIGITS, RoundingMode.CEILING)));
+      double got = FastBound.scoreMomentTaylorError(rhoP, rs, Math.exp(sigma), a, u, invF);
+      Statistics.label("rhoP dominates").collect(rhoP > 0 && rhoP > got / 2)
+          .coverage(k -> {
+            k.check(true).percentage(x -> x > 5);
+            k.check(false).percentage(x -> x > 30);
+          });
+      // the clamped products cp(x, y) = max(x y, 2^-1022) of (e) are part of the formula
+      BigDecimal mn = big(Double.MIN_NORMAL);
+      assertTerm("MbarS_j", got, f -> f.add(big(rhoP), f.mul(f.mul(f.exp(f.add(f.mul(big(2), big(rs)),
+          f.mul(big(2), big(sigma)), big(a))), big(u)).max(mn), big(invF)).max(mn)), TERM_SLACK);
+    }
+
+    /**
+     * (a) end to end: for the Taylor polynomial's double coefficients, the row's Taylor error
+     * {@code ebar_j = sum_l F_jl |P(S_jl)/e^{S_jl} - 1|} (exact inputs = the doubles, so sigma = 0 and
+     * {@code F = F^}), evaluated in BigDecimal, is at most {@code MbarS_j} as the code assembles it
+     * (Rs_j, the shift, U_j); and (the bound is not vacuous) at most {@code MAX_OVERESTIMATE} times
+     * below it in the tries where ebar_j is above the coefficient-rounding part rhoP.
+     */
+    @Property(tries = 100)
+    void mBarScoreBoundsTheRowsTaylorError(@ForAll long seed, @ForAll @IntRange(min = 0, max = 8) int g) {
+      Point pt = Point.of(seed, -1, -1);
+      FastBound.KeyRows rows = pt.rows();
+      double radius = rows.rStar;
+      Assume.that(radius > 0 && radius <= ExpPolynomial.MAX_RADIUS);
+      ExpPolynomial poly = ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, g, radius);
+      int p = g + 1;
+      ScoreMoments sm = pt.moments();
+      double[] u = sm.absMoment(p);
+      double[] qn = pt.qNorm();
+      double kn = 0;
+      for (int l = 0; l < pt.lk(); l++) {
+        kn = Math.max(kn, FastBound.normUpper(pt.k(), l * pt.h(), pt.h()));
+      }
+      double invF = DirectedDecimal.toDoubleUp(BigDecimal.ONE.divide(new BigDecimal(ExpPolynomial.factorial(p)),
+          new MathContext(DIGITS, RoundingMode.CEILING)));
+      double[] c = poly.coefficients();
+      MathContext mc = new MathContext(40, RoundingMode.HALF_EVEN);
+      boolean tight = false;
+      for (int j = 0; j < pt.lq(); j++) {
+        double rsj = Math.min(radius, FastBound.up(FastBound.clampedProduct(qn[j], kn)));
+        double bound = FastBound.scoreMomentTaylorError(poly.roundingBound(), rsj, 1, sm.shift()[j], u[j], invF);
+        BigDecimal num = BigDecimal.ZERO;
+        BigDecimal den = BigDecimal.ZERO;
+        for (int l = 0; l < pt.lk(); l++) {
+          BigDecimal x = pt.score(j, l);
+          BigDecimal px = BigDecimal.ZERO;
+          for (int t = c.length - 1; t >= 0; t--) {
+            px = px.multiply(x, mc).add(big(c[t]), mc);
+          }
+          BigDecimal ex = DirectedDecimal.expLower(x, 40);
+          num = num.add(ex.multiply(px.divide(ex, mc).subtract(BigDecimal.ONE).abs(), mc), mc);
+          den = den.add(ex, mc);
+        }
+        BigDecimal ebar = num.divide(den, mc);
+        assertThat(big(bound)).as("MbarS_%d >= ebar_%d (g = %d)", j, j, g).isGreaterThanOrEqualTo(ebar);
+        if (ebar.compareTo(big(2 * poly.roundingBound())) > 0) {
+          tight = true;
+          assertThat(big(bound)).as("MbarS_%d <= %s ebar_%d", j, MAX_OVERESTIMATE, j)
+              .isLessThanOrEqualTo(ebar.multiply(big(MAX_OVERESTIMATE)));
+        }
+      }
+      Statistics.label("Taylor part above rhoP").collect(tight).coverage(k -> k.check(true).percentage(x -> x > 30));
+    }
+
+    /** §11.6 with §11.7: {@code Mbar_j = min(§11.6's Mbar_j, MbarS_j)}, and MbarS_j is its formula of the row's data. */
+    @Property(tries = 300)
+    void rowChainTakesTheMinimum(@ForAll("cases") Case c, @ForAll("rowMeans") FastBound.RowMean rm, @ForAll long seed) {
+      Assume.that(rm.moment() != Double.POSITIVE_INFINITY);
+      java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+      int lq = 1 + rnd.nextInt(10);
+      double[][] xq = new double[lq][2];
+      double[] yMax = new double[lq];
+      double[] q = new double[lq];
+      double[] qPow = new double[lq];
+      double[] um = new double[lq];
+      double[] sh = new double[lq];
+      double kn = 1;
+      for (int j = 0; j < lq; j++) {
+        xq[j][0] = rnd.nextDouble(-1, 1);
+        xq[j][1] = rnd.nextDouble(-1, 1);
+        q[j] = rm.rStar() * rnd.nextDouble();
+        qPow[j] = Math.pow(10, rnd.nextDouble(-20, 0));
+        um[j] = rnd.nextInt(5) == 0 ? Double.POSITIVE_INFINITY : rm.moment() * Math.pow(10, rnd.nextDouble(-6, 1));
+        sh[j] = rnd.nextDouble(0, 1);
+      }
+      FastBound.RowMean rows = new FastBound.RowMean(rm.rhoP(), rm.rStar(), rm.moment(), rm.invFactorial(),
+          new FastBound.QueryRows(xq, yMax, q, kn), qPow, um, sh);
+      FastBound.RowMean plain = new FastBound.RowMean(rm.rhoP(), rm.rStar(), rm.moment(), rm.invFactorial(),
+          new FastBound.QueryRows(xq, yMax, q, kn), qPow);
+      FastBound.Terms t = FastBound.terms(c.norms(), c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), rows);
+      FastBound.Terms t0 = FastBound.terms(c.norms(), c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), plain);
+      Assume.that(t.row() != null);
+      boolean lower = false;
+      for (int j = 0; j < lq; j++) {
+        double s = FastBound.scoreMomentTaylorError(rm.rhoP(), t.row().rStar()[j], Math.exp(t.sigma()), sh[j], um[j],
+            rm.invFactorial());
+        assertThat(t.row().mBarScore()[j]).isEqualTo(s);
+        assertThat(t.row().mBar()[j]).isEqualTo(Math.min(t0.row().mBar()[j], s));
+        lower |= s < t0.row().mBar()[j];
+      }
+      Statistics.label("MbarS_j below §11.6's Mbar_j in some row").collect(lower).coverage(k -> k.check(true).percentage(x -> x > 20));
+      FastBound.PointBound b = t.bound();
+      FastBound.PointBound o = t0.bound();
+      assertThat(b.gq()).isLessThanOrEqualTo(o.gq());
+      assertThat(b.gk()).isLessThanOrEqualTo(o.gk());
+      assertThat(b.gv()).isLessThanOrEqualTo(o.gv());
+      assertThat(b.loss()).isLessThanOrEqualTo(o.loss());
+    }
+
+    @Provide
+    Arbitrary<Integer> scoreExponents() {
+      return Arbitraries.frequencyOf(
+          Tuple.of(6, Arbitraries.integers().between(-3, 2)),
+          Tuple.of(1, Arbitraries.of(-540, -300, -200)));
+    }
+
+    @Provide
+    Arbitrary<Double> rhoPs() {
+      return magnitudesOrZero(-20, -1);
+    }
+
+    @Provide
+    Arbitrary<Double> sigmas() {
+      return magnitudesOrZero(-20, -3);
+    }
+
+    @Provide
+    Arbitrary<Double> moments() {
+      return magnitudesOrZero(-300, 3);
+    }
+  }
+
+  /**
+   * How far above the row's true Taylor error {@code MbarS_j} may sit on the generator of
+   * {@code mBarScoreBoundsTheRowsTaylorError} (h <= 5, |q|, |k| entries <= 1/2, plus a key offset up to
+   * 1/2 in a third of the points, g <= 8), in the rows where the Taylor part exceeds twice rhoP. The
+   * bound's factors are {@code e^{2 Rs_j + a_j}} (scores up to about 2.5 here), the Lagrange
+   * remainder's {@code e^{|x|}} against the actual {@code e^{xi}}, and the softmax weights against
+   * Jensen's uniform bound. Measured over 940 such rows (150 tries): ratios from 1.02 to 68 (worst at
+   * g = 3); the cap is that with a factor 2.2 to spare. Cauchy-Schwarz per pair instead of the score
+   * moment, or a doubled exponent, moves the ratio far above it on these instances.
+   */
+  static final double MAX_OVERESTIMATE = 150;
 
   static BigDecimal weighted(double[][] x, double[] w) {
     BigDecimal m = BigDecimal.ZERO;
