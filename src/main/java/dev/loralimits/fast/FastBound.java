@@ -691,13 +691,15 @@ public final class FastBound {
 
   /**
    * FAST-BOUND.md §11.7: {@code MbarS_j = up(rhoP + cp(cp(E_j, U_j), 1/p!))},
-   * {@code E_j = up(x x s s y)}, {@code x = e^{Rs_j}}, {@code s = e^sigma} (passed as {@code expSigma}),
-   * {@code y = e^{a_j}}: an upper bound of row j's {@code sum_l F_jl |e_jl|} for the Taylor polynomial.
+   * {@code E_j = up(x s s y)}, {@code x = e^{Rs_j}}, {@code s = e^sigma} (passed as {@code expSigma}),
+   * {@code y = e^{a_j}}: an upper bound of row j's {@code sum_l F_jl |e_jl|} for the Taylor polynomial
+   * (one factor {@code e^{Rs_j}}: the softmax numerator {@code e^x} and the remainder's
+   * {@code e^{max(0, -x)}} together are {@code e^{max(x, 0)}}).
    */
   static double scoreMomentTaylorError(
       double rhoP, double rStarJ, double expSigma, double shiftJ, double scoreMomentJ, double invFactorial) {
     double x = Math.exp(rStarJ);
-    double e = up(x * x * expSigma * expSigma * Math.exp(shiftJ));
+    double e = up(x * expSigma * expSigma * Math.exp(shiftJ));
     return up(rhoP + clampedProduct(clampedProduct(e, scoreMomentJ), invFactorial));
   }
 

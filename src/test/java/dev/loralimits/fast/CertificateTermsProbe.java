@@ -279,6 +279,25 @@ class CertificateTermsProbe {
     }
   }
 
+  /** Per adapter (A and B of Q, K, V): the certified bound against the true error at the chosen degree. */
+  @Test
+  void perAdapter() {
+    for (int[] dl : new int[][] {{2, 1024}, {4, 1024}, {4, 256}}) {
+      for (double radius : new double[] {0.5, 1.0}) {
+        DoubleInstance inst = CertificateSharpnessExamples.withRadius(dl[1], dl[0], radius, 7);
+        FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(EPS, 2, 1_000_000));
+        DoubleGradients exact = ExactDouble.gradient(inst, 2);
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "d %d L %d R %.2f g %d:", dl[0], dl[1], radius, r.degree()));
+        for (Adapter mu : exact.gradA().keySet()) {
+          double ea = Dense.maxAbs(Dense.sum(r.gradients().gradA().get(mu), Dense.scale(-1, exact.gradA().get(mu))));
+          double eb = Dense.maxAbs(Dense.sum(r.gradients().gradB().get(mu), Dense.scale(-1, exact.gradB().get(mu))));
+          sb.append(String.format(Locale.ROOT, " %s: A %.1e/%.1e B %.1e/%.1e |", mu, r.boundA().get(mu), ea, r.boundB().get(mu), eb));
+        }
+        System.out.println(sb);
+      }
+    }
+  }
+
   /** The small instances of AlmostLinearProperties (its generator, scales, epsilons) vs the 30-digit reference. */
   @Test
   void propertyInstances() {
