@@ -174,8 +174,14 @@ class FastBoundFormulaProperties {
       return mul(big(o), add(mul(ec, nu), mul(gc, eV)));
     }
 
-    BigDecimal ds(int o, BigDecimal ec, BigDecimal dF, BigDecimal nu, BigDecimal gc, BigDecimal ez) {
-      return mul(big(o), add(mul(ec, onePlus(dF), nu), mul(gc, ez)));
+    /** (4.2) with the rounding of {@code s^ = fl(c^ . z^)} itself: {@code + gamma_o (1 + deltaF) tMaj}. */
+    BigDecimal ds(int o, BigDecimal ec, BigDecimal dF, BigDecimal nu, BigDecimal gc, BigDecimal ez, BigDecimal tMaj) {
+      return add(mul(big(o), add(mul(ec, onePlus(dF), nu), mul(gc, ez))), mul(gamma(big(o)), onePlus(dF), tMaj));
+    }
+
+    /** (4.2) {@code sMaj = (1 + deltaF)(1 + gamma_o) tMaj} bounds the computed {@code |s^|}. */
+    BigDecimal sMaj(int o, BigDecimal tMaj, BigDecimal dF) {
+      return mul(tMaj, onePlus(dF), onePlus(gamma(big(o))));
     }
 
     BigDecimal tMaj(int o, BigDecimal gc, BigDecimal ec, BigDecimal nu) {
@@ -422,9 +428,9 @@ class FastBoundFormulaProperties {
       assertTerm("ez", t.ez(), f -> f.ez(dF, nu, eV));
       assertTerm("ec", t.ec(), f -> f.ec(ez, nu, dF, big(n.yMax())));
       assertTerm("dt", t.dt(), f -> f.dt(o, ec, nu, gc, eV));
-      assertTerm("ds", t.ds(), f -> f.ds(o, ec, dF, nu, gc, ez));
+      assertTerm("ds", t.ds(), f -> f.ds(o, ec, dF, nu, gc, ez, big(t.tMaj())));
       assertTerm("tMaj", t.tMaj(), f -> f.tMaj(o, gc, ec, nu));
-      assertTerm("sMaj", t.sMaj(), f -> f.mul(big(t.tMaj()), f.onePlus(dF)));
+      assertTerm("sMaj", t.sMaj(), f -> f.sMaj(o, big(t.tMaj()), dF));
       BigDecimal tMaj = big(t.tMaj());
       BigDecimal sMaj = big(t.sMaj());
       assertTerm("rho", t.rho(), f -> f.rho(big(t.dt()), big(t.ds()), dF, tMaj, sMaj));
@@ -560,9 +566,9 @@ class FastBoundFormulaProperties {
       BigDecimal ec = f.ec(ez, nu, dF, yMax);
       int o = n.o();
       BigDecimal dt = f.dt(o, ec, nu, gc, eV);
-      BigDecimal ds = f.ds(o, ec, dF, nu, gc, ez);
       BigDecimal tMaj = f.tMaj(o, gc, ec, nu);
-      BigDecimal sMaj = f.mul(tMaj, f.onePlus(dF));
+      BigDecimal ds = f.ds(o, ec, dF, nu, gc, ez, tMaj);
+      BigDecimal sMaj = f.sMaj(o, tMaj, dF);
       BigDecimal rho = f.rho(dt, ds, dF, tMaj, sMaj);
       BigDecimal pi = f.pi(tMaj, sMaj, dF);
       BigDecimal aq = big(n.beta()).multiply(big(n.xqColSum()));
@@ -995,9 +1001,9 @@ class FastBoundFormulaProperties {
         assertTerm("ez_j", r.ez()[j], f -> f.ez(dF, nu, eV));
         assertTerm("ec_j", r.ec()[j], f -> f.ec(ez, nu, dF, y));
         assertTerm("dt_j", r.dt()[j], f -> f.dt(oo, ec, nu, gc, eV));
-        assertTerm("ds_j", r.ds()[j], f -> f.ds(oo, ec, dF, nu, gc, ez));
+        assertTerm("ds_j", r.ds()[j], f -> f.ds(oo, ec, dF, nu, gc, ez, big(r.tMaj()[jj])));
         assertTerm("tMaj_j", r.tMaj()[j], f -> f.tMaj(oo, gc, ec, nu));
-        assertTerm("sMaj_j", r.sMaj()[j], f -> f.mul(tMaj, f.onePlus(dF)));
+        assertTerm("sMaj_j", r.sMaj()[j], f -> f.sMaj(oo, tMaj, dF));
         assertTerm("rho_j", r.rho()[j], f -> f.rho(big(r.dt()[jj]), big(r.ds()[jj]), dF, tMaj, big(r.sMaj()[jj])));
         assertTerm("pi_j", r.pi()[j], f -> f.pi(tMaj, big(r.sMaj()[jj]), dF));
         BigDecimal kMax = big(n.kMax());
@@ -1064,6 +1070,118 @@ class FastBoundFormulaProperties {
         assertThat(big(got)).isLessThanOrEqualTo(exact.multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
       }
       assertThat(FastBound.ratioPowerUpper(0.5, 0, p)).as("qn = 0").isEqualTo(0);
+    }
+  }
+
+  // ---------------------------------------------------------------- §11.8: the l1 row chain
+
+  @Group
+  @Label("§11.8: the per-row (4.1)-(4.2) in l1 norms, each term against its formula; the minimum is used")
+  class RowChainL1Terms {
+    @Property(tries = 500)
+    void everyL1TermIsItsFormulaRoundedUp(
+        @ForAll("cases") Case c, @ForAll("rowMeans") FastBound.RowMean rm, @ForAll long seed) {
+      java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+      FastBound.PointNorms o = c.norms();
+      int lq = 1 + rnd.nextInt(20);
+      int oo = o.o();
+      double[][] xq = new double[lq][1 + rnd.nextInt(3)];
+      for (double[] row : xq) {
+        for (int a = 0; a < row.length; a++) {
+          row[a] = rnd.nextDouble(-1, 1);
+        }
+      }
+      FastBound.PointNorms n = new FastBound.PointNorms(lq, o.lk(), o.h(), oo, o.beta(), o.qMax(), o.kMax(),
+          o.vMax(), o.yMax(), FastBound.up(FastBound.maxColAbsSum(xq) * (1 + FastBound.gamma(lq + 1.0))),
+          o.xkMax(), o.xvMax(), o.eQ(), o.eK(), o.eV());
+      double kn = 1;
+      double[] q = new double[lq];
+      double[] yMax = new double[lq];
+      double[] yOne = new double[lq];
+      for (int j = 0; j < lq; j++) {
+        q[j] = rm.rStar() * rnd.nextDouble();
+        yMax[j] = o.yMax() * rnd.nextDouble();
+        // ||Y_j||_1 between max_i |Y_ji| and o max_i |Y_ji|
+        yOne[j] = yMax[j] * (1 + (oo - 1) * rnd.nextDouble());
+      }
+      // max_l ||Vm_l||_1 between max|Vm| and o max|Vm|, in some tries its upper end
+      double vOne = rnd.nextInt(5) == 0 ? oo * o.vMax() : o.vMax() * (1 + (oo - 1) * rnd.nextDouble());
+      FastBound.RowMean entry = new FastBound.RowMean(rm.rhoP(), rm.rStar(), rm.moment(), rm.invFactorial(),
+          new FastBound.QueryRows(xq, yMax, q, kn), null);
+      FastBound.RowMean l1 = new FastBound.RowMean(rm.rhoP(), rm.rStar(), rm.moment(), rm.invFactorial(),
+          new FastBound.QueryRows(xq, yMax, q, kn, yOne, vOne), null);
+      FastBound.Terms t0 = FastBound.terms(n, c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), entry);
+      FastBound.Terms t = FastBound.terms(n, c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), l1);
+      boolean finite = t.deltaTot() < 0.5;
+      boolean lower = finite && t.row().tMaj()[0] < t0.row().tMaj()[0];
+      Statistics.label("l1 tMaj below the entrywise one (row 0)").collect(lower)
+          .coverage(k -> {
+            k.check(true).percentage(x -> x > 30);
+            k.check(false).percentage(x -> x > 5);
+          });
+      if (!finite) {
+        assertThat(t.row()).isNull();
+        return;
+      }
+      FastBound.RowChain r = t.row();
+      FastBound.RowChain r0 = t0.row();
+      BigDecimal nu = big(n.vMax());
+      BigDecimal eV = big(n.eV());
+      BigDecimal v1 = big(vOne);
+      BigDecimal oB = big(oo);
+      for (int j = 0; j < lq; j++) {
+        final int jj = j;
+        BigDecimal f1 = big(r.deltaF()[j]);
+        BigDecimal y1 = big(yOne[j]);
+        assertThat(r.deltaF()[j]).isEqualTo(r0.deltaF()[j]);
+        assertTerm("gc1_j", r.gc1()[j], f -> f.add(v1, f.mul(oB, eV), y1));
+        assertTerm("ez1_j", r.ez1()[j], f -> f.add(f.mul(f1, v1), f.mul(oB, eV, f.onePlus(f1))));
+        assertTerm("ec1_j", r.ec1()[j], f -> f.add(big(r.ez1()[jj]),
+            f.mul(U.multiply(big(2)), f.add(f.mul(f.onePlus(f1), v1), y1))));
+        BigDecimal gc1 = big(r.gc1()[j]);
+        BigDecimal ec1 = big(r.ec1()[j]);
+        assertTerm("tMaj1_j", r.tMaj1()[j], f -> f.mul(f.add(gc1, ec1), nu));
+        assertTerm("dt1_j", r.dt1()[j], f -> f.add(f.mul(ec1, nu), f.mul(gc1, eV)));
+        assertTerm("ds1_j", r.ds1()[j], f -> f.add(f.mul(ec1, f.onePlus(f1), nu), f.mul(gc1, big(r.ez()[jj])),
+            f.mul(f.gamma(oB), f.onePlus(f1), big(r.tMaj1()[jj]))));
+        // the used terms are the minima of the entrywise and the l1 bounds
+        assertThat(r.dt()[j]).isEqualTo(Math.min(r0.dt()[j], r.dt1()[j]));
+        assertThat(r.ds()[j]).isEqualTo(Math.min(r0.ds()[j], r.ds1()[j]));
+        assertThat(r.tMaj()[j]).isEqualTo(Math.min(r0.tMaj()[j], r.tMaj1()[j]));
+        assertTerm("sMaj_j", r.sMaj()[j], f -> f.sMaj(oo, big(r.tMaj()[jj]), f1));
+      }
+      FastBound.PointBound b = t.bound();
+      FastBound.PointBound b0 = t0.bound();
+      assertThat(b.gq()).isLessThanOrEqualTo(b0.gq());
+      assertThat(b.gk()).isLessThanOrEqualTo(b0.gk());
+      assertThat(b.gv()).isLessThanOrEqualTo(b0.gv());
+      assertThat(b.gqMaj()).isLessThanOrEqualTo(b0.gqMaj());
+      assertThat(b.gkMaj()).isLessThanOrEqualTo(b0.gkMaj());
+    }
+
+    /** {@code rowOneNorm >= ||x_r||_1 / (1 - u)} (sum and conversion) and {@code <= (1 + 1e-12) ||x_r||_1}. */
+    @Property(tries = 300)
+    void rowOneNormBoundsTheExactNorm(@ForAll long seed, @ForAll @IntRange(min = 1, max = 40) int n,
+        @ForAll @IntRange(min = -300, max = 300) int e) {
+      java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+      int rows = 1 + rnd.nextInt(5);
+      double[] x = new double[rows * n];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = rnd.nextDouble(-1, 1) * Math.pow(2, e);
+      }
+      BigDecimal max = BigDecimal.ZERO;
+      for (int r = 0; r < rows; r++) {
+        BigDecimal s = BigDecimal.ZERO;
+        for (int i = 0; i < n; i++) {
+          s = s.add(big(Math.abs(x[r * n + i])));
+        }
+        BigDecimal withConversion = s.divide(BigDecimal.ONE.subtract(U), new MathContext(DIGITS, RoundingMode.CEILING));
+        double got = FastBound.rowOneNorm(x, r, n);
+        assertThat(big(got)).as("rowOneNorm >= ||x_r||_1 / (1 - u)").isGreaterThanOrEqualTo(withConversion);
+        assertThat(big(got)).isLessThanOrEqualTo(s.multiply(BigDecimal.ONE.add(big(TERM_SLACK))));
+        max = max.max(big(got));
+      }
+      assertThat(big(FastBound.maxRowOneNorm(x, rows, n))).isEqualTo(max);
     }
   }
 
