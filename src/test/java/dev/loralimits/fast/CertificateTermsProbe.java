@@ -298,6 +298,30 @@ class CertificateTermsProbe {
     }
   }
 
+  /**
+   * FAST-BOUND.md §11.7, cost: the time of the score moments of every Taylor degree up to g (what the
+   * degree search asks for), against the time of one fast gradient at degree g, at L = 2^14.
+   */
+  @Test
+  void scoreMomentCost() {
+    for (int[] dg : new int[][] {{4, 8}, {8, 5}}) {
+      DoubleInstance inst = CertificateSharpnessExamples.withRadius(1 << 14, dg[0], 0.5, 7);
+      DoubleData dd = new DoubleData(inst);
+      long t0 = System.nanoTime();
+      PreparedPoint p = PreparedPoint.of(dd, 0);
+      double r = DegreeSearch.lemma33Radius(p);
+      long t1 = System.nanoTime();
+      for (int g = 0; g <= dg[1]; g++) {
+        p.keyRows.rowMean(ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, g, r));
+      }
+      long t2 = System.nanoTime();
+      AlmostLinear.gradientWith(inst, ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, dg[1], r), 2);
+      long t3 = System.nanoTime();
+      System.out.printf(Locale.ROOT, "d %d L 2^14 g <= %d: prepare %.2f s, score moments %.2f s, one gradient at g %.2f s%n",
+          dg[0], dg[1], (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, (t3 - t2) * 1e-9);
+    }
+  }
+
   /** The small instances of AlmostLinearProperties (its generator, scales, epsilons) vs the 30-digit reference. */
   @Test
   void propertyInstances() {
