@@ -93,7 +93,8 @@ public final class FastBound {
    * componentwise minimum of it and the §3-5/§11.2 bound.
    */
   record RowChain(
-      double[] rStar, double[] mBar, double[] m, double[] dP, double[] deltaF, double[] gc, double[] ez,
+      double[] rStar, double[] mBarScore, double[] gc1, double[] ez1, double[] ec1, double[] dt1, double[] ds1,
+      double[] tMaj1, double[] mBar, double[] m, double[] dP, double[] deltaF, double[] gc, double[] ez,
       double[] ec, double[] dt, double[] ds, double[] tMaj, double[] sMaj, double[] rho, double[] pi,
       double[] wq, double[] wqm, double[] sk, double[] skm, double[] sv, double[] svm, double[] sl,
       double[] slm, double cq, double cqm, double skSum, double skmSum, double svSum, double svmSum,
@@ -101,9 +102,37 @@ public final class FastBound {
 
   /**
    * FAST-BOUND.md §11.6: the per-row data of one point. {@code xq} is {@code X^Q} ({@code Lq x dq}),
-   * {@code yMax[j] = max_i |Y_ji|}, {@code q[j] >= ||Qh^_j||}, {@code kn = max_l k_l}.
+   * {@code yMax[j] = max_i |Y_ji|}, {@code q[j] >= ||Qh^_j||}, {@code kn = max_l k_l}; for §11.8
+   * {@code yOne[j] >= ||Y_j||_1} and {@code vOne >= max_l ||Vm^_l||_1} (null and +infinity: not used).
    */
-  record QueryRows(double[][] xq, double[] yMax, double[] q, double kn) {}
+  record QueryRows(double[][] xq, double[] yMax, double[] q, double kn, double[] yOne, double vOne) {
+    /** Without the l1 data of §11.8 (the entrywise chain of §11.6 only). */
+    QueryRows(double[][] xq, double[] yMax, double[] q, double kn) {
+      this(xq, yMax, q, kn, null, Double.POSITIVE_INFINITY);
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11.8: {@code up(max_r sum_i |x_ri| (1 + gamma_{n+1}))} over the rows of the
+   * row-major {@code rows x n} array: at least every row's l1 norm (and, for converted inputs, the
+   * exact one: the conversion's factor {@code 1/(1 - u)} is covered too).
+   */
+  static double maxRowOneNorm(double[] x, int rows, int n) {
+    double m = 0;
+    for (int r = 0; r < rows; r++) {
+      m = Math.max(m, rowOneNorm(x, r, n));
+    }
+    return m;
+  }
+
+  /** FAST-BOUND.md §11.8: {@code up(sum_i |x_ri| (1 + gamma_{n+1}))} for row r of a row-major array. */
+  static double rowOneNorm(double[] x, int r, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      s += Math.abs(x[r * n + i]);
+    }
+    return up(s * (1 + gamma(n + 1.0)));
+  }
 
   /**
    * FAST-BOUND.md §11.3: the inputs of the row-mean Taylor error {@code Mbar} of one point, or
@@ -113,13 +142,24 @@ public final class FastBound {
    * @param rStar {@code Rs >= qn kn}
    * @param moment {@code mu_p = (1/Lk) sum_l (qn k_l)^p}, rounded up, p = g + 1
    * @param invFactorial {@code >= 1/p!}
+   * @param query the per-row data of §11.6, or null
+   * @param qPow {@code >= (q_j / qn)^p} per row (§11.6), or null (Chebyshev)
+   * @param scoreMoment {@code U_j >= (1/Lk) sum_l |S^_jl|^p} per row (§11.7), or null
+   * @param shift {@code a_j >= -Qh^_j . mean_l Kc^_l} per row (§11.7), or null
    */
-  record RowMean(double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow) {
+  record RowMean(
+      double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow,
+      double[] scoreMoment, double[] shift) {
     static final RowMean NONE = new RowMean(0, 0, Double.POSITIVE_INFINITY, 1);
 
     /** Without per-row data (§11.2-11.3 only). */
     RowMean(double rhoP, double rStar, double moment, double invFactorial) {
       this(rhoP, rStar, moment, invFactorial, null, null);
+    }
+
+    /** Without the score moments of §11.7 (§11.6 only). */
+    RowMean(double rhoP, double rStar, double moment, double invFactorial, QueryRows query, double[] qPow) {
+      this(rhoP, rStar, moment, invFactorial, query, qPow, null, null);
     }
   }
 
@@ -223,6 +263,26 @@ public final class FastBound {
      * @param o value width
      */
     KeyRows(double[] qh, int lq, double[] kc, int lk, int h, double[][] xq, double[] y, int o) {
+      this(qh, lq, kc, lk, h, xq, y, o, null, null);
+    }
+
+    /**
+     * With the score moments of §11.7 when {@code qf} is not null.
+     *
+     * @param qf the feature map's exactly scaled queries {@code Qh^ 2^-e} (§2), or null
+     * @param kf the exactly scaled keys {@code Kc^ 2^e}
+     */
+    KeyRows(double[] qh, int lq, double[] kc, int lk, int h, double[][] xq, double[] y, int o, double[] qf, double[] kf) {
+      this(qh, lq, kc, lk, h, xq, y, o, qf, kf, null);
+    }
+
+    /**
+     * With the l1 data of §11.8 when {@code vm} is not null.
+     *
+     * @param vm the computed values {@code Vm^}, row-major {@code lk x o}, or null
+     */
+    KeyRows(double[] qh, int lq, double[] kc, int lk, int h, double[][] xq, double[] y, int o, double[] qf, double[] kf,
+        double[] vm) {
       double q = 0;
       qRow = new double[lq];
       for (int j = 0; j < lq; j++) {
@@ -247,11 +307,22 @@ public final class FastBound {
             yMax[j] = Math.max(yMax[j], Math.abs(y[j * o + i]));
           }
         }
-        query = new QueryRows(xq, yMax, qRow, kn);
+        if (vm == null) {
+          query = new QueryRows(xq, yMax, qRow, kn);
+        } else {
+          double[] yOne = new double[lq];
+          for (int j = 0; j < lq; j++) {
+            yOne[j] = rowOneNorm(y, j, o);
+          }
+          query = new QueryRows(xq, yMax, qRow, kn, yOne, maxRowOneNorm(vm, lk, o));
+        }
       }
       pow = new double[lk];
       moments.add(Double.NaN); // index 0 unused
+      scores = qf == null || xq == null ? null : new ScoreMoments(qf, kf, kc, lq, lk, h, qRow, this);
     }
+
+    private final ScoreMoments scores;
 
     /** {@code mu_p = up(c (1 + gamma_{2p + Lk}) / Lk)}, c the clamped power sum (§11.4). */
     double moment(int p) {
@@ -285,7 +356,11 @@ public final class FastBound {
           qPow[j] = ratioPowerUpper(qRow[j], qn, p);
         }
       }
-      return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow);
+      if (scores == null) {
+        return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow);
+      }
+      return new RowMean(poly.roundingBound(), rStar, moment(p), invFact, query, qPow, scores.absMoment(p),
+          scores.shift());
     }
 
     /** The per-row data without a Taylor row mean (Chebyshev, and the rounding-alone test, §11.5-11.6). */
@@ -527,9 +602,11 @@ public final class FastBound {
     double ec = up(ez + 2 * U * (nu * (1 + deltaF) + n.yMax()));
     // (4.2) row L1 error rho of P, and the row L1 majorant pi of |P|
     double dt = up(o * (ec * nu + gc * n.eV()));
-    double ds = up(o * (ec * (1 + deltaF) * nu + gc * ez));
     double tMaj = up(o * (gc + ec) * nu);
-    double sMaj = up(tMaj * (1 + deltaF));
+    // s^ = fl(c^ . z^): its own rounding gamma_o sum_i |c^_i| |z^_i| <= gamma_o (1 + deltaF) tMaj (4.2)
+    double go = gamma(o);
+    double ds = up(o * (ec * (1 + deltaF) * nu + gc * ez) + go * (1 + deltaF) * tMaj);
+    double sMaj = up(tMaj * (1 + deltaF) * (1 + go));
     double rho = up(dt + ds + deltaF * tMaj + deltaF * sMaj);
     double pi = up((tMaj + sMaj) * (1 + deltaF));
     // (5.1) G_Q = beta X^Q^T (P Kc)
@@ -571,6 +648,13 @@ public final class FastBound {
     double nu = n.vMax();
     double[] rs = new double[lq];
     double[] mb = new double[lq];
+    double[] mbS = new double[lq];
+    double[] gc1 = new double[lq];
+    double[] ez1 = new double[lq];
+    double[] ec1 = new double[lq];
+    double[] dt1 = new double[lq];
+    double[] ds1 = new double[lq];
+    double[] tMaj1 = new double[lq];
     double[] mj = new double[lq];
     double[] dPj = new double[lq];
     double[] dF = new double[lq];
@@ -592,6 +676,7 @@ public final class FastBound {
     double[] sl = new double[lq];
     double[] slm = new double[lq];
     double s = Math.exp(sigma);
+    double go = gamma(o);
     for (int j = 0; j < lq; j++) {
       // (11.6a) the row's own Taylor row-mean error and attention error
       rs[j] = Math.min(rm.rStar(), up(clampedProduct(qr.q()[j], qr.kn())));
@@ -602,6 +687,12 @@ public final class FastBound {
         double e3 = up(x * x * x * s * s);
         mb[j] = up(rm.rhoP() + clampedProduct(clampedProduct(e3, rm.moment()),
             clampedProduct(rm.qPow()[j], rm.invFactorial())));
+      }
+      // (11.7) the same row mean through the row's own score moment and Jensen's denominator
+      mbS[j] = Double.POSITIVE_INFINITY;
+      if (rm.qPow() != null && rm.scoreMoment() != null) {
+        mbS[j] = scoreMomentTaylorError(rm.rhoP(), rs[j], s, rm.shift()[j], rm.scoreMoment()[j], rm.invFactorial());
+        mb[j] = Math.min(mb[j], mbS[j]);
       }
       mj[j] = up(compose(deltaS, Math.min(delta, mb[j])));
       double dFNew = Double.POSITIVE_INFINITY;
@@ -618,9 +709,22 @@ public final class FastBound {
       ez[j] = up(f * nu + n.eV() * (1 + f));
       ec[j] = up(ez[j] + 2 * U * (nu * (1 + f) + yj));
       dt[j] = up(o * (ec[j] * nu + gc[j] * n.eV()));
-      ds[j] = up(o * (ec[j] * (1 + f) * nu + gc[j] * ez[j]));
       tMaj[j] = up(o * (gc[j] + ec[j]) * nu);
-      sMaj[j] = up(tMaj[j] * (1 + f));
+      ds[j] = up(o * (ec[j] * (1 + f) * nu + gc[j] * ez[j]) + go * (1 + f) * tMaj[j]);
+      if (qr.yOne() != null) {
+        // (11.8) the same three bounds through l1 norms of c_j and Holder; each the minimum of two bounds
+        double v1 = qr.vOne();
+        gc1[j] = up(v1 + o * n.eV() + qr.yOne()[j]);
+        ez1[j] = up(f * v1 + o * n.eV() * (1 + f));
+        ec1[j] = up(ez1[j] + 2 * U * ((1 + f) * v1 + qr.yOne()[j]));
+        dt1[j] = up(ec1[j] * nu + gc1[j] * n.eV());
+        tMaj1[j] = up((gc1[j] + ec1[j]) * nu);
+        ds1[j] = up(ec1[j] * (1 + f) * nu + gc1[j] * ez[j] + go * (1 + f) * tMaj1[j]);
+        dt[j] = Math.min(dt[j], dt1[j]);
+        ds[j] = Math.min(ds[j], ds1[j]);
+        tMaj[j] = Math.min(tMaj[j], tMaj1[j]);
+      }
+      sMaj[j] = up(tMaj[j] * (1 + f) * (1 + go));
       rho[j] = up(dt[j] + ds[j] + f * tMaj[j] + f * sMaj[j]);
       pi[j] = up((tMaj[j] + sMaj[j]) * (1 + f));
       // the row's summands of (5.1)-(5.4)
@@ -649,9 +753,23 @@ public final class FastBound {
     double gvMaj = up(n.xvMax() * svmSum);
     double gv = up(n.xvMax() * svSum + gamma(depth(n.lk()) + 16) * gvMaj);
     double loss = up(o * slSum + gamma(o + depth(n.lq()) + 8) * 0.5 * o * slmSum);
-    return new RowChain(rs, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
+    return new RowChain(rs, mbS, gc1, ez1, ec1, dt1, ds1, tMaj1, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
         svm, sl, slm, cq, cqm, skSum, skmSum, svSum, svmSum, slSum, slmSum,
         new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj));
+  }
+
+  /**
+   * FAST-BOUND.md §11.7: {@code MbarS_j = up(rhoP + cp(cp(E_j, U_j), 1/p!))},
+   * {@code E_j = up(x s s y)}, {@code x = e^{Rs_j}}, {@code s = e^sigma} (passed as {@code expSigma}),
+   * {@code y = e^{a_j}}: an upper bound of row j's {@code sum_l F_jl |e_jl|} for the Taylor polynomial
+   * (one factor {@code e^{Rs_j}}: the softmax numerator {@code e^x} and the remainder's
+   * {@code e^{max(0, -x)}} together are {@code e^{max(x, 0)}}).
+   */
+  static double scoreMomentTaylorError(
+      double rhoP, double rStarJ, double expSigma, double shiftJ, double scoreMomentJ, double invFactorial) {
+    double x = Math.exp(rStarJ);
+    double e = up(x * expSigma * expSigma * Math.exp(shiftJ));
+    return up(rhoP + clampedProduct(clampedProduct(e, scoreMomentJ), invFactorial));
   }
 
   /**

@@ -81,7 +81,7 @@ final class PreparedPoint {
     kf = scaled ? sk : kc;
     maxQNorm = Dense.maxRowNorm(qh, lq, h);
     maxKNorm = Dense.maxRowNorm(kc, lk, h);
-    keyRows = new FastBound.KeyRows(qh, lq, kc, lk, h, xq, y, o);
+    keyRows = new FastBound.KeyRows(qh, lq, kc, lk, h, xq, y, o, qf, kf, vm);
   }
 
   /** Point {@code index} of {@code dd}, prepared: the products, the centring, the norms, the scaling. */

@@ -220,6 +220,108 @@ class CertificateTermsProbe {
     return m;
   }
 
+  /**
+   * FAST-BOUND.md §11.8: per Taylor degree on three grid instances, the certified bound and the true
+   * error, split into the kernel part (max_j Mbar_j as certified, §11.6 and §11.7, against the actual
+   * row Taylor error max_j ebar_j = max_j sum_l F^_jl |P(S^_jl)/e^{S^_jl} - 1|, O(L^2)) and the
+   * amplification (bound / max_j deltaF_j against true error / max_j ebar_j).
+   */
+  @Test
+  void kernelAgainstAmplification() {
+    System.out.println("# d L R g | bound trueErr ratio | Mbar(6) MbarS ebar Mbar/ebar | maxDeltaF bound/dF err/ebar");
+    for (int[] dl : new int[][] {{2, 1024}, {4, 1024}, {4, 256}}) {
+      for (double radius : new double[] {0.5, 1.0}) {
+        DoubleInstance inst = CertificateSharpnessExamples.withRadius(dl[1], dl[0], radius, 7);
+        DoubleData dd = new DoubleData(inst);
+        PreparedPoint p = PreparedPoint.of(dd, 0);
+        double r = DegreeSearch.lemma33Radius(p);
+        DoubleGradients exact = ExactDouble.gradient(inst, 2);
+        for (int g = 2; g <= 10; g++) {
+          ExpPolynomial poly = ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, g, r);
+          int rank = (int) FeatureMap.rank(p.h, g);
+          FastBound.Certificate c = FastBound.certify(dd, List.of(p.norms), List.of(p.keyRows), poly, r, rank);
+          double err = CertificateSharpnessExamples.maxError(AlmostLinear.gradientWith(inst, poly, 2), exact);
+          FastBound.Terms t = FastBound.terms(p.norms, poly.relativeErrorBound(), poly.absoluteCoefficientSum(), r, rank, g,
+              p.keyRows.rowMean(poly));
+          double mb = 0;
+          double mbS = 0;
+          double dF = 0;
+          for (int j = 0; j < p.lq; j++) {
+            mb = Math.max(mb, t.row().mBar()[j]);
+            mbS = Math.max(mbS, t.row().mBarScore()[j]);
+            dF = Math.max(dF, t.row().deltaF()[j]);
+          }
+          double[] a = poly.coefficients();
+          double ebar = 0;
+          for (int j = 0; j < p.lq; j++) {
+            double num = 0;
+            double den = 0;
+            for (int l = 0; l < p.lk; l++) {
+              double x = 0;
+              for (int b = 0; b < p.h; b++) {
+                x += p.qh[j * p.h + b] * p.kc[l * p.h + b];
+              }
+              double px = 0;
+              for (int k = a.length - 1; k >= 0; k--) {
+                px = px * x + a[k];
+              }
+              double ex = Math.exp(x);
+              num += Math.abs(px - ex);
+              den += ex;
+            }
+            ebar = Math.max(ebar, num / den);
+          }
+          double b = c.maxGradientBound();
+          System.out.printf(Locale.ROOT, "%d %d %.2f %d | %.2e %.2e %.1e | %.2e %.2e %.2e %.1e | %.2e %.1e %.1e%n",
+              dl[0], dl[1], radius, g, b, err, b / err, mb, mbS, ebar, mb / ebar, dF, b / dF, err / ebar);
+        }
+      }
+    }
+  }
+
+  /** Per adapter (A and B of Q, K, V): the certified bound against the true error at the chosen degree. */
+  @Test
+  void perAdapter() {
+    for (int[] dl : new int[][] {{2, 1024}, {4, 1024}, {4, 256}}) {
+      for (double radius : new double[] {0.5, 1.0}) {
+        DoubleInstance inst = CertificateSharpnessExamples.withRadius(dl[1], dl[0], radius, 7);
+        FastResult r = AlmostLinear.gradient(inst, new AlmostLinear.Options(EPS, 2, 1_000_000));
+        DoubleGradients exact = ExactDouble.gradient(inst, 2);
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "d %d L %d R %.2f g %d:", dl[0], dl[1], radius, r.degree()));
+        for (Adapter mu : exact.gradA().keySet()) {
+          double ea = Dense.maxAbs(Dense.sum(r.gradients().gradA().get(mu), Dense.scale(-1, exact.gradA().get(mu))));
+          double eb = Dense.maxAbs(Dense.sum(r.gradients().gradB().get(mu), Dense.scale(-1, exact.gradB().get(mu))));
+          sb.append(String.format(Locale.ROOT, " %s: A %.1e/%.1e B %.1e/%.1e |", mu, r.boundA().get(mu), ea, r.boundB().get(mu), eb));
+        }
+        System.out.println(sb);
+      }
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11.7, cost: the time of the score moments of every Taylor degree up to g (what the
+   * degree search asks for), against the time of one fast gradient at degree g, at L = 2^14.
+   */
+  @Test
+  void scoreMomentCost() {
+    for (int[] dg : new int[][] {{4, 8}, {8, 5}}) {
+      DoubleInstance inst = CertificateSharpnessExamples.withRadius(1 << 14, dg[0], 0.5, 7);
+      DoubleData dd = new DoubleData(inst);
+      long t0 = System.nanoTime();
+      PreparedPoint p = PreparedPoint.of(dd, 0);
+      double r = DegreeSearch.lemma33Radius(p);
+      long t1 = System.nanoTime();
+      for (int g = 0; g <= dg[1]; g++) {
+        p.keyRows.rowMean(ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, g, r));
+      }
+      long t2 = System.nanoTime();
+      AlmostLinear.gradientWith(inst, ExpPolynomial.of(ExpPolynomial.Kind.TAYLOR, dg[1], r), 2);
+      long t3 = System.nanoTime();
+      System.out.printf(Locale.ROOT, "d %d L 2^14 g <= %d: prepare %.2f s, score moments %.2f s, one gradient at g %.2f s%n",
+          dg[0], dg[1], (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, (t3 - t2) * 1e-9);
+    }
+  }
+
   /** The small instances of AlmostLinearProperties (its generator, scales, epsilons) vs the 30-digit reference. */
   @Test
   void propertyInstances() {
