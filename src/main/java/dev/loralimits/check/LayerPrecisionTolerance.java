@@ -247,9 +247,10 @@ public final class LayerPrecisionTolerance {
         int rows = w.absFrozen.length;
         e = new double[t1.length][t1[0].length];
         mag = new double[t1.length][t1[0].length];
-        // frozen terms X W*: rows - 1 sums and 1 product, plus the input roundings of X and W*
-        double c1 = (rows + 2) * u;
         double[][] t2 = w.adapted() ? Dense.multiply(ax, w.absLora) : null;
+        // frozen terms X W*: rows - 1 sums and 1 product, the input roundings of X and W*, and
+        // with an adapter the addition to the LoRA part (Section 3.2)
+        double c1 = (rows + (t2 == null ? 2 : 3)) * u;
         // LoRA terms s X B A: their path, plus the roundings of X, B, A (u each) and of s
         double c2 = t2 == null ? 0 : (loraPath(rows, w) + 3 + scaleRoundings) * u;
         for (int j = 0; j < t1.length; j++) {
@@ -362,8 +363,9 @@ public final class LayerPrecisionTolerance {
               frozenAbs += Math.abs(z[a]) * wo.absFrozen[a][cc];
               loraAbs += Math.abs(z[a]) * lora;
             }
-            // Lemma A on Z W* (path zw, W*'s rounding) and s Z B A (its path, B, A and s)
-            eOut = prop + (zw + 1) * u * frozenAbs
+            // 7.5a: Lemma A on Z W* (path zw, W*'s rounding, the addition to the LoRA part when
+            // adapted) and s Z B A (its path, the roundings of B, A and s)
+            eOut = prop + (zw + (wo.adapted() ? 2 : 1)) * u * frozenAbs
                 + (wo.adapted() ? (loraPath(zw, wo) + 2 + scaleRoundings) * u * loraAbs : 0);
           }
           double yy = y[j][cc];
@@ -402,7 +404,7 @@ public final class LayerPrecisionTolerance {
               loraAbs += cMag[cc] * lora;
             }
             gz[a] = val;
-            egz[a] = prop + (ow + 1) * u * frozenAbs
+            egz[a] = prop + (ow + (wo.adapted() ? 2 : 1)) * u * frozenAbs
                 + (wo.adapted() ? (loraPath(ow, wo) + 2 + scaleRoundings) * u * loraAbs : 0);
           }
           gzMag[a] = Math.abs(gz[a]) + egz[a];
@@ -466,12 +468,12 @@ public final class LayerPrecisionTolerance {
           }
         }
       }
-      // Section 5 (7.9): the stages' counts added
+      // Section 5 (7.9): the stages' counts added (n_j for the row's sums, Lk for the final products)
       long outPath = wo == null ? 0 : (wo.adapted() ? loraPath(zw, wo) : zw) + 2 + scaleRoundings;
       long gPath = wo == null ? 0 : (wo.adapted() ? loraPath(ow, wo) : ow) + 2 + scaleRoundings;
       long toResidual = projectionPath + hw + 2 * attendedMax + 6 + outPath + 2;
       chainToGradient = Math.max(chainToGradient,
-          Math.max(toResidual + gPath + vw + lq + 2 * attendedMax + 7, toResidual + lq));
+          Math.max(toResidual + gPath + vw + (attendedMax + 2) + 2 + (lq + lk + 3), toResidual + lq));
       chainToLoss = Math.max(chainToLoss, toResidual);
       underflowOps += 2L * (lq + lk) + hw + vw + 8 + (wo == null ? 0 : zw + ow);
     }

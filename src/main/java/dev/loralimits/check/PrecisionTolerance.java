@@ -246,9 +246,10 @@ public final class PrecisionTolerance {
         int rows = absFrozen.get(mu).length;
         e = new double[t1.length][t1[0].length];
         mag = new double[t1.length][t1[0].length];
-        // frozen terms X W*: rows - 1 sums and 1 product, plus the input roundings of X and W*
-        double c1 = (rows + 2) * u;
         double[][] t2 = absLora.containsKey(mu) ? Dense.multiply(ax, absLora.get(mu)) : null;
+        // frozen terms X W*: rows - 1 sums and 1 product, the input roundings of X and W*, and
+        // with an adapter the addition to the LoRA part (merged: W* + s B A; unmerged: X W* + ..)
+        double c1 = (rows + (t2 == null ? 2 : 3)) * u;
         // LoRA terms s X B A: their path count, plus the roundings of X, B, A (u each) and s (2u)
         double c2 = t2 == null ? 0 : (loraCount.get(mu) + 5) * u;
         for (int j = 0; j < t1.length; j++) {
