@@ -16,7 +16,7 @@ import java.util.Locale;
  *
  * @param bounds the per-entry bounds of the instance
  */
-public record PrecisionEntryTolerance(PrecisionTolerance.Result bounds) implements EntryTolerance {
+public record PrecisionEntryTolerance(PrecisionTolerance.Result bounds) implements PrecisionAwareTolerance {
   /**
    * Digits of the reference to try first: its certified relative error {@code 10^(1-N)} must be
    * 1/100 of the smallest relative tolerance {@code 2u} (the result's own rounding, doubled), plus
@@ -53,13 +53,7 @@ public record PrecisionEntryTolerance(PrecisionTolerance.Result bounds) implemen
     Checks.argument(
         t.length == reference.rows() && t[0].length == reference.cols(),
         name + ": the tolerance is " + t.length + "x" + t[0].length + ", the reference " + reference.shape());
-    BigDecimal[][] b = new BigDecimal[t.length][t[0].length];
-    for (int i = 0; i < t.length; i++) {
-      for (int j = 0; j < t[0].length; j++) {
-        b[i][j] = new BigDecimal(t[i][j]).round(SHOWN);
-      }
-    }
-    return DecimalMatrix.of(name, b);
+    return shown(name, t);
   }
 
   private double[][] matrix(String name) {
@@ -78,23 +72,53 @@ public record PrecisionEntryTolerance(PrecisionTolerance.Result bounds) implemen
   }
 
   @Override
+  public FloatFormat format() {
+    return bounds.format();
+  }
+
+  @Override
+  public double firstOrderSize() {
+    return bounds.firstOrderSize();
+  }
+
+  @Override
   public String description() {
-    FloatFormat f = bounds.format();
-    String s = "precision " + f.optionName() + ": per-entry bound on a correct " + f.optionName()
-        + " implementation's error, x" + fmt(PrecisionTolerance.SAFETY) + " (proofs-notes/CHECK-TOLERANCE.md)";
-    if (!bounds.firstOrderValid()) {
-      s += String.format(Locale.ROOT,
-          "; N u = %.2g > %.1f: outside the first-order model, the tolerance is an estimate",
-          bounds.firstOrderSize(), PrecisionTolerance.FIRST_ORDER_LIMIT);
-    }
-    return s;
+    return description(bounds.format(), bounds.firstOrderSize(), "proofs-notes/CHECK-TOLERANCE.md");
   }
 
   @Override
   public int startingDigits() {
-    BigDecimal twoU = new BigDecimal(2 * bounds.format().unitRoundoff());
+    return startingDigits(bounds.format());
+  }
+
+  /** The verdict line's rule: the format, the factor, where it is derived, and a warning outside the first-order model. */
+  static String description(FloatFormat f, double firstOrderSize, String derivation) {
+    String s = "precision " + f.optionName() + ": per-entry bound on a correct " + f.optionName()
+        + " implementation's error, x" + fmt(PrecisionTolerance.SAFETY) + " (" + derivation + ")";
+    if (!(firstOrderSize <= PrecisionTolerance.FIRST_ORDER_LIMIT)) {
+      s += String.format(Locale.ROOT,
+          "; N u = %.2g > %.1f: outside the first-order model, the tolerance is an estimate",
+          firstOrderSize, PrecisionTolerance.FIRST_ORDER_LIMIT);
+    }
+    return s;
+  }
+
+  /** {@code max(20, ceil(-log10 2u) + STARTING_GUARD)}. */
+  static int startingDigits(FloatFormat f) {
+    BigDecimal twoU = new BigDecimal(2 * f.unitRoundoff());
     long n = -DecimalLog.floorLog10(twoU) + STARTING_GUARD;
     return (int) Math.max(ReferenceDigits.MIN_STARTING_DIGITS, n);
+  }
+
+  /** Each bound rounded up to {@link #SHOWN}, as a decimal matrix named {@code name}. */
+  static DecimalMatrix shown(String name, double[][] t) {
+    BigDecimal[][] b = new BigDecimal[t.length][t[0].length];
+    for (int i = 0; i < t.length; i++) {
+      for (int j = 0; j < t[0].length; j++) {
+        b[i][j] = new BigDecimal(t[i][j]).round(SHOWN);
+      }
+    }
+    return DecimalMatrix.of(name, b);
   }
 
   private static String fmt(double x) {

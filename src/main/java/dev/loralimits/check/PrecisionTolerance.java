@@ -200,53 +200,14 @@ public final class PrecisionTolerance {
       for (Adapter mu : eW.keySet()) {
         DoubleInstance.Weight w = inst.weight(mu);
         double sc = inst.alpha() / w.rank();
-        double s = Math.abs(sc);
         double[][] val = vW.get(mu);
         double[][] e = eW.get(mu);
         double[][] pa = pW.get(mu);
         int rows = e.length;
         int cols = e[0].length;
-        // the sum over points: N - 1 more additions on every path (Section 3.10); then the
-        // magnitude |G_W| + e(G_W) that the adapter products propagate
-        double[][] mag = new double[rows][cols];
-        double[][] ew = new double[rows][cols];
-        for (int i = 0; i < rows; i++) {
-          for (int k = 0; k < cols; k++) {
-            ew[i][k] = e[i][k] + points * u * pa[i][k];
-            mag[i][k] = Math.abs(val[i][k]) + ew[i][k];
-          }
-        }
-        // dLoss/dA = s B^T G_W: e(s) = 2u, e(B) = u, rows - 1 sums and 2 products (Section 3.10)
-        double[][] tA = new double[w.rank()][cols];
-        for (int t = 0; t < w.rank(); t++) {
-          for (int k = 0; k < cols; k++) {
-            double ee = 0;
-            double mm = 0;
-            double vv = 0;
-            for (int i = 0; i < rows; i++) {
-              double bb = w.b()[i][t];
-              ee += Math.abs(bb) * ew[i][k];
-              mm += Math.abs(bb) * mag[i][k];
-              vv += bb * val[i][k];
-            }
-            tA[t][k] = tolerance(s * ee + (rows + 4) * u * s * mm, Math.abs(sc * vv));
-          }
-        }
-        double[][] tB = new double[rows][w.rank()];
-        for (int i = 0; i < rows; i++) {
-          for (int t = 0; t < w.rank(); t++) {
-            double ee = 0;
-            double mm = 0;
-            double vv = 0;
-            for (int k = 0; k < cols; k++) {
-              double aa = w.a()[t][k];
-              ee += ew[i][k] * Math.abs(aa);
-              mm += mag[i][k] * Math.abs(aa);
-              vv += val[i][k] * aa;
-            }
-            tB[i][t] = tolerance(s * ee + (cols + 4) * u * s * mm, Math.abs(sc * vv));
-          }
-        }
+        double[][][] t = adapterStage(val, e, pa, w.a(), w.b(), sc, points, 2, u, floor());
+        double[][] tA = t[0];
+        double[][] tB = t[1];
         adapterPath = Math.max(adapterPath, Math.max(rows, cols) + 4 + points);
         ta.put(mu, tA);
         tb.put(mu, tB);
@@ -268,7 +229,7 @@ public final class PrecisionTolerance {
      * the format, the underflow allowance (Section 5).
      */
     private double tolerance(double e, double absValue) {
-      return SAFETY * (e + u * absValue + floor());
+      return bound(e, absValue, u, floor());
     }
 
     /** Computed value, error bound and magnitude {@code |value| + e} of {@code X W_mu} (Section 3.2). */
@@ -285,9 +246,10 @@ public final class PrecisionTolerance {
         int rows = absFrozen.get(mu).length;
         e = new double[t1.length][t1[0].length];
         mag = new double[t1.length][t1[0].length];
-        // frozen terms X W*: rows - 1 sums and 1 product, plus the input roundings of X and W*
-        double c1 = (rows + 2) * u;
         double[][] t2 = absLora.containsKey(mu) ? Dense.multiply(ax, absLora.get(mu)) : null;
+        // frozen terms X W*: rows - 1 sums and 1 product, the input roundings of X and W*, and
+        // with an adapter the addition to the LoRA part (merged: W* + s B A; unmerged: X W* + ..)
+        double c1 = (rows + (t2 == null ? 2 : 3)) * u;
         // LoRA terms s X B A: their path count, plus the roundings of X, B, A (u each) and s (2u)
         double c2 = t2 == null ? 0 : (loraCount.get(mu) + 5) * u;
         for (int j = 0; j < t1.length; j++) {
@@ -329,50 +291,28 @@ public final class PrecisionTolerance {
       double[] ef = new double[lk];
       double[] g = new double[lk];
       double[] eg = new double[lk];
-      double[] dv = new double[lk];
       double[] z = new double[o];
       double[] ez = new double[o];
       double[] zAbs = new double[o];
       double[] c = new double[o];
       double[] ec = new double[o];
       double[] cMag = new double[o];
-      double lnLk = Math.log(lk);
       double scoreMax = 0;
       double residualMax = 0;
+      double[] pv = new double[lk];
+      double[] ep = new double[lk];
+      double[] pMag = new double[lk];
       for (int j = 0; j < lq; j++) {
         // Section 3.3: scores and their error bounds
-        double m = Double.NEGATIVE_INFINITY;
-        int star = 0;
         for (int l = 0; l < lk; l++) {
           s[l] = beta * Dense.dot(q.value[j], k.value[l]);
-          if (s[l] > m) {
-            m = s[l];
-            star = l;
-          }
           double sAbs = absBeta * absDot(q.value[j], k.value[l]);
           // beta q.k: h - 1 sums, 2 products, and the rounding of beta
           eps[l] = absBeta * (Dense.dot(q.e[j], k.mag[l]) + Dense.dot(q.mag[j], k.e[l])) + (h + 2) * u * sAbs;
           scoreMax = Math.max(scoreMax, Math.abs(s[l]));
         }
-        // Section 3.4: the softmax row; eps_l bounds the relative error of E_l = exp(S_l - m)
-        double sum = 0;
-        for (int l = 0; l < lk; l++) {
-          f[l] = Math.exp(s[l] - m);
-          sum += f[l];
-        }
-        double epsBar = 0;
-        for (int l = 0; l < lk; l++) {
-          f[l] /= sum;
-          eps[l] += u * Math.abs(s[l] - m) + 2 * u;
-          epsBar += f[l] * eps[l];
-        }
-        // the row-common relative error: the sum and division (or log-sum-exp) roundings
-        double tau = (lk + 1) * u + u * (Math.abs(m) + 4 * lnLk + 2);
-        double efFloor = (lk + 1) * eta;
-        for (int l = 0; l < lk; l++) {
-          // (3.4d): |delta_l - sum_m F_m delta_m| <= (1 - F_l) eps_l + sum_{m != l} F_m eps_m
-          ef[l] = f[l] * ((1 - f[l]) * eps[l] + Math.max(0, epsBar - f[l] * eps[l]) + tau) + efFloor;
-        }
+        // Section 3.4: the softmax row
+        SoftmaxRow row = SoftmaxRow.forward(s, eps, lk, u, eta, f, ef);
         // Section 3.5: output z = F V and residual c = z - Y
         java.util.Arrays.fill(z, 0);
         java.util.Arrays.fill(ez, 0);
@@ -399,49 +339,19 @@ public final class PrecisionTolerance {
         if (!(adaptQ || adaptK || adaptV)) {
           continue;
         }
-        // Section 3.7: G = c V^T, s = sum F G, D = G - s (every form of Section 3.8)
-        double srow = 0;
-        double a1 = 0;
-        double a2 = 0;
+        // Section 3.7: G = c V^T
         for (int l = 0; l < lk; l++) {
           g[l] = Dense.dot(c, v.value[l]);
           eg[l] = Dense.dot(ec, v.mag[l]) + Dense.dot(cMag, v.e[l]) + o * u * absDot(c, v.value[l]);
-          srow += f[l] * g[l];
-          a1 += f[l] * Math.abs(g[l]);
-          a2 += f[l] * eg[l];
         }
-        double g0 = g[star];
-        double aD = 0;
-        double aEpsD = 0;
-        double aPiv = 0;
+        // Section 3.8: P = dLoss/dS, every form
+        row.backward(f, ef, eps, g, eg, lk, u, pv, ep, pMag);
         for (int l = 0; l < lk; l++) {
-          dv[l] = g[l] - srow;
-          aD += f[l] * Math.abs(dv[l]);
-          aEpsD += f[l] * eps[l] * Math.abs(dv[l]);
-          aPiv += f[l] * Math.abs(g[l] - g0);
-        }
-        double sPiv = Math.abs(srow - g0);
-        double absS = Math.abs(srow);
-        for (int l = 0; l < lk; l++) {
-          double d = Math.abs(dv[l]);
-          // errors propagated from G (all forms), from F (Section 3.8, the union over forms)
-          double fromG = eg[l] + a2;
-          double fromF = aEpsD + tau * Math.max(absS, Math.max(d, sPiv))
-              + 2 * u * Math.max(a1, Math.max(d + aD, aPiv));
-          // the roundings of each form: centred, pivoted, p1 - p2; the uncentred form's
-          // lk u a1 + u |D_l| is below p1 - p2's, as |D_l| <= |G_l| + |s| (Section 3.8)
-          double centred = (lk + 1) * u * (d + aD);
-          double pivoted = (lk + 1) * u * aPiv + u * Math.abs(g[l] - g0) + u * d;
-          double p1p2 = lk * u * a1 + u * (Math.abs(g[l]) + absS);
-          double ed = fromG + fromF + Math.max(centred, Math.max(pivoted, p1p2));
-          double pv = f[l] * dv[l];
-          double ep = ef[l] * d + f[l] * ed + u * Math.abs(pv) + u * f[l] * (Math.abs(g[l]) + absS);
-          double pMag = Math.abs(pv) + ep;
           if (adaptQ) {
-            sq.add(j, pv, ep, pMag, k.value[l], k.e[l], k.mag[l]);
+            sq.add(j, pv[l], ep[l], pMag[l], k.value[l], k.e[l], k.mag[l]);
           }
           if (adaptK) {
-            sk.add(l, pv, ep, pMag, q.value[j], q.e[j], q.mag[j]);
+            sk.add(l, pv[l], ep[l], pMag[l], q.value[j], q.e[j], q.mag[j]);
           }
           if (adaptV) {
             double fMag = f[l] + ef[l];
@@ -481,30 +391,7 @@ public final class PrecisionTolerance {
      * Uabs the magnitude sum of its terms, k the rounding allowance of the whole product.
      */
     private void accumulate(Adapter mu, double[][] x, Side side, double c, double k) {
-      double[][] val = vW.get(mu);
-      double[][] e = eW.get(mu);
-      double[][] pa = pW.get(mu);
-      double[][] point = new double[e.length][e[0].length];
-      double ac = Math.abs(c);
-      for (int j = 0; j < x.length; j++) {
-        for (int i = 0; i < e.length; i++) {
-          double xv = x[j][i];
-          double xa = Math.abs(xv) * ac;
-          if (xv == 0) {
-            continue;
-          }
-          for (int t = 0; t < e[0].length; t++) {
-            point[i][t] += c * xv * side.value[j][t];
-            e[i][t] += xa * (side.err[j][t] + k * side.abs[j][t]);
-          }
-        }
-      }
-      for (int i = 0; i < e.length; i++) {
-        for (int t = 0; t < e[0].length; t++) {
-          val[i][t] += point[i][t];
-          pa[i][t] += Math.abs(point[i][t]);
-        }
-      }
+      PrecisionTolerance.accumulate(vW.get(mu), eW.get(mu), pW.get(mu), x, side, c, k);
     }
 
     private void checkRange(String what, double maxAbs) {
@@ -516,11 +403,78 @@ public final class PrecisionTolerance {
     }
   }
 
+  /** {@code SAFETY (e + u |value| + floor)} (Section 5). */
+  static double bound(double e, double absValue, double u, double floor) {
+    return SAFETY * (e + u * absValue + floor);
+  }
+
+  /**
+   * Section 3.10: the tolerances of {@code dLoss/dA = s B^T G_W} and {@code dLoss/dB = s G_W A^T}
+   * from the weight gradient {@code G_W} summed over the points ({@code val}, its error bound
+   * {@code e} before that sum and {@code pa = sum_points |per-point value|}).
+   *
+   * @param scaleRoundings the roundings in the scale s: 2 for {@code alpha / r} (alpha's input
+   *     rounding and the division), 3 for {@code alpha / sqrt(r)} (and the square root)
+   * @return {@code {tA, tB}}
+   */
+  static double[][][] adapterStage(
+      double[][] val, double[][] e, double[][] pa, double[][] a, double[][] b, double sc, int points,
+      int scaleRoundings, double u, double floor) {
+    double s = Math.abs(sc);
+    int rows = e.length;
+    int cols = e[0].length;
+    int rank = a.length;
+    // the sum over points: N - 1 more additions on every path (Section 3.10); then the
+    // magnitude |G_W| + e(G_W) that the adapter products propagate
+    double[][] mag = new double[rows][cols];
+    double[][] ew = new double[rows][cols];
+    for (int i = 0; i < rows; i++) {
+      for (int k = 0; k < cols; k++) {
+        ew[i][k] = e[i][k] + points * u * pa[i][k];
+        mag[i][k] = Math.abs(val[i][k]) + ew[i][k];
+      }
+    }
+    // dLoss/dA = s B^T G_W: rows - 1 sums and 2 products, e(B) = u, e(s) = scaleRoundings u
+    int countA = rows + 2 + scaleRoundings;
+    double[][] tA = new double[rank][cols];
+    for (int t = 0; t < rank; t++) {
+      for (int k = 0; k < cols; k++) {
+        double ee = 0;
+        double mm = 0;
+        double vv = 0;
+        for (int i = 0; i < rows; i++) {
+          double bb = b[i][t];
+          ee += Math.abs(bb) * ew[i][k];
+          mm += Math.abs(bb) * mag[i][k];
+          vv += bb * val[i][k];
+        }
+        tA[t][k] = bound(s * ee + countA * u * s * mm, Math.abs(sc * vv), u, floor);
+      }
+    }
+    int countB = cols + 2 + scaleRoundings;
+    double[][] tB = new double[rows][rank];
+    for (int i = 0; i < rows; i++) {
+      for (int t = 0; t < rank; t++) {
+        double ee = 0;
+        double mm = 0;
+        double vv = 0;
+        for (int k = 0; k < cols; k++) {
+          double aa = a[t][k];
+          ee += ew[i][k] * Math.abs(aa);
+          mm += mag[i][k] * Math.abs(aa);
+          vv += val[i][k] * aa;
+        }
+        tB[i][t] = bound(s * ee + countB * u * s * mm, Math.abs(sc * vv), u, floor);
+      }
+    }
+    return new double[][][] {tA, tB};
+  }
+
   /**
    * The right factor of a final product, row by row: its value, propagated error and the
    * magnitude sum of its terms (Section 3.9).
    */
-  private static final class Side {
+  static final class Side {
     final double[][] value;
     final double[][] err;
     final double[][] abs;
@@ -533,10 +487,15 @@ public final class PrecisionTolerance {
 
     /** Row {@code row} += p x, with p's error ep and magnitude pMag, x's error ex and magnitude xMag. */
     void add(int row, double p, double ep, double pMag, double[] x, double[] ex, double[] xMag) {
+      addBlock(row, 0, value[row].length, p, ep, pMag, x, ex, xMag);
+    }
+
+    /** {@link #add} on the columns {@code from .. to-1} only (one head's block of a layer). */
+    void addBlock(int row, int from, int to, double p, double ep, double pMag, double[] x, double[] ex, double[] xMag) {
       double[] vr = value[row];
       double[] er = err[row];
       double[] ar = abs[row];
-      for (int i = 0; i < vr.length; i++) {
+      for (int i = from; i < to; i++) {
         vr[i] += p * x[i];
         er[i] += ep * xMag[i] + pMag * ex[i];
         ar[i] += pMag * xMag[i];
@@ -544,9 +503,45 @@ public final class PrecisionTolerance {
     }
   }
 
-  private static double absDot(double[] a, double[] b) {
+  /**
+   * {@code point = c X^T U} in value; {@code e += |c| |X|^T (e(U) + k Uabs)} (Section 3.9): U the
+   * right factor ({@code P K}, {@code P^T Q} or {@code F^T c}, row by row in {@code side}), e(U)
+   * its propagated error, Uabs the magnitude sum of its terms, k the rounding allowance of the
+   * whole product; then {@code val += point}, {@code pa += |point|} (for the sum over points,
+   * Section 3.10).
+   */
+  static void accumulate(double[][] val, double[][] e, double[][] pa, double[][] x, Side side, double c, double k) {
+    double[][] point = new double[e.length][e[0].length];
+    double ac = Math.abs(c);
+    for (int j = 0; j < x.length; j++) {
+      for (int i = 0; i < e.length; i++) {
+        double xv = x[j][i];
+        double xa = Math.abs(xv) * ac;
+        if (xv == 0) {
+          continue;
+        }
+        for (int t = 0; t < e[0].length; t++) {
+          point[i][t] += c * xv * side.value[j][t];
+          e[i][t] += xa * (side.err[j][t] + k * side.abs[j][t]);
+        }
+      }
+    }
+    for (int i = 0; i < e.length; i++) {
+      for (int t = 0; t < e[0].length; t++) {
+        val[i][t] += point[i][t];
+        pa[i][t] += Math.abs(point[i][t]);
+      }
+    }
+  }
+
+  static double absDot(double[] a, double[] b) {
+    return absDot(a, b, 0, a.length);
+  }
+
+  /** {@code sum_{from <= i < to} |a_i b_i|}. */
+  static double absDot(double[] a, double[] b, int from, int to) {
     double acc = 0;
-    for (int i = 0; i < a.length; i++) {
+    for (int i = from; i < to; i++) {
       acc += Math.abs(a[i] * b[i]);
     }
     return acc;

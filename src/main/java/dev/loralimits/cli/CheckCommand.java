@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loralimits.check.EntryTolerance;
 import dev.loralimits.check.FixedTolerance;
 import dev.loralimits.check.FloatFormat;
-import dev.loralimits.check.PrecisionEntryTolerance;
+import dev.loralimits.check.PrecisionAwareTolerance;
 import dev.loralimits.check.GradientCheck;
 import dev.loralimits.check.ReferenceDigits;
 import dev.loralimits.io.DecimalFormatting;
@@ -304,10 +304,10 @@ final class CheckCommand implements Callable<Integer> {
       root.put("rtol", f.rtol());
       root.put("atol", f.atol());
     }
-    if (r.tolerance() instanceof PrecisionEntryTolerance p) {
-      root.put("precision", p.bounds().format().optionName());
-      root.put("firstOrderSize", p.bounds().firstOrderSize());
-      root.put("firstOrderValid", p.bounds().firstOrderValid());
+    if (r.tolerance() instanceof PrecisionAwareTolerance p) {
+      root.put("precision", p.format().optionName());
+      root.put("firstOrderSize", p.firstOrderSize());
+      root.put("firstOrderValid", p.firstOrderValid());
     }
     root.put("referenceDigits", r.referenceDigits());
     ArrayNode ms = root.putArray("matrices");

@@ -1,6 +1,9 @@
 package dev.loralimits.cli;
 
+import dev.loralimits.check.EntryTolerance;
 import dev.loralimits.check.FixedTolerance;
+import dev.loralimits.check.FloatFormat;
+import dev.loralimits.check.LayerPrecisionEntryTolerance;
 import dev.loralimits.check.GradientCheck;
 import dev.loralimits.check.ReferenceDigits;
 import dev.loralimits.fast.LayerExact;
@@ -67,11 +70,22 @@ final class LayerCommand implements Callable<Integer> {
       description = "Check this gradient file (keys Q, K, V, O; our layout) against the reference instead of printing it.")
   private Path candidate;
 
-  @Option(names = "--rtol", paramLabel = "X", description = "With --candidate: relative tolerance, exact as written (default 1e-9).")
+  @Option(names = "--precision", paramLabel = "FORMAT", description = {
+      "With --candidate: the format the candidate computed in: float64 (default), float32, bfloat16, float16."
+          + " Each entry's tolerance is the bound on a correct layer implementation's error in that format"
+          + " (proofs-notes/CHECK-TOLERANCE.md Section 7)."})
+  private String precision;
+
+  @Option(names = "--rtol", paramLabel = "X",
+      description = "With --candidate: fixed relative tolerance, exact as written, instead of --precision (atol + rtol * M; atol 0 unless given).")
   private BigDecimal rtol;
 
-  @Option(names = "--atol", paramLabel = "X", description = "With --candidate: absolute tolerance (default 0).")
+  @Option(names = "--atol", paramLabel = "X",
+      description = "With --candidate: fixed absolute tolerance, exact as written, instead of --precision (rtol 0 unless given).")
   private BigDecimal atol;
+
+  @Option(names = "--json", description = "With --candidate: print the report as JSON (spec/CHECK.md).")
+  private boolean json;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Write the gradient JSON to FILE instead of standard output.")
   private Path out;
@@ -97,16 +111,23 @@ final class LayerCommand implements Callable<Integer> {
   private Path instance;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (!method.equals("reference") && !method.equals("exact")) {
       throw new IllegalArgumentException("--method " + method + ": expected reference or exact (fast and auto cover the paper's model only)");
     }
-    Checks.argument(candidate != null || (rtol == null && atol == null), "--rtol and --atol apply with --candidate");
+    Checks.argument(candidate != null || (rtol == null && atol == null && precision == null && !json),
+        "--precision, --rtol, --atol and --json apply with --candidate");
+    Checks.argument(rtol == null || rtol.signum() >= 0, "--rtol (" + rtol + ") must be >= 0");
+    Checks.argument(atol == null || atol.signum() >= 0, "--atol (" + atol + ") must be >= 0");
+    Checks.argument(
+        !((rtol != null || atol != null) && precision != null),
+        "--precision and --rtol/--atol exclude each other: --precision derives the tolerance, --rtol/--atol fix it");
+    FloatFormat format = FloatFormat.parse(precision == null ? FloatFormat.FLOAT64.optionName() : precision);
     Checks.argument(candidate == null || method.equals("reference"), "--candidate checks against --method reference");
     LayerInstance inst = read();
     if (candidate != null) {
       try {
-        return check(inst);
+        return check(inst, format);
       } catch (OutOfRangeException e) {
         throw new OutOfRangeException(instance + ": " + e.getMessage());
       }
@@ -162,13 +183,25 @@ final class LayerCommand implements Callable<Integer> {
   }
 
   /**
-   * The check of spec/CHECK.md with the fixed rule (the precision-aware rule covers the paper's
-   * model only): the reference at as many digits as the tolerance needs ({@link ReferenceDigits}),
-   * every matrix compared by {@link GradientCheck#compareNamed}; exit 0 when all pass, 1 when one
-   * fails.
+   * The check of spec/CHECK.md: by default the precision-aware rule of the layer
+   * ({@link LayerPrecisionEntryTolerance}, proofs-notes/CHECK-TOLERANCE.md Section 7) for
+   * {@code format}, with --rtol/--atol the fixed rule; the reference at as many digits as the
+   * tolerance needs ({@link ReferenceDigits}), every matrix compared by
+   * {@link GradientCheck#compareNamed}; exit 0 when all pass, 1 when one fails.
    */
-  private int check(LayerInstance inst) {
-    FixedTolerance tol = new FixedTolerance(rtol == null ? FixedTolerance.DEFAULT_RTOL : rtol, atol == null ? BigDecimal.ZERO : atol);
+  private int check(LayerInstance inst, FloatFormat format) throws Exception {
+    boolean fixed = rtol != null || atol != null;
+    EntryTolerance tol;
+    if (fixed) {
+      tol = new FixedTolerance(rtol == null ? BigDecimal.ZERO : rtol, atol == null ? BigDecimal.ZERO : atol);
+    } else {
+      try {
+        tol = LayerPrecisionEntryTolerance.of(inst, format);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(instance + ": " + e.getMessage() + "; give --rtol/--atol for a fixed tolerance", e);
+      }
+    }
+    String loosen = fixed ? "loosen --rtol or --atol" : "give --rtol/--atol for a fixed tolerance";
     GradientJson.LayerCandidate cand = peftFiles.layerGradient(candidate, layout.layout(), readLimits.limits(), System.in);
     boolean withLoss = cand.loss().isPresent();
     int n = digits != null ? digits : Math.max(ReferenceDigits.MIN_STARTING_DIGITS, tol.startingDigits());
@@ -182,7 +215,7 @@ final class LayerCommand implements Callable<Integer> {
       ReferenceDigits.Shortfall f = s.get();
       if (digits != null || f.minimumDigits().isEmpty() || n >= ReferenceGradient.MAX_DIGITS) {
         throw new IllegalArgumentException((digits != null ? "--digits " + digits + ": " : "") + f.reason()
-            + "; loosen --rtol or --atol" + (digits != null && f.minimumDigits().isPresent() ? " or omit --digits" : ""));
+            + "; " + loosen + (digits != null && f.minimumDigits().isPresent() ? " or omit --digits" : ""));
       }
       n = Math.min(ReferenceGradient.MAX_DIGITS, Math.max(n + 1, f.minimumDigits().getAsInt()));
     }
@@ -206,7 +239,7 @@ final class LayerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(candidate + ": " + e.getMessage(), e);
     }
-    spec.commandLine().getOut().print(CheckCommand.table(report, layout.layout()));
+    spec.commandLine().getOut().print(json ? CheckCommand.json(report, layout.layout()) : CheckCommand.table(report, layout.layout()));
     spec.commandLine().getOut().flush();
     return report.pass() ? Main.OK : CheckCommand.FAIL;
   }

@@ -357,7 +357,7 @@ class ToleranceFormulaExamples {
             t1 += Math.abs(x[j][i]) * Math.abs(ws[i][t]);
             t2 += Math.abs(x[j][i]) * lora[i][t];
           }
-          err[j][t] = (rows + 2) * u * t1 + (w.isAdapted() ? (lr + 5) * u * t2 : 0);
+          err[j][t] = (rows + (w.isAdapted() ? 3 : 2)) * u * t1 + (w.isAdapted() ? (lr + 5) * u * t2 : 0);
         }
       }
       return new double[][][] {val, err};

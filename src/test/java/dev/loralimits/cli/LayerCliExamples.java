@@ -70,16 +70,28 @@ class LayerCliExamples {
     assertThat(r.err).contains("(an attention-layer instance: run `lora-limits layer`)");
   }
 
-  /** The candidate of a layer: its own reference digits as a candidate passes, a perturbed one fails. */
+  /**
+   * The candidate of a layer: its own reference digits as a candidate passes the default
+   * (precision-aware float64) rule and the fixed rule, a 1e-6 relative change fails the default
+   * and passes --rtol 1e-5 and --precision float32.
+   */
   @Test
-  void aCandidateIsCheckedWithTheFixedRule() throws IOException {
+  void aCandidateIsCheckedWithThePrecisionRuleByDefault() throws IOException {
     Path f = file(VALID);
     CliRun ref = CliRun.of("layer", "--digits", "17", f.toString());
     assertThat(ref.code).as(ref.err).isZero();
     Path good = Files.writeString(dir.resolve("good.json"), ref.out, StandardCharsets.UTF_8);
     CliRun pass = CliRun.of("layer", "--candidate", good.toString(), f.toString());
     assertThat(pass.code).as(pass.err + pass.out).isZero();
-    assertThat(pass.out).contains("dLoss/dA_Q").contains("dLoss/dB_V").contains("verdict: PASS").contains("rtol 1e-9");
+    assertThat(pass.out).contains("dLoss/dA_Q").contains("dLoss/dB_V").contains("verdict: PASS")
+        .contains("precision float64: per-entry bound on a correct float64 implementation's error, x2 (attention layer,");
+    CliRun fixed = CliRun.of("layer", "--candidate", good.toString(), "--rtol", "1e-9", f.toString());
+    assertThat(fixed.code).as(fixed.err + fixed.out).isZero();
+    assertThat(fixed.out).contains("verdict: PASS").contains("rtol 1e-9, atol 0");
+    CliRun json = CliRun.of("layer", "--candidate", good.toString(), "--precision", "float32", "--json", f.toString());
+    assertThat(json.code).as(json.err + json.out).isZero();
+    assertThat(json.out).contains("\"format\" : \"lora-attention-check/1\"").contains("\"precision\" : \"float32\"")
+        .contains("\"firstOrderValid\" : true").contains("\"verdict\" : \"pass\"").doesNotContain("rtol");
     String entry = ref.out.replaceAll("(?s).*\"A\": \\[\\s*\\[([^,\\]]*)[,\\]].*", "$1");
     java.math.BigDecimal moved = new java.math.BigDecimal(entry).multiply(new java.math.BigDecimal("1.000001"));
     Path bad = Files.writeString(dir.resolve("bad.json"), ref.out.replaceFirst(java.util.regex.Pattern.quote(entry), moved.toString()), StandardCharsets.UTF_8);
@@ -88,6 +100,11 @@ class LayerCliExamples {
     assertThat(fail.out).contains("verdict: FAIL");
     CliRun loose = CliRun.of("layer", "--candidate", bad.toString(), "--rtol", "1e-5", f.toString());
     assertThat(loose.code).as(loose.err).isZero();
+    CliRun float32 = CliRun.of("layer", "--candidate", bad.toString(), "--precision", "float32", f.toString());
+    assertThat(float32.code).as(float32.err + float32.out).isZero();
+    CliRun both = CliRun.of("layer", "--candidate", bad.toString(), "--precision", "float32", "--rtol", "1e-5", f.toString());
+    assertThat(both.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(both.err).contains("--precision and --rtol/--atol exclude each other");
   }
 
   @Test
@@ -105,7 +122,7 @@ class LayerCliExamples {
   void toleranceOptionsNeedACandidate() throws IOException {
     CliRun r = CliRun.of("layer", "--rtol", "1e-3", file(VALID).toString());
     assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
-    assertThat(r.err).contains("--rtol and --atol apply with --candidate");
+    assertThat(r.err).contains("--precision, --rtol, --atol and --json apply with --candidate");
   }
 
   /**
