@@ -123,30 +123,11 @@ public final class LayerFast {
         c.poly.degree(), fm.rank(), pr.radius, c.poly.kind(), c.poly.relativeErrorBound());
   }
 
-  /**
-   * The passes at a given polynomial, uncertified (tests and probes): the numbers only.
-   *
-   * @throws OutsideEfficientRegimeException when a number is not finite
-   */
-  static LayerResult withPolynomial(LayerInstance inst, ExpPolynomial poly) {
-    Prepared pr = new Prepared(inst);
-    try {
-      return run(pr, new FeatureMap(pr.h, poly.coefficients()));
-    } catch (NonFiniteException e) {
-      throw new OutsideEfficientRegimeException(e.getMessage() + " is not finite", poly.degree(), -1, pr.radius, -1);
-    }
-  }
-
   /** The certificate of {@code inst} for one polynomial (tests: the bound at a given degree). */
   static LayerFastBound.Certificate certificate(LayerInstance inst, ExpPolynomial poly) {
     Prepared pr = new Prepared(inst);
     return LayerFastBound.certify(pr.bound, pr.pointBounds, poly.relativeErrorBound(), poly.absoluteCoefficientSum(),
         pr.radius, FeatureMap.rank(pr.h, poly.degree()), poly.degree());
-  }
-
-  /** The score radius R of {@code inst} (FAST-BOUND.md §3, over every head and point). */
-  static double radius(LayerInstance inst) {
-    return new Prepared(inst).radius;
   }
 
   // ---------------------------------------------------------------- degree search (FAST-BOUND §8, §12)
