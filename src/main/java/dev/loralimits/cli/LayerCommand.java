@@ -7,6 +7,8 @@ import dev.loralimits.check.LayerPrecisionEntryTolerance;
 import dev.loralimits.check.GradientCheck;
 import dev.loralimits.check.ReferenceDigits;
 import dev.loralimits.fast.LayerExact;
+import dev.loralimits.fast.LayerFast;
+import dev.loralimits.fast.LayerFastResult;
 import dev.loralimits.io.GradientJson;
 import dev.loralimits.model.AdapterGradient;
 import dev.loralimits.model.CandidateGradient;
@@ -44,8 +46,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code lora-limits layer}: the loss and adapter gradients of an attention-layer instance
  * ({@code lora-attention-instance/2}: heads, causal masks, output projection; spec/PROBLEMS.md
- * Section 7) by the reference ({@link LayerReference}) or in doubles ({@link LayerExact}), written
- * as a gradient file.
+ * Section 7) by the reference ({@link LayerReference}), in doubles ({@link LayerExact}) or by the
+ * polynomial method with a certified bound ({@link LayerFast}), written as a gradient file.
  */
 @Command(
     name = "layer",
@@ -58,8 +60,18 @@ final class LayerCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
 
   @Option(names = "--method", paramLabel = "M", defaultValue = "reference",
-      description = "reference (certified digits, default) or exact (doubles).")
+      description = "reference (certified digits, default), exact (doubles) or fast (doubles, polynomial method with"
+          + " prefix sums for causal masks, every gradient within --epsilon; the bounds on standard error).")
   private String method;
+
+  @Option(names = "--epsilon", paramLabel = "EPS",
+      description = "With --method fast: requested max-entry accuracy of every gradient, finite and > 0 (default "
+          + GradientCommand.DEFAULT_EPSILON_TEXT + ").")
+  private String epsilon;
+
+  @Option(names = "--max-rank", paramLabel = "N",
+      description = "With --method fast: largest feature rank, >= 1 (default: the largest whose aggregates fit 1 GiB).")
+  private Long maxRank;
 
   @Option(names = "--digits", paramLabel = "N",
       description = "Significant digits of the reference, 1 to " + ReferenceGradient.MAX_DIGITS + " (default "
@@ -112,9 +124,14 @@ final class LayerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!method.equals("reference") && !method.equals("exact")) {
-      throw new IllegalArgumentException("--method " + method + ": expected reference or exact (fast and auto cover the paper's model only)");
+    if (!method.equals("reference") && !method.equals("exact") && !method.equals(LayerFast.METHOD)) {
+      throw new IllegalArgumentException("--method " + method + ": expected reference, exact or fast (auto covers the paper's model only)");
     }
+    boolean fast = method.equals(LayerFast.METHOD);
+    Checks.argument(fast || epsilon == null, "--epsilon applies with --method fast");
+    Checks.argument(fast || maxRank == null, "--max-rank applies with --method fast");
+    Checks.argument(maxRank == null || maxRank >= 1, "--max-rank (" + maxRank + ") must be >= 1");
+    double eps = epsilon == null ? GradientCommand.DEFAULT_EPSILON : GradientCommand.epsilonDouble(epsilon);
     Checks.argument(candidate != null || (rtol == null && atol == null && precision == null && !json),
         "--precision, --rtol, --atol and --json apply with --candidate");
     Checks.argument(rtol == null || rtol.signum() >= 0, "--rtol (" + rtol + ") must be >= 0");
@@ -134,8 +151,16 @@ final class LayerCommand implements Callable<Integer> {
     }
     LayerResult r;
     try {
-      r = method.equals("exact") ? LayerExact.compute(inst)
-          : reference(inst, digits == null ? ReferenceGradient.DEFAULT_DIGITS : digits);
+      Checks.argument(!fast || digits == null, "--digits applies with --method reference");
+      if (fast) {
+        LayerFastResult f = LayerFast.compute(inst, new LayerFast.Options(eps, maxRank == null ? 0 : maxRank));
+        r = f.result();
+        spec.commandLine().getErr().println(certificateLine(f));
+        spec.commandLine().getErr().flush();
+      } else {
+        r = method.equals("exact") ? LayerExact.compute(inst)
+            : reference(inst, digits == null ? ReferenceGradient.DEFAULT_DIGITS : digits);
+      }
     } catch (OutOfDoubleRangeException e) {
       throw new OutOfDoubleRangeException(instance + ": " + e.getMessage());
     } catch (OutOfRangeException e) {
@@ -149,6 +174,20 @@ final class LayerCommand implements Callable<Integer> {
       OutputFile.write(out, text.getBytes(StandardCharsets.UTF_8));
     }
     return Main.OK;
+  }
+
+  /**
+   * The certificate of a fast answer as one line: degree, kind, rank, radius, and every matrix's
+   * bound ({@code max_ij |computed - exact| <= bound}, FAST-BOUND.md Section 12).
+   */
+  static String certificateLine(LayerFastResult f) {
+    StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT,
+        "fast: degree %d (%s), rank %d, R = %.4g, epsilon %.3g; certified |error| <= loss %.3g",
+        f.degree(), f.kind().name().toLowerCase(java.util.Locale.ROOT), f.rank(), f.radius(), f.epsilon(), f.lossBound()));
+    for (LayerWeight mu : f.boundA().keySet()) {
+      b.append(String.format(java.util.Locale.ROOT, ", dLoss/dA_%s %.3g, dLoss/dB_%s %.3g", mu, f.boundA().get(mu), mu, f.boundB().get(mu)));
+    }
+    return b.toString();
   }
 
   /** The reference at n digits, with a progress bar on standard error (--progress). */

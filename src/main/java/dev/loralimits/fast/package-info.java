@@ -31,6 +31,10 @@
  *
  * <p>{@link dev.loralimits.fast.LayerExact}: the exact gradient of an attention layer (heads,
  * causal masks, output projection; proofs-notes/LAYER.md §4) in doubles, one pass over the query
- * rows. The almost-linear method does not cover layers yet.
+ * rows. {@link dev.loralimits.fast.LayerFast}: the almost-linear method for layers (per head,
+ * causal masks by prefix sums of the key aggregates and suffix sums of the query aggregates, the
+ * upstream gradient through O in place of the paper's c), with its certifier
+ * {@code LayerFastBound} (proofs-notes/FAST-BOUND.md §12) and result
+ * {@link dev.loralimits.fast.LayerFastResult}; single-threaded.
  */
 package dev.loralimits.fast;

@@ -56,11 +56,53 @@ class LayerCliExamples {
     assertThat(r.err).contains("layer.json: heads: (3) must divide cols(W_Q) (4)").doesNotContain("Exception");
   }
 
+  /**
+   * --method fast answers the example layer (2 heads, top-left mask, rsLoRA, O frozen) with its
+   * certificate on standard error, one line, every bound at most --epsilon; its loss is within the
+   * printed loss bound of the reference's.
+   */
   @Test
-  void fastIsRefusedByName() throws IOException {
-    CliRun r = CliRun.of("layer", "--method", "fast", file(VALID).toString());
-    assertThat(r.code).isEqualTo(Main.UNUSABLE_INPUT);
-    assertThat(r.err).contains("--method fast: expected reference or exact");
+  void fastAnswersWithItsCertificateOnOneLine() throws IOException {
+    Path f = file(VALID);
+    CliRun r = CliRun.of("layer", "--method", "fast", "--epsilon", "1e-8", f.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("\"method\": \"fast\"").contains("\"digits\": 17").contains("\"Q\": {").contains("\"V\": {");
+    assertThat(r.err.lines().count()).isEqualTo(1);
+    assertThat(r.err).startsWith("fast: degree ").contains("epsilon 1.00e-08").contains("dLoss/dA_Q ").contains("dLoss/dB_V ");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("dLoss/d[AB]_[QV] ([0-9.e+-]+)").matcher(r.err);
+    int bounds = 0;
+    while (m.find()) {
+      assertThat(Double.parseDouble(m.group(1))).isLessThanOrEqualTo(1e-8);
+      bounds++;
+    }
+    assertThat(bounds).isEqualTo(4);
+    double lossBound = Double.parseDouble(r.err.replaceAll("(?s).*loss ([0-9.e+-]+),.*", "$1"));
+    CliRun ref = CliRun.of("layer", "--digits", "20", f.toString());
+    double fastLoss = Double.parseDouble(r.out.replaceAll("(?s).*\"loss\": ([^,]*),.*", "$1"));
+    double refLoss = Double.parseDouble(ref.out.replaceAll("(?s).*\"loss\": ([^,]*),.*", "$1"));
+    assertThat(Math.abs(fastLoss - refLoss)).isLessThanOrEqualTo(lossBound);
+  }
+
+  @Test
+  void fastRefusesOnOneLineWithExitOne() throws IOException {
+    CliRun r = CliRun.of("layer", "--method", "fast", "--epsilon", "1e-300", file(VALID).toString());
+    assertThat(r.code).isEqualTo(Main.COMPUTATION_FAILED);
+    assertThat(r.err.lines().count()).isEqualTo(1);
+    assertThat(r.err).startsWith("lora-limits: outside the efficient regime: ").doesNotContain("Exception");
+  }
+
+  @Test
+  void fastOptionsNeedFastAndAutoIsRefusedByName() throws IOException {
+    Path f = file(VALID);
+    CliRun eps = CliRun.of("layer", "--method", "exact", "--epsilon", "1e-6", f.toString());
+    assertThat(eps.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(eps.err).contains("--epsilon applies with --method fast");
+    CliRun rank = CliRun.of("layer", "--method", "fast", "--max-rank", "0", f.toString());
+    assertThat(rank.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(rank.err).contains("--max-rank (0) must be >= 1");
+    CliRun auto = CliRun.of("layer", "--method", "auto", f.toString());
+    assertThat(auto.code).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(auto.err).contains("--method auto: expected reference, exact or fast");
   }
 
   @Test
