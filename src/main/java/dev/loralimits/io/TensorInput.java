@@ -60,6 +60,24 @@ final class TensorInput {
     };
   }
 
+  /**
+   * Checks that {@code file} is a readable file without reading it (a file read selectively).
+   *
+   * @throws InputException for a directory, a missing or an unreadable file
+   */
+  static void checkReadable(Path file) {
+    String source = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new InputException(source, InputException.FILE, "is a directory, expected a file");
+    }
+    if (!Files.exists(file)) {
+      throw new InputException(source, InputException.FILE, "not found");
+    }
+    if (!Files.isReadable(file)) {
+      throw new InputException(source, InputException.FILE, "cannot read (permission denied)");
+    }
+  }
+
   /** All bytes of {@code file}, at most {@link TensorLimits#MAX_FILE_BYTES}; a directory, a missing or unreadable file is refused. */
   static byte[] bytes(Path file) {
     String source = file.toString();

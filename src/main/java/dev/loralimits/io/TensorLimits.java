@@ -47,5 +47,35 @@ final class TensorLimits {
       }
       left -= n;
     }
+
+    private long bytesLeft = MAX_FILE_BYTES;
+
+    /**
+     * Takes {@code n} elements and {@code bytes} bytes for tensor {@code name}, read selectively
+     * from a file (a safetensors base, spec/FORMATS.md 4.5): the caps then count what is read, the
+     * header included ({@link #takeHeader}), not the file's size.
+     *
+     * @throws LimitExceededException when the tensors read would hold more than
+     *     {@link #MAX_ELEMENTS} elements or {@link #MAX_FILE_BYTES} bytes
+     */
+    void takeRead(String source, String name, long n, long bytes) {
+      if (n > left) {
+        throw new LimitExceededException(
+            source, name, "too large: the tensors read from the file would hold more than " + MAX_ELEMENTS + " elements (limit 2^26)",
+            LimitExceededException.Limit.TENSOR_ELEMENTS);
+      }
+      if (bytes > bytesLeft) {
+        throw new LimitExceededException(
+            source, name, "too large: the bytes read from the file would exceed " + MAX_FILE_BYTES + " (limit 256 MiB)",
+            LimitExceededException.Limit.TENSOR_BYTES);
+      }
+      left -= n;
+      bytesLeft -= bytes;
+    }
+
+    /** Counts the {@code bytes} of a header read selectively against the byte cap (at most 1 MiB + 8, within it). */
+    void takeHeader(long bytes) {
+      bytesLeft -= bytes;
+    }
   }
 }
