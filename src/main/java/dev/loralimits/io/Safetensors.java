@@ -34,6 +34,11 @@ import java.util.Map;
  * {@code END - BEGIN = prod(shape) * itemsize}. Duplicate keys are refused (Jackson's strict
  * duplicate detection); so are unknown fields of a tensor entry. {@code __metadata__}, when
  * present, must map strings to strings; it is returned, not interpreted.
+ *
+ * <p>A file is read whole ({@link #read}: every tensor, the element cap over all of them) or
+ * selectively ({@link #header}, then {@link #tensor} for each tensor taken, by positional reads of
+ * a {@link FileChannel}: spec/FORMATS.md 4.3, "Reading a base selectively"); both check the header
+ * by the same rules, and a range beyond the end of the file is refused naming its tensor.
  */
 final class Safetensors {
   private Safetensors() {}

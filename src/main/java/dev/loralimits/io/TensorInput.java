@@ -12,7 +12,9 @@ import java.util.Optional;
 
 /**
  * The bytes of a tensor file, from a path or from standard input, within the file cap of
- * spec/FORMATS.md Section 4.5, and the tensors (and safetensors metadata) those bytes hold.
+ * spec/FORMATS.md Section 4.5, and the tensors (and safetensors metadata) those bytes hold. (A
+ * safetensors base is not read here but selectively, {@link SelectiveRead}; standard input, not
+ * seekable, always is.)
  */
 final class TensorInput {
   private TensorInput() {}

@@ -3,6 +3,8 @@ package dev.loralimits.io;
 /**
  * The caps every tensor reader enforces before it allocates (spec/FORMATS.md Section 4.5). A file
  * that breaks one is refused with an {@link InputException} naming the file, the tensor and the cap.
+ * A file read whole is capped by its size and all its elements; a safetensors base read
+ * selectively ({@link SelectiveRead}) by the bytes and elements it reads ({@link Budget#takeRead}).
  */
 final class TensorLimits {
   private TensorLimits() {}
