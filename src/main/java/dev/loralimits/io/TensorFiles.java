@@ -297,8 +297,10 @@ public final class TensorFiles {
    * factors of Q, K, V and O), taking only the tensors {@code selection} selects.
    *
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file
+   * @throws IllegalArgumentException for a source read selectively ({@link Source#base})
    */
   public static GradientJson.LayerCandidate readLayerGradient(Source file, TensorLayout layout, TensorSelection selection) {
+    Checks.argument(!file.selective(), "file (" + file.name() + ") must be read whole: a candidate is not read selectively (Source.of)");
     if (file.format() == Format.JSON) {
       throw new InputException(file.name(), InputException.FILE, "expected a tensor file (.npz, .safetensors); this one is JSON");
     }
@@ -321,8 +323,10 @@ public final class TensorFiles {
    *
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file; for a
    *     layer or module no tensor name holds
+   * @throws IllegalArgumentException for a source read selectively ({@link Source#base})
    */
   public static GradientFile readGradient(Source file, TensorLayout layout, TensorSelection selection) {
+    Checks.argument(!file.selective(), "file (" + file.name() + ") must be read whole: a candidate is not read selectively (Source.of)");
     if (file.format() == Format.JSON) {
       throw new InputException(file.name(), InputException.FILE, "a layer applies to tensor files (.npz, .safetensors); this one is JSON");
     }

@@ -249,4 +249,24 @@ class SparseCheckpointCliExamples {
         .isEqualTo(ok("gradient", "--method", "exact", "--layout", "peft", "--layer", "1", "--base", f("llama-layer1-small.safetensors"),
             f("llama-adapter.safetensors")));
   }
+
+  @Test
+  void aMalformedIndexIsRefusedNamingTheIndexAndTheTensor() throws Exception {
+    String[] g = {"gradient", "--method", "exact", "--layout", "peft", "--layer", "1", "--base"};
+    Path up = tmp.resolve("up.safetensors.index.json");
+    Files.writeString(up, "{\"weight_map\": {\"lm_head.weight\": \"../model.safetensors\"}}");
+    assertThat(refused(args(g, up.toString(), f("llama-adapter.safetensors"))))
+        .isEqualTo(up + ": weight_map.lm_head.weight: shard ../model.safetensors is not a .safetensors file name next to the index"
+            + " (no directory)");
+    Path missing = tmp.resolve("missing.safetensors.index.json");
+    Files.writeString(missing, "{\"weight_map\": {\"lm_head.weight\": \"absent.safetensors\"}}");
+    assertThat(refused(args(g, missing.toString(), f("llama-adapter.safetensors"))))
+        .isEqualTo(tmp.resolve("absent.safetensors") + ": (file): not found");
+    Path empty = tmp.resolve("empty.safetensors.index.json");
+    Files.writeString(empty, "{\"metadata\": {}}");
+    assertThat(refused(args(g, empty.toString(), f("llama-adapter.safetensors"))))
+        .startsWith(empty + ": weight_map: missing");
+    assertThat(refused(args(g, sparse.toString(), "--base", f("llama-layer1-ours.npz"), f("llama-adapter.safetensors"))))
+        .startsWith(f("llama-layer1-ours.npz") + ": (file): several --base files are the shards of one checkpoint");
+  }
 }
