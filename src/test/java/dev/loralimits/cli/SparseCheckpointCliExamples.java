@@ -269,4 +269,22 @@ class SparseCheckpointCliExamples {
     assertThat(refused(args(g, sparse.toString(), "--base", f("llama-layer1-ours.npz"), f("llama-adapter.safetensors"))))
         .startsWith(f("llama-layer1-ours.npz") + ": (file): several --base files are the shards of one checkpoint");
   }
+
+  @Test
+  void aBaseOnStandardInputIsReadWholeWithinTheFileCap() throws Exception {
+    String[] g = {"gradient", "--method", "exact", "--layout", "peft", "--layer", "1", "--base", "-", f("llama-adapter.safetensors")};
+    java.io.InputStream old = System.in;
+    try {
+      System.setIn(Files.newInputStream(Path.of(f("llama-checkpoint.safetensors"))));
+      assertThat(ok(g)).isEqualTo(ok("gradient", "--method", "exact", "--layout", "peft", "--layer", "1", "--base",
+          f("llama-layer1-small.safetensors"), f("llama-adapter.safetensors")));
+      // not seekable: the 3 GiB file is refused after 256 MiB, not read selectively
+      System.setIn(Files.newInputStream(sparse));
+      assertThat(refused(g)).isEqualTo("-: (file): too large: more than " + (256L << 20) + " bytes");
+    } finally {
+      System.setIn(old);
+    }
+    assertThat(refused("gradient", "--method", "exact", "--layout", "peft", "--layer", "1", "--base", "-", "--base", sparse.toString(),
+        f("llama-adapter.safetensors"))).isEqualTo("lora-limits: --base - (standard input) cannot be one of several --base files");
+  }
 }
