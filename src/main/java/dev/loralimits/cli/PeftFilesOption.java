@@ -14,6 +14,7 @@ import dev.loralimits.model.Checks;
 import dev.loralimits.model.LoraInstance;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import picocli.CommandLine.Option;
@@ -37,9 +38,10 @@ final class PeftFilesOption {
             + " instance file, alpha, beta and the data: PEFT's adapter_model.safetensors holds"
             + " only lora_A/lora_B. Adapter factors come from the instance file only; a tensor in"
             + " both files is refused. With --layout peft it may be the model's whole"
-            + " model.safetensors: only the selected attention projections are read."
+            + " model.safetensors: only the selected attention projections are read. A sharded"
+            + " checkpoint: its model.safetensors.index.json, or --base once per shard."
       })
-  private Path base;
+  private List<Path> bases;
 
   @Option(
       names = "--layer",
@@ -64,12 +66,17 @@ final class PeftFilesOption {
 
   /** Whether {@code --base} is standard input ({@code -}). */
   boolean baseIsStandardInput() {
-    return base != null && InputFiles.isStandardInput(base);
+    return base() != null && bases.stream().anyMatch(InputFiles::isStandardInput);
+  }
+
+  /** The first {@code --base} file, null when none is given. */
+  private Path base() {
+    return bases == null || bases.isEmpty() ? null : bases.get(0);
   }
 
   /** Whether neither option is given (the files are then read as without this mixin). */
   private boolean none() {
-    return base == null && layer == null && module == null;
+    return base() == null && layer == null && module == null;
   }
 
   private TensorSelection selection(TensorLayout layout) {
@@ -89,10 +96,7 @@ final class PeftFilesOption {
       return InputFiles.instance(file, layout, limits, stdin);
     }
     TensorSelection n = selection(layout);
-    Checks.argument(
-        base == null || !(InputFiles.isStandardInput(file) && InputFiles.isStandardInput(base)),
-        "the instance file and --base cannot both be - (standard input)");
-    Optional<TensorFiles.Source> b = base == null ? Optional.empty() : Optional.of(source(base, stdin));
+    Optional<TensorFiles.Source> b = baseSource(file, stdin);
     return TensorFiles.readInstance(source(file, stdin), b, layout, n);
   }
 
@@ -102,10 +106,7 @@ final class PeftFilesOption {
    */
   LayerInstance layerInstance(Path file, TensorLayout layout, InputStream stdin, int heads, Masking masking, LoraScaling scaling) {
     TensorSelection n = selection(layout);
-    Checks.argument(
-        base == null || !(InputFiles.isStandardInput(file) && InputFiles.isStandardInput(base)),
-        "the instance file and --base cannot both be - (standard input)");
-    Optional<TensorFiles.Source> b = base == null ? Optional.empty() : Optional.of(source(base, stdin));
+    Optional<TensorFiles.Source> b = baseSource(file, stdin);
     return TensorFiles.readLayerInstance(source(file, stdin), b, layout, n, heads, masking, scaling);
   }
 
@@ -133,6 +134,21 @@ final class PeftFilesOption {
       return InputFiles.gradient(file, layout, limits, stdin);
     }
     return TensorFiles.readGradient(source(file, stdin), layout, selection(layout));
+  }
+
+  /**
+   * The {@code --base} file(s), if given: a safetensors file, an index or several shards read
+   * selectively ({@link TensorFiles.Source#base}), standard input and other files whole.
+   */
+  private Optional<TensorFiles.Source> baseSource(Path file, InputStream stdin) {
+    Path base = base();
+    if (base == null) {
+      return Optional.empty();
+    }
+    boolean stdinBase = baseIsStandardInput();
+    Checks.argument(!stdinBase || bases.size() == 1, "--base - (standard input) cannot be one of several --base files");
+    Checks.argument(!(stdinBase && InputFiles.isStandardInput(file)), "the instance file and --base cannot both be - (standard input)");
+    return Optional.of(stdinBase ? source(base, stdin) : TensorFiles.Source.base(bases));
   }
 
   /** The bytes of {@code file}, or of standard input with its format sniffed; JSON is refused by the readers. */

@@ -34,23 +34,23 @@ final class Layers {
   }
 
   /**
-   * The tensors of {@code in} that layer {@code layer} selects, in file order ({@code in} itself
+   * The tensors of {@code in} (by name: a tensor or its header entry) that layer {@code layer} selects, in file order ({@code in} itself
    * when no layer is selected).
    *
    * @throws InputException when the names have layers and none of them is {@code layer}
    */
-  static Map<String, Tensor> select(String source, Map<String, Tensor> in, OptionalInt layer) {
+  static <T> Map<String, T> select(String source, Map<String, T> in, OptionalInt layer) {
     if (layer.isEmpty()) {
       return in;
     }
     BigInteger n = BigInteger.valueOf(layer.getAsInt());
-    Map<String, Tensor> out = new LinkedHashMap<>();
+    Map<String, T> out = new LinkedHashMap<>();
     TreeSet<BigInteger> found = new TreeSet<>();
-    for (Tensor t : in.values()) {
-      Optional<BigInteger> k = of(t.name());
+    for (Map.Entry<String, T> t : in.entrySet()) {
+      Optional<BigInteger> k = of(t.getKey());
       k.ifPresent(found::add);
       if (k.isEmpty() || k.get().equals(n)) {
-        out.put(t.name(), t);
+        out.put(t.getKey(), t.getValue());
       }
     }
     if (!found.isEmpty() && !found.contains(n)) {

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,6 +34,11 @@ import java.util.Map;
  * {@code END - BEGIN = prod(shape) * itemsize}. Duplicate keys are refused (Jackson's strict
  * duplicate detection); so are unknown fields of a tensor entry. {@code __metadata__}, when
  * present, must map strings to strings; it is returned, not interpreted.
+ *
+ * <p>A file is read whole ({@link #read}: every tensor, the element cap over all of them) or
+ * selectively ({@link #header}, then {@link #tensor} for each tensor taken, by positional reads of
+ * a {@link FileChannel}: spec/FORMATS.md 4.3, "Reading a base selectively"); both check the header
+ * by the same rules, and a range beyond the end of the file is refused naming its tensor.
  */
 final class Safetensors {
   private Safetensors() {}
@@ -47,8 +53,22 @@ final class Safetensors {
   /** Tensors and metadata of one file. */
   record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
-  /** One header entry before its data is read. */
-  private record Entry(String name, StoredFloat dtype, int[] shape, long begin, long end) {}
+  /**
+   * One header entry before its data is read: {@code buffer[begin, end)} holds {@code count()}
+   * values of {@code dtype}.
+   */
+  record Entry(String name, StoredFloat dtype, int[] shape, long begin, long end) {
+    /** The number of values, {@code prod(shape)}. */
+    long count() {
+      return (end - begin) / dtype.itemSize();
+    }
+  }
+
+  /**
+   * A checked header: the entries in header order, the metadata, and where the data buffer starts
+   * in the file ({@code 8 + N}).
+   */
+  record Header(List<Entry> entries, Map<String, String> metadata, long dataStart) {}
 
   /**
    * Reads every tensor of a safetensors file, in header order.
@@ -60,15 +80,90 @@ final class Safetensors {
       throw new InputException(source, InputException.FILE, "not a safetensors file: " + b.length + " bytes, shorter than the 8-byte header length");
     }
     ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-    long n = bb.getLong(0);
+    long n = headerLength(source, bb.getLong(0), b.length);
+    Header h = header(source, b, 8, (int) n, b.length, new TensorLimits.Budget());
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Entry e : h.entries()) {
+      tensors.put(e.name(), data(e, bb, (int) h.dataStart() + (int) e.begin()));
+    }
+    return new Contents(tensors, h.metadata());
+  }
+
+  /**
+   * The header of the safetensors file {@code file}, read alone (its first {@code 8 + N} bytes):
+   * every rule of {@link #read} but the element cap, which {@link #tensor} applies to the tensors
+   * read (spec/FORMATS.md 4.5).
+   *
+   * @throws InputException naming the file (and the tensor) for any problem of the header
+   */
+  static Header header(String source, FileChannel file) {
+    try {
+      long size = file.size();
+      if (size < 8) {
+        throw new InputException(source, InputException.FILE, "not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
+      }
+      ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(source, "(header)", file, length, 0);
+      long n = headerLength(source, length.getLong(0), size);
+      ByteBuffer json = ByteBuffer.allocate((int) n);
+      readFully(source, "(header)", file, json, 8);
+      return header(source, json.array(), 0, (int) n, size, null);
+    } catch (IOException e) {
+      throw new InputException(source, InputException.FILE, "cannot read: " + TensorChecks.describe(e), e);
+    }
+  }
+
+  /**
+   * The tensor of {@code e}, read from {@code file} at {@code dataStart + begin} alone, its
+   * elements taken from {@code budget} before it allocates.
+   *
+   * @throws InputException naming the file and the tensor when the budget is exceeded or the file
+   *     ends before the tensor's bytes
+   */
+  static Tensor tensor(String source, FileChannel file, long dataStart, Entry e, TensorLimits.Budget budget) {
+    String at = TensorChecks.path(e.name());
+    budget.takeRead(source, at, e.count(), e.end() - e.begin());
+    ByteBuffer b = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      readFully(source, at, file, b, dataStart + e.begin());
+    } catch (IOException x) {
+      throw new InputException(source, at, "cannot read: " + TensorChecks.describe(x), x);
+    }
+    return data(e, b, 0);
+  }
+
+  /** Fills {@code b} from {@code file} at {@code position}; the end of the file first is refused, naming {@code at}. */
+  private static void readFully(String source, String at, FileChannel file, ByteBuffer b, long position) throws IOException {
+    long p = position;
+    while (b.hasRemaining()) {
+      int k = file.read(b, p);
+      if (k < 0) {
+        throw new InputException(source, at, "the file ends at byte " + p + ", before the " + b.capacity() + " bytes from byte "
+            + position + " were read (truncated)");
+      }
+      p += k;
+    }
+  }
+
+  /** The header length {@code n} (unsigned) of a file of {@code size} bytes, within the cap and the file. */
+  private static long headerLength(String source, long n, long size) {
     if (n < 0 || n > TensorLimits.MAX_HEADER_BYTES) {
       throw new InputException(source, "(header)", "header length " + Long.toUnsignedString(n) + " exceeds the limit of " + TensorLimits.MAX_HEADER_BYTES + " bytes (1 MiB)");
     }
-    if (8 + n > b.length) {
-      throw new InputException(source, "(header)", "truncated: the header declares " + n + " bytes, the file has " + (b.length - 8) + " after the length");
+    if (8 + n > size) {
+      throw new InputException(source, "(header)", "truncated: the header declares " + n + " bytes, the file has " + (size - 8) + " after the length");
     }
+    return n;
+  }
+
+  /**
+   * The header held by {@code b[off, off + n)} of a file of {@code size} bytes: entries checked
+   * one by one, then their byte ranges against each other and the file. With a {@code budget},
+   * every entry's elements are taken from it (a file read whole); without, none are.
+   */
+  private static Header header(String source, byte[] b, int off, int n, long size, TensorLimits.Budget budget) {
     JsonNode root;
-    try (JsonParser p = JSON.getFactory().createParser(b, 8, (int) n)) {
+    try (JsonParser p = JSON.getFactory().createParser(b, off, n)) {
       root = JSON.readTree(p);
       if (p.nextToken() != null) {
         throw new InputException(source, "(header)", "unexpected content after the JSON object");
@@ -81,11 +176,9 @@ final class Safetensors {
     if (root == null || !root.isObject()) {
       throw new InputException(source, "(header)", "the header is not a JSON object");
     }
-    long dataLength = b.length - 8 - n;
-    int dataStart = 8 + (int) n;
+    long dataLength = size - 8 - n;
     Map<String, String> metadata = new LinkedHashMap<>();
     List<Entry> entries = new ArrayList<>();
-    TensorLimits.Budget budget = new TensorLimits.Budget();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
       if (f.getKey().equals(METADATA)) {
@@ -108,17 +201,16 @@ final class Safetensors {
         throw new InputException(source, TensorChecks.path(e.name()), "data_offsets [" + e.begin() + ", " + e.end() + "] "
             + (e.begin() < at ? "overlap" : "leave a gap after") + " the previous tensor's bytes (which end at " + at + ")");
       }
+      if (e.end() > dataLength) {
+        throw new InputException(source, TensorChecks.path(e.name()), "data_offsets [" + e.begin() + ", " + e.end()
+            + "] extend beyond the end of the file (its data has " + dataLength + " bytes; truncated)");
+      }
       at = e.end();
     }
     if (at != dataLength) {
-      throw new InputException(source, InputException.FILE, "the tensors cover " + at + " data bytes, the file has " + dataLength
-          + (at > dataLength ? " (truncated)" : " (trailing bytes)"));
+      throw new InputException(source, InputException.FILE, "the tensors cover " + at + " data bytes, the file has " + dataLength + " (trailing bytes)");
     }
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (Entry e : entries) {
-      tensors.put(e.name(), data(e, bb, dataStart));
-    }
-    return new Contents(tensors, metadata);
+    return new Header(List.copyOf(entries), metadata, 8 + (long) n);
   }
 
   private static void metadata(String source, JsonNode m, Map<String, String> out) {
@@ -172,8 +264,21 @@ final class Safetensors {
       }
       dims[i] = (int) d;
     }
-    long count = TensorChecks.elementCount(source, at, dims);
-    budget.take(source, at, count);
+    long count;
+    if (budget != null) {
+      count = TensorChecks.elementCount(source, at, dims);
+      budget.take(source, at, count);
+    } else {
+      // read selectively: only the tensors taken are capped (tensor); each dimension is at most
+      // 2^26 and the rank at most 2, so the product stays below 2^52 and bytes below 2^55
+      count = 1;
+      for (int d : dims) {
+        if (d < 1) {
+          throw new InputException(source, at, "empty array: shape " + Tensor.shapeText(dims) + " (every dimension must be >= 1)");
+        }
+        count *= d;
+      }
+    }
     JsonNode offsets = e.get("data_offsets");
     if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
       throw new InputException(source, at, "data_offsets missing or not [begin, end]");
@@ -199,11 +304,11 @@ final class Safetensors {
     return x.longValueExact();
   }
 
-  private static Tensor data(Entry e, ByteBuffer b, int dataStart) {
+  /** The values of {@code e}, whose bytes start at {@code off} of {@code b}. */
+  private static Tensor data(Entry e, ByteBuffer b, int off) {
     int size = e.dtype().itemSize();
-    int count = (int) ((e.end() - e.begin()) / size);
+    int count = (int) e.count();
     double[] v = new double[count];
-    int off = dataStart + (int) e.begin();
     for (int i = 0; i < count; i++) {
       v[i] = e.dtype().get(b, off + size * i);
     }

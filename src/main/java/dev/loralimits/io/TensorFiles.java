@@ -1,5 +1,6 @@
 package dev.loralimits.io;
 
+import dev.loralimits.model.Checks;
 import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LayerInstance;
 import dev.loralimits.model.LoraInstance;
@@ -79,14 +80,34 @@ public final class TensorFiles {
   }
 
   /**
-   * The bytes of one input file with the name messages give it and its format (by extension, or
-   * sniffed for standard input).
+   * One input file with the name messages give it and its format (by extension, or sniffed for
+   * standard input): its bytes, or, for a safetensors base file read selectively
+   * ({@link #base}), the shards to read from, of which only the headers and the tensors taken are
+   * read (spec/FORMATS.md 4.3, 4.5).
    *
    * @param name the file as named in messages
-   * @param bytes its content (not copied)
+   * @param bytes its content (not copied); empty when {@code shards} are given
    * @param format how to read it
+   * @param shards the safetensors files read selectively, in order; empty for a file read whole
    */
-  public record Source(String name, byte[] bytes, Format format) {
+  public record Source(String name, byte[] bytes, Format format, List<Path> shards) {
+    /**
+     * Checks the source.
+     *
+     * @throws IllegalArgumentException for shards with bytes or of another format than safetensors
+     */
+    public Source {
+      Checks.argument(name != null && bytes != null && format != null && shards != null, "name, bytes, format and shards must be given");
+      shards = List.copyOf(shards);
+      Checks.argument(shards.isEmpty() || bytes.length == 0 && format == Format.SAFETENSORS,
+          "shards (" + shards.size() + ") are read selectively: they need format SAFETENSORS and no bytes");
+    }
+
+    /** The bytes {@code bytes} of a file read whole. */
+    public Source(String name, byte[] bytes, Format format) {
+      this(name, bytes, format, List.of());
+    }
+
     /**
      * {@code file}, read whole, in the format of its extension.
      *
@@ -94,6 +115,54 @@ public final class TensorFiles {
      */
     public static Source of(Path file) {
       return new Source(file.toString(), TensorInput.bytes(file), Format.of(file));
+    }
+
+    /**
+     * A base file ({@code --base}, spec/FORMATS.md 4.3): a {@code .safetensors} file is read
+     * selectively (its header now, the tensors taken when the instance is read), so its size is
+     * not capped; a sharded checkpoint's index {@code *.safetensors.index.json} stands for the
+     * shards its {@code weight_map} names (resolved next to it, each read selectively); any other
+     * file is read whole as by {@link #of}.
+     *
+     * @throws InputException for a missing or unreadable file, or a malformed index
+     */
+    public static Source base(Path file) {
+      if (ShardIndex.isIndex(file)) {
+        return new Source(file.toString(), new byte[0], Format.SAFETENSORS, ShardIndex.shards(file));
+      }
+      if (Format.of(file) == Format.SAFETENSORS) {
+        TensorInput.checkReadable(file);
+        return new Source(file.toString(), new byte[0], Format.SAFETENSORS, List.of(file));
+      }
+      return of(file);
+    }
+
+    /**
+     * The shards {@code files} of one checkpoint given as several {@code --base} files, each a
+     * {@code .safetensors} file read selectively; one file is {@link #base(Path)}.
+     *
+     * @throws InputException for a file that is no {@code .safetensors} file, missing or unreadable
+     */
+    public static Source base(List<Path> files) {
+      Checks.argument(!files.isEmpty(), "files must not be empty");
+      if (files.size() == 1) {
+        return base(files.get(0));
+      }
+      StringBuilder name = new StringBuilder();
+      for (Path f : files) {
+        if (Format.of(f) != Format.SAFETENSORS) {
+          throw new InputException(f.toString(), InputException.FILE,
+              "several --base files are the shards of one checkpoint: each must be a .safetensors file");
+        }
+        TensorInput.checkReadable(f);
+        name.append(name.length() > 0 ? " + " : "").append(f);
+      }
+      return new Source(name.toString(), new byte[0], Format.SAFETENSORS, files);
+    }
+
+    /** Whether this source is read selectively from {@link #shards}. */
+    public boolean selective() {
+      return !shards.isEmpty();
     }
   }
 
@@ -228,8 +297,10 @@ public final class TensorFiles {
    * factors of Q, K, V and O), taking only the tensors {@code selection} selects.
    *
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file
+   * @throws IllegalArgumentException for a source read selectively ({@link Source#base})
    */
   public static GradientJson.LayerCandidate readLayerGradient(Source file, TensorLayout layout, TensorSelection selection) {
+    Checks.argument(!file.selective(), "file (" + file.name() + ") must be read whole: a candidate is not read selectively (Source.of)");
     if (file.format() == Format.JSON) {
       throw new InputException(file.name(), InputException.FILE, "expected a tensor file (.npz, .safetensors); this one is JSON");
     }
@@ -252,8 +323,10 @@ public final class TensorFiles {
    *
    * @throws InputException as {@link #readGradient(Path, TensorLayout)}; for a JSON file; for a
    *     layer or module no tensor name holds
+   * @throws IllegalArgumentException for a source read selectively ({@link Source#base})
    */
   public static GradientFile readGradient(Source file, TensorLayout layout, TensorSelection selection) {
+    Checks.argument(!file.selective(), "file (" + file.name() + ") must be read whole: a candidate is not read selectively (Source.of)");
     if (file.format() == Format.JSON) {
       throw new InputException(file.name(), InputException.FILE, "a layer applies to tensor files (.npz, .safetensors); this one is JSON");
     }

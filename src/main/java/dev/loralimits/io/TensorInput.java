@@ -12,7 +12,9 @@ import java.util.Optional;
 
 /**
  * The bytes of a tensor file, from a path or from standard input, within the file cap of
- * spec/FORMATS.md Section 4.5, and the tensors (and safetensors metadata) those bytes hold.
+ * spec/FORMATS.md Section 4.5, and the tensors (and safetensors metadata) those bytes hold. (A
+ * safetensors base is not read here but selectively, {@link SelectiveRead}; standard input, not
+ * seekable, always is.)
  */
 final class TensorInput {
   private TensorInput() {}
@@ -58,6 +60,24 @@ final class TensorInput {
       default -> throw new InputException(
           source, InputException.FILE, "a .npy file holds one array; " + what + " needs several: use .npz or .safetensors");
     };
+  }
+
+  /**
+   * Checks that {@code file} is a readable file without reading it (a file read selectively).
+   *
+   * @throws InputException for a directory, a missing or an unreadable file
+   */
+  static void checkReadable(Path file) {
+    String source = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new InputException(source, InputException.FILE, "is a directory, expected a file");
+    }
+    if (!Files.exists(file)) {
+      throw new InputException(source, InputException.FILE, "not found");
+    }
+    if (!Files.isReadable(file)) {
+      throw new InputException(source, InputException.FILE, "cannot read (permission denied)");
+    }
   }
 
   /** All bytes of {@code file}, at most {@link TensorLimits#MAX_FILE_BYTES}; a directory, a missing or unreadable file is refused. */

@@ -110,46 +110,99 @@ final class TensorInstanceReader {
   /** The tensors of one file under our names: finite, metadata checked, selected, a base file's model tensors dropped. */
   private static Renamed renamed(TensorFiles.Source f, TensorLayout layout, TensorSelection selection, boolean isBase) {
     String source = f.name();
-    Safetensors.Contents c = TensorInput.contents(source, f.bytes(), f.format(), "an instance");
-    TensorChecks.checkMetadata(source, c.metadata(), InstanceJson.FORMAT, layout);
-    Map<String, Tensor> t = selection.select(source, c.tensors());
-    if (isBase && layout == TensorLayout.PEFT) {
-      t = checkpoint(source, t);
-    }
+    Map<String, Tensor> t = f.selective() ? selective(f, layout, selection, isBase) : whole(f, layout, selection, isBase);
     for (Tensor x : t.values()) {
       TensorChecks.checkedFinite(source, x);
     }
     return layout == TensorLayout.PEFT ? PeftNames.instance(source, t) : Renamed.identity(t);
   }
 
-  /**
-   * The tensors of a base file read in layout peft that the instance takes (FORMATS 4.3, "A whole
-   * checkpoint as base"): the base may be a model's whole {@code model.safetensors} (or one shard),
-   * so of its model names (a dot, not one of ours) only the attention projections' weights are
-   * taken, and the adapter factors kept to be refused; a projection's bias is dropped when every
-   * value is zero and refused otherwise (the model has no bias term); a fused projection is
-   * refused; every other model tensor (embeddings, norms, MLP, lm_head, other modules' biases
-   * skipped by the selection) is dropped unread. Our names (alpha, beta, X.i, ..., and any name
-   * without a dot) are kept and so checked as in any file.
-   *
-   * @throws InputException for a fused projection or a non-zero projection bias
-   */
-  private static Map<String, Tensor> checkpoint(String source, Map<String, Tensor> in) {
+  /** The tensors {@link #renamed} takes of a file read whole. */
+  private static Map<String, Tensor> whole(TensorFiles.Source f, TensorLayout layout, TensorSelection selection, boolean isBase) {
+    String source = f.name();
+    Safetensors.Contents c = TensorInput.contents(source, f.bytes(), f.format(), "an instance");
+    TensorChecks.checkMetadata(source, c.metadata(), InstanceJson.FORMAT, layout);
+    Map<String, Tensor> t = selection.select(source, c.tensors());
+    if (!(isBase && layout == TensorLayout.PEFT)) {
+      return t;
+    }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    for (Tensor t : in.values()) {
-      Optional<String> fused = AttentionNames.fused(t.name());
-      if (fused.isPresent()) {
-        throw new InputException(source, TensorChecks.path(t.name()), fused.get());
-      }
-      Optional<AttentionNames.Projection> p = AttentionNames.projection(t.name());
-      AttentionNames.Kind k = p.map(AttentionNames.Projection::kind).orElse(null);
-      if (k == AttentionNames.Kind.BIAS) {
-        refuseNonZeroBias(source, t);
-      } else if (AttentionNames.ours(t.name()) || k == AttentionNames.Kind.WEIGHT || k == AttentionNames.Kind.LORA) {
-        out.put(t.name(), t);
+    for (Tensor x : t.values()) {
+      switch (checkpointRole(source, x.name())) {
+        case TAKEN -> out.put(x.name(), x);
+        case BIAS -> refuseNonZeroBias(source, x);
+        case IGNORED -> { }
       }
     }
     return out;
+  }
+
+  /**
+   * The tensors {@link #renamed} takes of safetensors shards read selectively ({@link
+   * SelectiveRead}): the headers of all shards, the selection and the checkpoint's roles decided
+   * by name, then only the tensors taken (and the projection biases, to check them) read.
+   */
+  private static Map<String, Tensor> selective(TensorFiles.Source f, TensorLayout layout, TensorSelection selection, boolean isBase) {
+    String source = f.name();
+    TensorLimits.Budget budget = new TensorLimits.Budget();
+    SelectiveRead.Headers h = SelectiveRead.headers(f.shards(), budget);
+    for (int i = 0; i < f.shards().size(); i++) {
+      TensorChecks.checkMetadata(f.shards().get(i).toString(), h.metadata().get(i), InstanceJson.FORMAT, layout);
+    }
+    Map<String, SelectiveRead.Located> selected = selection.select(source, h.entries());
+    boolean checkpoint = isBase && layout == TensorLayout.PEFT;
+    Map<String, Tensor> read = SelectiveRead.read(f.shards(), h, selected,
+        n -> !checkpoint || checkpointRole(source, n) != CheckpointRole.IGNORED, budget);
+    if (!checkpoint) {
+      return read;
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Tensor x : read.values()) {
+      if (checkpointRole(source, x.name()) == CheckpointRole.BIAS) {
+        refuseNonZeroBias(f.shards().get(selected.get(x.name()).shard()).toString(), x);
+      } else {
+        out.put(x.name(), x);
+      }
+    }
+    return out;
+  }
+
+  /** What a base file read in layout peft does with a tensor ({@link #checkpointRole}). */
+  private enum CheckpointRole {
+    /** Taken: a projection weight, an adapter factor (to be refused), or one of our names. */
+    TAKEN,
+    /** A projection's bias: read, refused unless every value is zero, then dropped. */
+    BIAS,
+    /** Any other model tensor: dropped unread. */
+    IGNORED
+  }
+
+  /**
+   * The role of tensor {@code name} of a base file read in layout peft (FORMATS 4.3, "A whole
+   * checkpoint as base"): the base may be a model's whole {@code model.safetensors} (or its
+   * shards), so of its model names (a dot, not one of ours) only the attention projections'
+   * weights are taken, and the adapter factors kept to be refused; a projection's bias is read
+   * to be checked (the model has no bias term); a fused projection is refused; every other model
+   * tensor (embeddings, norms, MLP, lm_head, other modules' biases skipped by the selection) is
+   * dropped unread. Our names (alpha, beta, X.i, ..., and any name without a dot) are kept and so
+   * checked as in any file.
+   *
+   * @throws InputException for a fused projection
+   */
+  private static CheckpointRole checkpointRole(String source, String name) {
+    Optional<String> fused = AttentionNames.fused(name);
+    if (fused.isPresent()) {
+      throw new InputException(source, TensorChecks.path(name), fused.get());
+    }
+    Optional<AttentionNames.Projection> p = AttentionNames.projection(name);
+    AttentionNames.Kind k = p.map(AttentionNames.Projection::kind).orElse(null);
+    if (k == AttentionNames.Kind.BIAS) {
+      return CheckpointRole.BIAS;
+    }
+    if (AttentionNames.ours(name) || k == AttentionNames.Kind.WEIGHT || k == AttentionNames.Kind.LORA) {
+      return CheckpointRole.TAKEN;
+    }
+    return CheckpointRole.IGNORED;
   }
 
   private static void refuseNonZeroBias(String source, Tensor t) {

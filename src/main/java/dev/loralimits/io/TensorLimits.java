@@ -3,6 +3,8 @@ package dev.loralimits.io;
 /**
  * The caps every tensor reader enforces before it allocates (spec/FORMATS.md Section 4.5). A file
  * that breaks one is refused with an {@link InputException} naming the file, the tensor and the cap.
+ * A file read whole is capped by its size and all its elements; a safetensors base read
+ * selectively ({@link SelectiveRead}) by the bytes and elements it reads ({@link Budget#takeRead}).
  */
 final class TensorLimits {
   private TensorLimits() {}
@@ -46,6 +48,36 @@ final class TensorLimits {
             LimitExceededException.Limit.TENSOR_ELEMENTS);
       }
       left -= n;
+    }
+
+    private long bytesLeft = MAX_FILE_BYTES;
+
+    /**
+     * Takes {@code n} elements and {@code bytes} bytes for tensor {@code name}, read selectively
+     * from a file (a safetensors base, spec/FORMATS.md 4.5): the caps then count what is read, the
+     * header included ({@link #takeHeader}), not the file's size.
+     *
+     * @throws LimitExceededException when the tensors read would hold more than
+     *     {@link #MAX_ELEMENTS} elements or {@link #MAX_FILE_BYTES} bytes
+     */
+    void takeRead(String source, String name, long n, long bytes) {
+      if (n > left) {
+        throw new LimitExceededException(
+            source, name, "too large: the tensors read from the file would hold more than " + MAX_ELEMENTS + " elements (limit 2^26)",
+            LimitExceededException.Limit.TENSOR_ELEMENTS);
+      }
+      if (bytes > bytesLeft) {
+        throw new LimitExceededException(
+            source, name, "too large: the bytes read from the file would exceed " + MAX_FILE_BYTES + " (limit 256 MiB)",
+            LimitExceededException.Limit.TENSOR_BYTES);
+      }
+      left -= n;
+      bytesLeft -= bytes;
+    }
+
+    /** Counts the {@code bytes} of a header read selectively against the byte cap (at most 1 MiB + 8, within it). */
+    void takeHeader(long bytes) {
+      bytesLeft -= bytes;
     }
   }
 }

@@ -63,27 +63,29 @@ public record TensorSelection(OptionalInt layer, Optional<String> module) {
   }
 
   /**
-   * The tensors of {@code in} this selection takes, in file order.
+   * The tensors of {@code in} this selection takes, in file order, by name (the values, tensors or
+   * header entries of tensors not yet read, are carried along).
    *
    * @throws InputException when the names have layers and none of them is the layer, or have
    *     projections and none of them is under the module (naming the modules the file has)
    */
-  Map<String, Tensor> select(String source, Map<String, Tensor> in) {
-    Map<String, Tensor> t = Layers.select(source, in, layer);
+  <T> Map<String, T> select(String source, Map<String, T> in) {
+    Map<String, T> t = Layers.select(source, in, layer);
     if (module.isEmpty()) {
       return t;
     }
     String p = module.get();
-    Map<String, Tensor> out = new LinkedHashMap<>();
+    Map<String, T> out = new LinkedHashMap<>();
     Set<String> modules = new LinkedHashSet<>();
     boolean found = false;
-    for (Tensor x : t.values()) {
-      Optional<AttentionNames.Projection> pr = AttentionNames.projection(x.name());
+    for (Map.Entry<String, T> x : t.entrySet()) {
+      String name = x.getKey();
+      Optional<AttentionNames.Projection> pr = AttentionNames.projection(name);
       boolean moduleless = pr.isPresent() && pr.get().module().isEmpty();
       pr.filter(q -> !moduleless).ifPresent(q -> modules.add(q.module()));
-      if (AttentionNames.ours(x.name()) || moduleless || AttentionNames.under(x.name(), p)) {
-        out.put(x.name(), x);
-        found |= pr.isPresent() || AttentionNames.fused(x.name()).isPresent();
+      if (AttentionNames.ours(name) || moduleless || AttentionNames.under(name, p)) {
+        out.put(name, x.getValue());
+        found |= pr.isPresent() || AttentionNames.fused(name).isPresent();
       }
     }
     if (!modules.isEmpty() && !found) {

@@ -22,7 +22,10 @@
  * names of several model families in {@code AttentionNames}), optionally one layer or attention
  * module of several ({@link dev.loralimits.io.TensorSelection}, {@code Layers}) and from two
  * files, an adapter and its base ({@code Renamed.merged}), the base possibly a model's whole
- * checkpoint of which only the attention projections are read ({@code TensorInstanceReader}).
+ * checkpoint of which only the attention projections are read ({@code TensorInstanceReader}):
+ * a safetensors base (one file, the shards named by an index, {@code ShardIndex}, or several)
+ * is read selectively, its headers checked whole and only the tensors taken read at their
+ * offsets, the caps counting what is read ({@code SelectiveRead}).
  * Here the one exception to exact decimals in: a tensor holds binary floats, and each becomes the
  * {@code BigDecimal} of its exact value ({@code new BigDecimal(double)}), never rounded again.
  * {@code TensorFiles} is only the public facade: it picks the format (by extension, or by the
