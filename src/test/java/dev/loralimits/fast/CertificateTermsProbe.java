@@ -279,6 +279,74 @@ class CertificateTermsProbe {
     }
   }
 
+  /**
+   * FAST-BOUND.md §11.10, "Not done": the split of the Q bound's per-row factor
+   * {@code wq_j = kMax rho_j + pi_j eK} ((5.1), §11.6 (c)) at the chosen degree and kind, summed over rows:
+   * the F-weighted part {@code kMax (dt_j + ds_j)}, the row-L1 part {@code kMax f_j (tMaj_j + sMaj_j)} and
+   * {@code pi_j eK}; and the softmax-weighted key size {@code max_b sum_l F_jl |Kc_lb| / kMax} (mean and
+   * maximum over rows, exact softmax in doubles, O(L^2)) that would replace kMax in the F-weighted part.
+   */
+  @Test
+  void rhoSplit() {
+    System.out.println("# d L R g | F-part rowL1-part eK-part (shares of sum_j wq_j) | mean_j, max_j of max_b sum_l F_jl |Kc_lb| / kMax");
+    for (int d : new int[] {2, 4}) {
+      for (int length : new int[] {256, 1024}) {
+        for (double radius : new double[] {0.25, 0.5, 1.0}) {
+          DoubleInstance inst = CertificateSharpnessExamples.withRadius(length, d, radius, 7);
+          DoubleData dd = new DoubleData(inst);
+          PreparedPoint p = PreparedPoint.of(dd, 0);
+          double r = DegreeSearch.lemma33Radius(p);
+          FastResult fr = AlmostLinear.gradient(inst, new AlmostLinear.Options(EPS, 2, 1_000_000));
+          int g = fr.degree();
+          ExpPolynomial poly = ExpPolynomial.of(fr.kind(), g, r);
+          int rank = (int) FeatureMap.rank(p.h, g);
+          FastBound.Terms t = FastBound.terms(p.norms, poly.relativeErrorBound(), poly.absoluteCoefficientSum(), r, rank, g,
+              p.keyRows.rowMean(poly));
+          FastBound.RowChain rc = t.row();
+          double kMax = p.norms.kMax();
+          double fPart = 0;
+          double l1Part = 0;
+          double ePart = 0;
+          for (int j = 0; j < p.lq; j++) {
+            fPart += kMax * (rc.dt()[j] + rc.ds()[j]);
+            l1Part += kMax * rc.deltaF()[j] * (rc.tMaj()[j] + rc.sMaj()[j]);
+            ePart += rc.pi()[j] * p.norms.eK();
+          }
+          double tot = fPart + l1Part + ePart;
+          double mean = 0;
+          double max = 0;
+          for (int j = 0; j < p.lq; j++) {
+            double[] e = new double[p.lk];
+            double m = Double.NEGATIVE_INFINITY;
+            for (int l = 0; l < p.lk; l++) {
+              for (int b = 0; b < p.h; b++) {
+                e[l] += p.qh[j * p.h + b] * p.kc[l * p.h + b];
+              }
+              m = Math.max(m, e[l]);
+            }
+            double den = 0;
+            for (int l = 0; l < p.lk; l++) {
+              e[l] = Math.exp(e[l] - m);
+              den += e[l];
+            }
+            double best = 0;
+            for (int b = 0; b < p.h; b++) {
+              double s = 0;
+              for (int l = 0; l < p.lk; l++) {
+                s += e[l] * Math.abs(p.kc[l * p.h + b]);
+              }
+              best = Math.max(best, s / den);
+            }
+            mean += best / kMax / p.lq;
+            max = Math.max(max, best / kMax);
+          }
+          System.out.printf(Locale.ROOT, "%d %d %.2f %d | %.2f %.2f %.2f | %.2f %.2f%n", d, length, radius, g,
+              fPart / tot, l1Part / tot, ePart / tot, mean, max);
+        }
+      }
+    }
+  }
+
   /** Per adapter (A and B of Q, K, V): the certified bound against the true error at the chosen degree. */
   @Test
   void perAdapter() {
