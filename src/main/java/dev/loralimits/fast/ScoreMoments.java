@@ -14,6 +14,9 @@ import java.util.Map;
  * gives {@code a_j >= -Qh^_j . mean_l Kc^_l}, so that Jensen's inequality bounds the softmax
  * denominator from below. Every multiplication of the monomial passes is checked for underflow;
  * when one occurs (or the result is not finite) the moment is {@code +infinity} (no new bound).
+ * The monomial levels are shared between the degrees t (FAST-BOUND.md §11.10: the top level of every
+ * row is kept, within {@link #STORE_LIMIT}, and a higher t continues from it), which gives the same
+ * numbers bit for bit as {@link #evenMomentFromScratch}.
  */
 final class ScoreMoments {
   private final double[] qf;
@@ -25,6 +28,16 @@ final class ScoreMoments {
   private final double[] qNorm;
   private final Map<Integer, double[]> cache = new HashMap<>();
   private final double[] shift;
+  private final long storeLimit;
+  // FAST-BOUND.md §11.10: the highest level stored for every key and query row (0: none), and the
+  // lowest level at which an evaluation product underflowed (MAX_VALUE: none)
+  private int topLevel;
+  private double[] kTop;
+  private double[] qTop;
+  private int underLevel = Integer.MAX_VALUE;
+
+  /** Doubles per side (keys, queries) that a stored level may take: 2^24, i.e. 128 MB. */
+  static final long STORE_LIMIT = 1L << 24;
 
   /**
    * @param qf the (exactly scaled) computed queries, row-major {@code lq x h}
@@ -34,6 +47,13 @@ final class ScoreMoments {
    * @param rows the point's norm bounds and Cauchy-Schwarz moments (§11.3-11.4)
    */
   ScoreMoments(double[] qf, double[] kf, double[] kc, int lq, int lk, int h, double[] qNorm, FastBound.KeyRows rows) {
+    this(qf, kf, kc, lq, lk, h, qNorm, rows, STORE_LIMIT);
+  }
+
+  /** The same with a given cap on the stored level per side ({@code 0}: never store, every t from level 1). */
+  ScoreMoments(double[] qf, double[] kf, double[] kc, int lq, int lk, int h, double[] qNorm, FastBound.KeyRows rows,
+      long storeLimit) {
+    this.storeLimit = storeLimit;
     this.qf = qf;
     this.kf = kf;
     this.lq = lq;
@@ -103,7 +123,82 @@ final class ScoreMoments {
     return u;
   }
 
+  /**
+   * FAST-BOUND.md §11.10: the same numbers as {@link #evenMomentFromScratch}, with the monomial levels
+   * shared between degrees: the top stored level of every key and query row (when it fits in
+   * {@link #storeLimit} doubles) is the start of the next, higher degree's evaluation, so a degree-t
+   * request evaluates only the levels above it. Every product is the same product of the same two
+   * doubles (a level-s monomial is its level-(s-1) parent times one variable for every t >= s), so every
+   * monomial, aggregate and dot product is bitwise the one of the reference, and the underflow test is
+   * the same set of products (the lowest level at which an evaluation product underflowed is kept).
+   */
   private double[] compute(int t) {
+    double[] out = new double[lq];
+    if (t == 0) {
+      java.util.Arrays.fill(out, 1);
+      return out;
+    }
+    Monomials mon = Monomials.of(h, t);
+    int from = topLevel > 0 && topLevel < t ? topLevel : 0;
+    int nm = mon.count();
+    boolean store = t > topLevel && (long) lq * nm <= storeLimit && (long) lk * nm <= storeLimit;
+    double[] kNew = store ? new double[lk * nm] : null;
+    double[] qNew = store ? new double[lq * nm] : null;
+    int nFrom = from == 0 ? 0 : Monomials.of(h, from).count();
+    double[] agg = new double[nm];
+    double[] work = new double[mon.workSize()];
+    int off = mon.topOffset();
+    int lowest = Integer.MAX_VALUE;
+    for (int l = 0; l < lk; l++) {
+      lowest = Math.min(lowest, mon.evaluateFrom(from, kTop, l * nFrom, kf, l * h, work));
+      for (int m = 0; m < nm; m++) {
+        agg[m] += work[off + m];
+      }
+      if (store) {
+        System.arraycopy(work, off, kNew, l * nm, nm);
+      }
+    }
+    double mu = rows.moment(t);
+    double gammaT = FastBound.gamma(2.0 * t + lk + nm + 2);
+    boolean[] under = new boolean[1];
+    for (int j = 0; j < lq; j++) {
+      lowest = Math.min(lowest, mon.evaluateFrom(from, qTop, j * nFrom, qf, j * h, work));
+      if (store) {
+        System.arraycopy(work, off, qNew, j * nm, nm);
+      }
+      double s = 0;
+      for (int m = 0; m < nm; m++) {
+        s += Monomials.checkedProduct(Monomials.checkedProduct(mon.coefficient(m), work[off + m], under), agg[m], under);
+      }
+      double qPow = FastBound.ratioPowerUpper(qNorm[j], rows.qn, t);
+      out[j] = FastBound.up(Math.max(s, 0) / lk
+          + FastBound.clampedProduct(FastBound.clampedProduct(gammaT, qPow), mu));
+      if (!Double.isFinite(s)) {
+        under[0] = true;
+      }
+    }
+    underLevel = Math.min(underLevel, lowest);
+    if (store) {
+      kTop = kNew;
+      qTop = qNew;
+      topLevel = t;
+    }
+    if (under[0] || underLevel <= t) {
+      java.util.Arrays.fill(out, Double.POSITIVE_INFINITY);
+    }
+    return out;
+  }
+
+  /** The highest monomial level stored for every row (0: none; for the tests). */
+  int topLevel() {
+    return topLevel;
+  }
+
+  /**
+   * §11.7 (b) as first written: every level from 1 for this t alone (no state). The reference that
+   * {@link #evenMoment} must equal bit for bit (FAST-BOUND.md §11.10); used by the tests.
+   */
+  double[] evenMomentFromScratch(int t) {
     double[] out = new double[lq];
     if (t == 0) {
       java.util.Arrays.fill(out, 1);
@@ -217,6 +312,40 @@ final class ScoreMoments {
 
     double coefficient(int m) {
       return coef[m];
+    }
+
+    /**
+     * FAST-BOUND.md §11.10: levels {@code from+1 .. t} of {@code x[off .. off+h-1]} into {@code work}, level
+     * {@code from} (if {@code from >= 1}) copied from {@code start[startOff ..]} (the level-{@code from} values
+     * of the same vector, as a previous evaluation computed them); level 1 is x itself. Returns the lowest
+     * level at which a product of two nonzero doubles fell below the normal range ({@code MAX_VALUE}: none).
+     */
+    int evaluateFrom(int from, double[] start, int startOff, double[] x, int off, double[] work) {
+      int lowest = Integer.MAX_VALUE;
+      int s0;
+      if (from >= 1) {
+        int a = levelStart[from];
+        System.arraycopy(start, startOff, work, a, levelStart[from + 1] - a);
+        s0 = from + 1;
+      } else {
+        for (int i = 0; i < levelStart[2]; i++) {
+          work[i] = x[off + var[i]];
+        }
+        s0 = 2;
+      }
+      for (int s = s0; s <= t; s++) {
+        int end = levelStart[s + 1];
+        for (int i = levelStart[s]; i < end; i++) {
+          double a = work[parent[i]];
+          double b = x[off + var[i]];
+          double r = a * b;
+          if (Math.abs(r) < Double.MIN_NORMAL && a != 0 && b != 0 && s < lowest) {
+            lowest = s;
+          }
+          work[i] = r;
+        }
+      }
+      return lowest;
     }
 
     /** Every monomial of degree 1..t of {@code x[off .. off+h-1]} into {@code work}; flags underflow. */

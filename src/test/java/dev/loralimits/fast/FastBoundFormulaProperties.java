@@ -1264,6 +1264,50 @@ class FastBoundFormulaProperties {
           .coverage(k -> k.check(true).percentage(x -> x > 30));
     }
 
+    /**
+     * FAST-BOUND.md §11.10: the score moments with shared monomial levels are bitwise those of the
+     * reference (every level from 1 for each t, the first version of §11.7), for any order of requests,
+     * with the stored level capped at some degree or not at all, underflowing points included.
+     */
+    @Property(tries = 300)
+    void sharedLevelsGiveTheReferenceMomentsBitForBit(
+        @ForAll long seed, @ForAll("scoreExponents") int eq, @ForAll("scoreExponents") int ek,
+        @ForAll("momentRequests") List<Integer> ts, @ForAll("capLevels") int capLevel) {
+      Point pt = Point.of(seed, eq, ek);
+      long limit = capLevel < 0 ? ScoreMoments.STORE_LIMIT
+          : capLevel == 0 ? 0 : (long) Math.max(pt.lq(), pt.lk()) * ScoreMoments.Monomials.of(pt.h(), capLevel).count();
+      ScoreMoments ref = pt.moments();
+      ScoreMoments shared = new ScoreMoments(pt.q(), pt.k(), pt.k(), pt.lq(), pt.lk(), pt.h(), pt.qNorm(), pt.rows(), limit);
+      boolean extended = false;
+      boolean infinite = false;
+      java.util.Set<Integer> seen = new java.util.HashSet<>();
+      for (int t : ts) {
+        int before = shared.topLevel();
+        double[] got = shared.evenMoment(t);
+        extended |= seen.add(t) && before > 0 && before < t;
+        double[] want = ref.evenMomentFromScratch(t);
+        infinite |= want[0] == Double.POSITIVE_INFINITY;
+        assertThat(Arrays.equals(got, want)).as("t = %d after %s: %s vs the reference %s", t, ts,
+            Arrays.toString(got), Arrays.toString(want)).isTrue();
+      }
+      Statistics.label("some degree extended from a stored level").collect(extended)
+          .coverage(k -> k.check(true).percentage(x -> x > 30));
+      Statistics.label("some moment infinite (underflow)").collect(infinite).coverage(k -> k.check(true).count(x -> x >= 1));
+    }
+
+    /** Requests of even t in 0..12: in the degree search's increasing order half the time, else in any order. */
+    @Provide
+    Arbitrary<List<Integer>> momentRequests() {
+      Arbitrary<List<Integer>> any = Arbitraries.integers().between(0, 6).map(x -> 2 * x).list().ofMinSize(1).ofMaxSize(6);
+      return Arbitraries.oneOf(any, any.map(l -> l.stream().sorted().toList()));
+    }
+
+    /** The degree up to which a level may be stored: -1 the default limit, 0 never, else that degree's count. */
+    @Provide
+    Arbitrary<Integer> capLevels() {
+      return Arbitraries.of(-1, -1, 0, 2, 4, 6);
+    }
+
     /** Pinned: the allowance clamped at 2^-1022 exceeded the test's unclamped formula (a test bug, fixed). */
     @Example
     void scoreMomentsWithAClampedAllowance() {
