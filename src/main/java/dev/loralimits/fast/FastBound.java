@@ -70,9 +70,11 @@ public final class FastBound {
 
   /**
    * Per-point bounds (FAST-BOUND.md §5): errors of {@code G_Q, G_K, G_V} and of the loss, and
-   * majorants of {@code |G_Q|, |G_K|, |G_V|} for the rounding of later contractions.
+   * majorants of {@code |G_Q|, |G_K|, |G_V|} and of the computed loss {@code |loss^|} for the
+   * rounding of later contractions (the sum over points, (5.5)).
    */
-  public record PointBound(double gq, double gk, double gv, double loss, double gqMaj, double gkMaj, double gvMaj) {}
+  public record PointBound(
+      double gq, double gk, double gv, double loss, double gqMaj, double gkMaj, double gvMaj, double lossMaj) {}
 
   /**
    * Every intermediate term of FAST-BOUND.md §3-5 for one point, as returned doubles (each an
@@ -570,7 +572,7 @@ public final class FastBound {
     if (!(deltaTot < 0.5)) {
       double i = inf();
       return new Terms(sigma, deltaS, nAgg, tau, deltaTot, i, i, i, i, i, i, i, i, i, i,
-          new PointBound(i, i, i, i, i, i, i), i, i, i, i, i, i, i, i, null);
+          new PointBound(i, i, i, i, i, i, i, i), i, i, i, i, i, i, i, i, null);
     }
     double deltaFOld = up(2 * deltaTot / (1 - deltaTot));
     // §11: the row-L1 attention error from the shared kernel factor and the per-aggregate rounding
@@ -622,7 +624,9 @@ public final class FastBound {
     // (5.4) loss = 1/2 sum c^2
     double cells = (double) n.lq() * o;
     double loss = up(cells * (gc * ec + 0.5 * ec * ec) + gamma(n.o() + depth(n.lq()) + 8) * 0.5 * cells * (gc + ec) * (gc + ec));
-    PointBound old = new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj);
+    // (5.5) |loss^| <= (Lq o / 2)(gc + ec)^2 (1 + gamma_{o + depth(Lq) + 8}): every |c^| <= gc + ec
+    double lossMaj = up(0.5 * cells * (gc + ec) * (gc + ec) * (1 + gamma(n.o() + depth(n.lq()) + 8)));
+    PointBound old = new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj, lossMaj);
     RowChain row = rows == null || rows.query() == null ? null : rowChain(n, rows, sigma, deltaS, delta, deltaF, dR);
     PointBound bound = row == null ? old : min(old, row.bound());
     return new Terms(sigma, deltaS, nAgg, tau, deltaTot, deltaF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi,
@@ -633,7 +637,7 @@ public final class FastBound {
   static PointBound min(PointBound a, PointBound b) {
     return new PointBound(Math.min(a.gq(), b.gq()), Math.min(a.gk(), b.gk()), Math.min(a.gv(), b.gv()),
         Math.min(a.loss(), b.loss()), Math.min(a.gqMaj(), b.gqMaj()), Math.min(a.gkMaj(), b.gkMaj()),
-        Math.min(a.gvMaj(), b.gvMaj()));
+        Math.min(a.gvMaj(), b.gvMaj()), Math.min(a.lossMaj(), b.lossMaj()));
   }
 
   /**
@@ -753,9 +757,10 @@ public final class FastBound {
     double gvMaj = up(n.xvMax() * svmSum);
     double gv = up(n.xvMax() * svSum + gamma(depth(n.lk()) + 16) * gvMaj);
     double loss = up(o * slSum + gamma(o + depth(n.lq()) + 8) * 0.5 * o * slmSum);
+    double lossMaj = up(0.5 * o * slmSum * (1 + gamma(o + depth(n.lq()) + 8)));
     return new RowChain(rs, mbS, gc1, ez1, ec1, dt1, ds1, tMaj1, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
         svm, sl, slm, cq, cqm, skSum, skmSum, svSum, svmSum, slSum, slmSum,
-        new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj));
+        new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj, lossMaj));
   }
 
   /**
@@ -873,6 +878,7 @@ public final class FastBound {
     Map<Adapter, Double> err = new EnumMap<>(Adapter.class);
     Map<Adapter, Double> maj = new EnumMap<>(Adapter.class);
     double loss = 0;
+    double lossMaj = 0;
     for (int pi = 0; pi < pts.size(); pi++) {
       PointNorms n = pts.get(pi);
       PointBound b = terms(n, delta, absSum, radius, rank, degree, means == null ? null : means.get(pi)).bound();
@@ -883,10 +889,12 @@ public final class FastBound {
       maj.merge(Adapter.K, b.gkMaj(), Double::sum);
       maj.merge(Adapter.V, b.gvMaj(), Double::sum);
       loss += b.loss();
+      lossMaj += b.lossMaj();
       c.norms.add(n);
     }
     double sumRounding = gamma(pts.size() + 1.0);
-    c.lossBound = up(loss * (1 + sumRounding));
+    // (5.5): the N point losses are added in double, |fl(sum l^_i) - sum l^_i| <= gamma_{N-1} sum |l^_i|
+    c.lossBound = up(loss + sumRounding * lossMaj);
     for (Adapter mu : dd.a.keySet()) {
       double e = up(err.get(mu) + sumRounding * maj.get(mu));
       double[][] w = dd.merged.get(mu);
