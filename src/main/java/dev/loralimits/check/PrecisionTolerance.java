@@ -20,7 +20,9 @@ import java.util.Map;
  * format, merged or unmerged LoRA projections, scores, any-shift or log-sum-exp softmax, output,
  * residual, loss, {@code G = c V^T}, the softmax backward in its uncentred, centred, pivoted or
  * {@code p1 - p2} form, the products with X, K, Q, B, A in any association and summation order,
- * with or without fused multiply-adds. For each quantity x of the pass this class computes its
+ * with or without fused multiply-adds, the adapter gradients through the merged {@code dW} or by
+ * the unmerged {@code s (X B)^T dQ}, {@code s X^T (dQ A^T)} (Section 3.10: each path has its own
+ * bound, the larger is used). For each quantity x of the pass this class computes its
  * float64 value {@code x^} and a first-order error bound {@code e(x)}, valid for every member of
  * the family (running error analysis made order-independent, Section 2):
  *
@@ -449,7 +451,7 @@ public final class PrecisionTolerance {
     }
     // merged s B^T G_W: rows - 1 sums and 1 product, e(B) = u, e(s) = scaleRoundings u, 1 product
     // with s; unmerged s (X B)^T U: X B's rows - 1 sums, 1 product and e(B) on the terms, then the
-    // scale's roundings on the value (Section 3.10, (3.10b))
+    // scale's roundings on the per-point values (Section 3.10: (3.10b) merged, (3.10c) unmerged)
     int countA = rows + 2 + scaleRoundings;
     double[][] tA = new double[rank][cols];
     for (int t = 0; t < rank; t++) {
