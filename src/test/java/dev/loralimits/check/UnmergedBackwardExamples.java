@@ -14,6 +14,8 @@ import dev.loralimits.model.GradientResult;
 import dev.loralimits.model.LoraInstance;
 import dev.loralimits.model.Projection;
 import dev.loralimits.reference.ReferenceGradient;
+import dev.loralimits.model.LayerInstance;
+import dev.loralimits.model.LayerWeight;
 import java.math.BigDecimal;
 import java.util.EnumMap;
 import java.util.List;
@@ -116,6 +118,29 @@ class UnmergedBackwardExamples {
       assertThat(t).as(format + " tolerance / error").isLessThanOrEqualTo(MAX_LOOSENESS * err);
       // every covered variant too (the merged ones err little here)
       PrecisionToleranceProperties.everyVariantWithin(inst, format, ref, tol);
+    }
+  }
+
+  /**
+   * The same instance as a layer (one head, no mask, no O): the layer rule gives the head rule's
+   * tolerance (7.10) and the emulated unmerged layer, in increasing order, is within it with the
+   * same order of error.
+   */
+  @Test
+  void theLayerRuleCoversTheSameUnmergedBackward() {
+    EmulatedLayer.Variant unmerged = new EmulatedLayer.Variant(
+        EmulatedLayer.LoraPath.UNMERGED, EmulatedLayer.Softmax.MAX_SHIFT, EmulatedLayer.Backward.UNCENTRED, false,
+        EmulatedLayer.Bug.NONE);
+    for (FloatFormat format : new FloatFormat[] {FloatFormat.FLOAT64, FloatFormat.FLOAT32}) {
+      LoraInstance inst = cancellingWideInstance(format);
+      LayerInstance layer = LayerInstance.of(inst);
+      LayerPrecisionTolerance.Result tol = LayerPrecisionTolerance.of(layer, format);
+      assertThat(tol.a(LayerWeight.V)).isDeepEqualTo(PrecisionTolerance.of(inst, format).a(Adapter.V));
+      EmulatedLayer.Output out = EmulatedLayer.run(layer, format, unmerged);
+      double err = Math.abs(out.a().get(LayerWeight.V)[0][0]);
+      assertThat(err).as(format + " layer error").isGreaterThanOrEqualTo(MIN_ERROR_IN_U * format.unitRoundoff());
+      // the exact gradient is 0 (X^T dV = 0 exactly): the error is the computed value
+      assertThat(err).as(format + " layer").isLessThanOrEqualTo(tol.a(LayerWeight.V)[0][0]);
     }
   }
 }
