@@ -144,6 +144,8 @@ public final class LayerPrecisionTolerance {
     private final Map<LayerWeight, double[][]> vW = new EnumMap<>(LayerWeight.class);
     private final Map<LayerWeight, double[][]> eW = new EnumMap<>(LayerWeight.class);
     private final Map<LayerWeight, double[][]> pW = new EnumMap<>(LayerWeight.class);
+    /** The magnitude of dLoss/dW's terms, {@code sum_points |X|^T mag(U)} (Sections 3.10, 7.8). */
+    private final Map<LayerWeight, double[][]> tW = new EnumMap<>(LayerWeight.class);
     private double eLoss;
     private double aLoss;
     private long lossTerms;
@@ -182,6 +184,7 @@ public final class LayerPrecisionTolerance {
         vW.put(mu, new double[frozen.length][frozen[0].length]);
         eW.put(mu, new double[frozen.length][frozen[0].length]);
         pW.put(mu, new double[frozen.length][frozen[0].length]);
+        tW.put(mu, new double[frozen.length][frozen[0].length]);
       }
     }
 
@@ -217,7 +220,7 @@ public final class LayerPrecisionTolerance {
         double[][] e = eW.get(mu);
         // Section 3.10 (7.8): the sum over points, then s B^T G_W and s G_W A^T
         double[][][] t = PrecisionTolerance.adapterStage(
-            vW.get(mu), e, pW.get(mu), w.a, w.b, w.scale, points, scaleRoundings, u, floor());
+            vW.get(mu), e, pW.get(mu), tW.get(mu), w.a, w.b, w.scale, points, scaleRoundings, u, floor());
         adapterPath = Math.max(adapterPath, Math.max(e.length, e[0].length) + 2 + scaleRoundings + points);
         ta.put(mu, t[0]);
         tb.put(mu, t[1]);
@@ -460,11 +463,15 @@ public final class LayerPrecisionTolerance {
         double[][] val = vW.get(LayerWeight.O);
         double[][] e = eW.get(LayerWeight.O);
         double[][] pa = pW.get(LayerWeight.O);
+        // the terms' magnitude for the unmerged O backward s (Z B_O)^T R, s Z^T (R A_O^T):
+        // sum_j mag(Z_ja) mag(R_jc) >= sum_j |Z_ja| |R_jc| (7.8)
+        double[][] terms = tW.get(LayerWeight.O);
         for (int a = 0; a < zw; a++) {
           for (int cc = 0; cc < ow; cc++) {
             val[a][cc] += so.value[a][cc];
             e[a][cc] += so.err[a][cc] + lq * u * so.abs[a][cc];
             pa[a][cc] += Math.abs(so.value[a][cc]);
+            terms[a][cc] += so.abs[a][cc];
           }
         }
       }
@@ -479,7 +486,7 @@ public final class LayerPrecisionTolerance {
     }
 
     private void accumulate(LayerWeight mu, double[][] x, PrecisionTolerance.Side side, double c, double k) {
-      PrecisionTolerance.accumulate(vW.get(mu), eW.get(mu), pW.get(mu), x, side, c, k);
+      PrecisionTolerance.accumulate(vW.get(mu), eW.get(mu), pW.get(mu), tW.get(mu), x, side, c, k);
     }
 
     private void checkRange(String what, double maxAbs) {

@@ -20,7 +20,9 @@ import java.util.Map;
  * format, merged or unmerged LoRA projections, scores, any-shift or log-sum-exp softmax, output,
  * residual, loss, {@code G = c V^T}, the softmax backward in its uncentred, centred, pivoted or
  * {@code p1 - p2} form, the products with X, K, Q, B, A in any association and summation order,
- * with or without fused multiply-adds. For each quantity x of the pass this class computes its
+ * with or without fused multiply-adds, the adapter gradients through the merged {@code dW} or by
+ * the unmerged {@code s (X B)^T dQ}, {@code s X^T (dQ A^T)} (Section 3.10: each path has its own
+ * bound, the larger is used). For each quantity x of the pass this class computes its
  * float64 value {@code x^} and a first-order error bound {@code e(x)}, valid for every member of
  * the family (running error analysis made order-independent, Section 2):
  *
@@ -144,6 +146,8 @@ public final class PrecisionTolerance {
     private final Map<Adapter, double[][]> vW = new EnumMap<>(Adapter.class);
     private final Map<Adapter, double[][]> eW = new EnumMap<>(Adapter.class);
     private final Map<Adapter, double[][]> pW = new EnumMap<>(Adapter.class);
+    /** The magnitude of dLoss/dW_mu's terms, {@code sum_points |X|^T mag(U)} (Section 3.10). */
+    private final Map<Adapter, double[][]> tW = new EnumMap<>(Adapter.class);
     private double eLoss;
     private double aLoss;
     private long lossTerms;
@@ -184,6 +188,7 @@ public final class PrecisionTolerance {
           vW.put(mu, new double[m.length][m[0].length]);
           eW.put(mu, new double[m.length][m[0].length]);
           pW.put(mu, new double[m.length][m[0].length]);
+          tW.put(mu, new double[m.length][m[0].length]);
         }
         merged.put(mu, m);
       }
@@ -205,7 +210,7 @@ public final class PrecisionTolerance {
         double[][] pa = pW.get(mu);
         int rows = e.length;
         int cols = e[0].length;
-        double[][][] t = adapterStage(val, e, pa, w.a(), w.b(), sc, points, 2, u, floor());
+        double[][][] t = adapterStage(val, e, pa, tW.get(mu), w.a(), w.b(), sc, points, 2, u, floor());
         double[][] tA = t[0];
         double[][] tB = t[1];
         adapterPath = Math.max(adapterPath, Math.max(rows, cols) + 4 + points);
@@ -391,7 +396,7 @@ public final class PrecisionTolerance {
      * Uabs the magnitude sum of its terms, k the rounding allowance of the whole product.
      */
     private void accumulate(Adapter mu, double[][] x, Side side, double c, double k) {
-      PrecisionTolerance.accumulate(vW.get(mu), eW.get(mu), pW.get(mu), x, side, c, k);
+      PrecisionTolerance.accumulate(vW.get(mu), eW.get(mu), pW.get(mu), tW.get(mu), x, side, c, k);
     }
 
     private void checkRange(String what, double maxAbs) {
@@ -410,16 +415,26 @@ public final class PrecisionTolerance {
 
   /**
    * Section 3.10: the tolerances of {@code dLoss/dA = s B^T G_W} and {@code dLoss/dB = s G_W A^T}
-   * from the weight gradient {@code G_W} summed over the points ({@code val}, its error bound
-   * {@code e} before that sum and {@code pa = sum_points |per-point value|}).
+   * from the weight gradient {@code G_W = sum_points X^T U} ({@code val}, its error bound {@code e}
+   * before the sum over points, {@code pa = sum_points |per-point value|} and {@code terms}, the
+   * magnitude of its terms {@code sum_points |X|^T mag(U)}), for the merged path (through G_W) and
+   * the unmerged one ({@code s (X B)^T U}, {@code s X^T (U A^T)}), whichever is larger:
    *
-   * @param scaleRoundings the roundings in the scale s: 2 for {@code alpha / r} (alpha's input
-   *     rounding and the division), 3 for {@code alpha / sqrt(r)} (and the square root)
+   * <pre>
+   *   e(dA) = |s| |B|^T ew + |s| max((rows + 2 + sigma) u |B|^T mag,
+   *                                  (rows + 1) u |B|^T terms + (1 + sigma) u |B|^T (pa + ew))   (3.10d)
+   *   ew = e + N u pa,   mag = |G_W| + ew
+   * </pre>
+   *
+   * and {@code dB} alike with {@code cols} and {@code |A|^T}.
+   *
+   * @param scaleRoundings the roundings in the scale s (sigma): 2 for {@code alpha / r} (alpha's
+   *     input rounding and the division), 3 for {@code alpha / sqrt(r)} (and the square root)
    * @return {@code {tA, tB}}
    */
   static double[][][] adapterStage(
-      double[][] val, double[][] e, double[][] pa, double[][] a, double[][] b, double sc, int points,
-      int scaleRoundings, double u, double floor) {
+      double[][] val, double[][] e, double[][] pa, double[][] terms, double[][] a, double[][] b, double sc,
+      int points, int scaleRoundings, double u, double floor) {
     double s = Math.abs(sc);
     int rows = e.length;
     int cols = e[0].length;
@@ -434,21 +449,28 @@ public final class PrecisionTolerance {
         mag[i][k] = Math.abs(val[i][k]) + ew[i][k];
       }
     }
-    // dLoss/dA = s B^T G_W: rows - 1 sums and 2 products, e(B) = u, e(s) = scaleRoundings u
+    // merged s B^T G_W: rows - 1 sums and 1 product, e(B) = u, e(s) = scaleRoundings u, 1 product
+    // with s; unmerged s (X B)^T U: X B's rows - 1 sums, 1 product and e(B) on the terms, then the
+    // scale's roundings on the per-point values (Section 3.10: (3.10b) merged, (3.10c) unmerged)
     int countA = rows + 2 + scaleRoundings;
     double[][] tA = new double[rank][cols];
     for (int t = 0; t < rank; t++) {
       for (int k = 0; k < cols; k++) {
         double ee = 0;
         double mm = 0;
+        double tt = 0;
+        double pp = 0;
         double vv = 0;
         for (int i = 0; i < rows; i++) {
           double bb = b[i][t];
           ee += Math.abs(bb) * ew[i][k];
           mm += Math.abs(bb) * mag[i][k];
+          tt += Math.abs(bb) * terms[i][k];
+          pp += Math.abs(bb) * (pa[i][k] + ew[i][k]);
           vv += bb * val[i][k];
         }
-        tA[t][k] = bound(s * ee + countA * u * s * mm, Math.abs(sc * vv), u, floor);
+        double rounding = Math.max(countA * u * mm, (rows + 1) * u * tt + (1 + scaleRoundings) * u * pp);
+        tA[t][k] = bound(s * ee + s * rounding, Math.abs(sc * vv), u, floor);
       }
     }
     int countB = cols + 2 + scaleRoundings;
@@ -457,14 +479,19 @@ public final class PrecisionTolerance {
       for (int t = 0; t < rank; t++) {
         double ee = 0;
         double mm = 0;
+        double tt = 0;
+        double pp = 0;
         double vv = 0;
         for (int k = 0; k < cols; k++) {
-          double aa = a[t][k];
-          ee += ew[i][k] * Math.abs(aa);
-          mm += mag[i][k] * Math.abs(aa);
-          vv += val[i][k] * aa;
+          double aa = Math.abs(a[t][k]);
+          ee += ew[i][k] * aa;
+          mm += mag[i][k] * aa;
+          tt += terms[i][k] * aa;
+          pp += (pa[i][k] + ew[i][k]) * aa;
+          vv += val[i][k] * a[t][k];
         }
-        tB[i][t] = bound(s * ee + countB * u * s * mm, Math.abs(sc * vv), u, floor);
+        double rounding = Math.max(countB * u * mm, (cols + 1) * u * tt + (1 + scaleRoundings) * u * pp);
+        tB[i][t] = bound(s * ee + s * rounding, Math.abs(sc * vv), u, floor);
       }
     }
     return new double[][][] {tA, tB};
@@ -508,9 +535,11 @@ public final class PrecisionTolerance {
    * right factor ({@code P K}, {@code P^T Q} or {@code F^T c}, row by row in {@code side}), e(U)
    * its propagated error, Uabs the magnitude sum of its terms, k the rounding allowance of the
    * whole product; then {@code val += point}, {@code pa += |point|} (for the sum over points,
-   * Section 3.10).
+   * Section 3.10) and {@code terms += |c| |X|^T (|U| + e(U) + k Uabs)}, a majorant of
+   * {@code |X|^T mag(c U)} (the unmerged path's terms, Section 3.10).
    */
-  static void accumulate(double[][] val, double[][] e, double[][] pa, double[][] x, Side side, double c, double k) {
+  static void accumulate(
+      double[][] val, double[][] e, double[][] pa, double[][] terms, double[][] x, Side side, double c, double k) {
     double[][] point = new double[e.length][e[0].length];
     double ac = Math.abs(c);
     for (int j = 0; j < x.length; j++) {
@@ -522,7 +551,9 @@ public final class PrecisionTolerance {
         }
         for (int t = 0; t < e[0].length; t++) {
           point[i][t] += c * xv * side.value[j][t];
-          e[i][t] += xa * (side.err[j][t] + k * side.abs[j][t]);
+          double prop = xa * (side.err[j][t] + k * side.abs[j][t]);
+          e[i][t] += prop;
+          terms[i][t] += xa * Math.abs(side.value[j][t]) + prop;
         }
       }
     }

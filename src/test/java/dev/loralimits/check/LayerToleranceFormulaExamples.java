@@ -94,6 +94,8 @@ class LayerToleranceFormulaExamples {
     private final Map<LayerWeight, double[][]> gVal = new EnumMap<>(LayerWeight.class);
     private final Map<LayerWeight, double[][]> gErr = new EnumMap<>(LayerWeight.class);
     private final Map<LayerWeight, double[][]> gAbs = new EnumMap<>(LayerWeight.class);
+    /** (3.10a): the magnitude of dW's terms, for the unmerged backward. */
+    private final Map<LayerWeight, double[][]> gTerm = new EnumMap<>(LayerWeight.class);
 
     Dense(LayerInstance layer, FloatFormat f) {
       u = f.unitRoundoff();
@@ -139,6 +141,7 @@ class LayerToleranceFormulaExamples {
           gVal.put(mu, new double[rows][cols]);
           gErr.put(mu, new double[rows][cols]);
           gAbs.put(mu, new double[rows][cols]);
+          gTerm.put(mu, new double[rows][cols]);
         }
       }
       int heads = layer.heads();
@@ -297,6 +300,7 @@ class LayerToleranceFormulaExamples {
                   abs += mz * mr;
                 }
                 gErr.get(LayerWeight.O)[a][c] += lq * u * abs;
+                gTerm.get(LayerWeight.O)[a][c] += abs;
                 gVal.get(LayerWeight.O)[a][c] += point[a][c];
                 gAbs.get(LayerWeight.O)[a][c] += Math.abs(point[a][c]);
               }
@@ -393,14 +397,20 @@ class LayerToleranceFormulaExamples {
           for (int t = 0; t < cols; t++) {
             double ee = 0;
             double mm = 0;
+            double tt = 0;
+            double pp = 0;
             double vv = 0;
             for (int i = 0; i < rows; i++) {
               ee += Math.abs(b[i][q]) * e[i][t];
               mm += Math.abs(b[i][q]) * mag[i][t];
+              tt += Math.abs(b[i][q]) * gTerm.get(mu)[i][t];
+              pp += Math.abs(b[i][q]) * (gAbs.get(mu)[i][t] + e[i][t]);
               vv += b[i][q] * val[i][t];
             }
+            double merged = (rows + 2 + sigma) * u * mm;                                // (3.10b)
+            double unmerged = (rows + 1) * u * tt + (1 + sigma) * u * pp;                // (3.10c)
             tA[q][t] = PrecisionTolerance.SAFETY
-                * (Math.abs(sc) * ee + (rows + 2 + sigma) * u * Math.abs(sc) * mm + u * Math.abs(sc * vv) + floor);
+                * (Math.abs(sc) * ee + Math.abs(sc) * Math.max(merged, unmerged) + u * Math.abs(sc * vv) + floor);
           }
         }
         double[][] tB = new double[rows][rk];
@@ -408,14 +418,20 @@ class LayerToleranceFormulaExamples {
           for (int q = 0; q < rk; q++) {
             double ee = 0;
             double mm = 0;
+            double tt = 0;
+            double pp = 0;
             double vv = 0;
             for (int t = 0; t < cols; t++) {
               ee += e[i][t] * Math.abs(a[q][t]);
               mm += mag[i][t] * Math.abs(a[q][t]);
+              tt += gTerm.get(mu)[i][t] * Math.abs(a[q][t]);
+              pp += (gAbs.get(mu)[i][t] + e[i][t]) * Math.abs(a[q][t]);
               vv += val[i][t] * a[q][t];
             }
+            double merged = (cols + 2 + sigma) * u * mm;                                // (3.10b)
+            double unmerged = (cols + 1) * u * tt + (1 + sigma) * u * pp;                // (3.10c)
             tB[i][q] = PrecisionTolerance.SAFETY
-                * (Math.abs(sc) * ee + (cols + 2 + sigma) * u * Math.abs(sc) * mm + u * Math.abs(sc * vv) + floor);
+                * (Math.abs(sc) * ee + Math.abs(sc) * Math.max(merged, unmerged) + u * Math.abs(sc * vv) + floor);
           }
         }
         ta.put(mu, tA);
@@ -486,6 +502,7 @@ class LayerToleranceFormulaExamples {
           for (int j = 0; j < x.length; j++) {
             pv += c * x[j][i] * uv[j][t];
             gErr.get(mu)[i][t] += Math.abs(x[j][i] * c) * (ue[j][t] + k * ua[j][t]);
+            gTerm.get(mu)[i][t] += Math.abs(x[j][i] * c) * (Math.abs(uv[j][t]) + ue[j][t] + k * ua[j][t]);
           }
           gVal.get(mu)[i][t] += pv;
           gAbs.get(mu)[i][t] += Math.abs(pv);

@@ -116,6 +116,7 @@ class ToleranceFormulaExamples {
       Map<Adapter, double[][]> gVal = new EnumMap<>(Adapter.class);
       Map<Adapter, double[][]> gErr = new EnumMap<>(Adapter.class);
       Map<Adapter, double[][]> gAbs = new EnumMap<>(Adapter.class);
+      Map<Adapter, double[][]> gTerm = new EnumMap<>(Adapter.class);
       double lossE = 0;
       double lossA = 0;
       long toGradient = 0;
@@ -257,10 +258,10 @@ class ToleranceFormulaExamples {
         }
         int path = lq + lk + 1;
         // (3.9): dW_Q = beta XQ^T (P K), dW_K = beta XK^T (P^T Q), dW_V = XV^T (F^T c)
-        product(in, Adapter.Q, p.xq(), pv, pe, k, beta, (path + 2) * u, false, gVal, gErr, gAbs);
-        product(in, Adapter.K, p.xk(), pv, pe, q, beta, (path + 2) * u, true, gVal, gErr, gAbs);
+        product(in, Adapter.Q, p.xq(), pv, pe, k, beta, (path + 2) * u, false, gVal, gErr, gAbs, gTerm);
+        product(in, Adapter.K, p.xk(), pv, pe, q, beta, (path + 2) * u, true, gVal, gErr, gAbs, gTerm);
         double[][][] cv = {c, ec};
-        product(in, Adapter.V, p.xv(), fm, ef, cv, 1, (lq + lk + 1) * u, true, gVal, gErr, gAbs);
+        product(in, Adapter.V, p.xv(), fm, ef, cv, 1, (lq + lk + 1) * u, true, gVal, gErr, gAbs, gTerm);
       }
       double floor = ops * eta;
       for (Adapter mu : gVal.keySet()) {
@@ -282,14 +283,20 @@ class ToleranceFormulaExamples {
           for (int t = 0; t < cols; t++) {
             double ee = 0;
             double mm = 0;
+            double tt = 0;
+            double pp = 0;
             double vv = 0;
             for (int i = 0; i < rows; i++) {
               ee += Math.abs(w.b()[i][r]) * e[i][t];
               mm += Math.abs(w.b()[i][r]) * mag[i][t];
+              tt += Math.abs(w.b()[i][r]) * gTerm.get(mu)[i][t];
+              pp += Math.abs(w.b()[i][r]) * (gAbs.get(mu)[i][t] + e[i][t]);
               vv += w.b()[i][r] * val[i][t];
             }
+            double merged = (rows + 4) * u * mm;                                        // (3.10b)
+            double unmerged = (rows + 1) * u * tt + 3 * u * pp;                          // (3.10c)
             a[r][t] = PrecisionTolerance.SAFETY
-                * (Math.abs(sc) * ee + (rows + 4) * u * Math.abs(sc) * mm + u * Math.abs(sc * vv) + floor);
+                * (Math.abs(sc) * ee + Math.abs(sc) * Math.max(merged, unmerged) + u * Math.abs(sc * vv) + floor);
           }
         }
         double[][] b = new double[rows][w.rank()];
@@ -297,14 +304,20 @@ class ToleranceFormulaExamples {
           for (int r = 0; r < w.rank(); r++) {
             double ee = 0;
             double mm = 0;
+            double tt = 0;
+            double pp = 0;
             double vv = 0;
             for (int t = 0; t < cols; t++) {
               ee += e[i][t] * Math.abs(w.a()[r][t]);
               mm += mag[i][t] * Math.abs(w.a()[r][t]);
+              tt += gTerm.get(mu)[i][t] * Math.abs(w.a()[r][t]);
+              pp += (gAbs.get(mu)[i][t] + e[i][t]) * Math.abs(w.a()[r][t]);
               vv += val[i][t] * w.a()[r][t];
             }
+            double merged = (cols + 4) * u * mm;                                        // (3.10b)
+            double unmerged = (cols + 1) * u * tt + 3 * u * pp;                          // (3.10c)
             b[i][r] = PrecisionTolerance.SAFETY
-                * (Math.abs(sc) * ee + (cols + 4) * u * Math.abs(sc) * mm + u * Math.abs(sc * vv) + floor);
+                * (Math.abs(sc) * ee + Math.abs(sc) * Math.max(merged, unmerged) + u * Math.abs(sc * vv) + floor);
           }
         }
         ta.put(mu, a);
@@ -370,7 +383,7 @@ class ToleranceFormulaExamples {
     private static void product(
         DoubleInstance in, Adapter mu, double[][] x, double[][] mv, double[][] me, double[][][] right,
         double c, double k, boolean transposeLeft, Map<Adapter, double[][]> gVal, Map<Adapter, double[][]> gErr,
-        Map<Adapter, double[][]> gAbs) {
+        Map<Adapter, double[][]> gAbs, Map<Adapter, double[][]> gTerm) {
       if (!in.weight(mu).isAdapted()) {
         return;
       }
@@ -398,12 +411,15 @@ class ToleranceFormulaExamples {
       double[][] val = gVal.computeIfAbsent(mu, z -> new double[d][w]);
       double[][] err = gErr.computeIfAbsent(mu, z -> new double[d][w]);
       double[][] abs = gAbs.computeIfAbsent(mu, z -> new double[d][w]);
+      double[][] term = gTerm.computeIfAbsent(mu, z -> new double[d][w]);
       for (int i = 0; i < d; i++) {
         for (int t = 0; t < w; t++) {
           double pv = 0;
           for (int j = 0; j < x.length; j++) {
             pv += c * x[j][i] * uv[j][t];
             err[i][t] += Math.abs(x[j][i] * c) * (ue[j][t] + k * ua[j][t]);
+            // (3.10a): the terms' magnitude |X|^T mag(c U) for the unmerged path
+            term[i][t] += Math.abs(x[j][i] * c) * (Math.abs(uv[j][t]) + ue[j][t] + k * ua[j][t]);
           }
           val[i][t] += pv;
           abs[i][t] += Math.abs(pv);
