@@ -160,7 +160,8 @@ final class LemmaKernels {
     int dq = p.xq[0].length;
     QueryPartial r = new QueryPartial(dq, k1, o, h, kv);
     int tr = tileRows(from, to);
-    double[][] phiRows = new double[tr][k1]; // phi[q][m]; then phi[q][m] / D_j (Theorem A.1)
+    double[][] in = new double[h][tr];
+    double[][] phiRows = kv ? new double[tr][k1] : null; // phi[q][m], then phi[q][m] / D_j (Theorem A.1)
     double[][] phi = new double[k1][tr]; // phi[m][q]
     double[] dj = new double[tr];
     double[][] z = new double[o][tr];
@@ -181,12 +182,14 @@ final class LemmaKernels {
     for (int j0 = from; j0 < to; j0 += TILE) {
       int n = Math.min(TILE, to - j0);
       for (int q = 0; q < n; q++) {
-        double[] row = phiRows[q];
-        fm.queryFeatures(p.qf, (j0 + q) * h, row);
-        for (int m = 0; m < k1; m++) {
-          phi[m][q] = row[m];
+        for (int b = 0; b < h; b++) {
+          in[b][q] = p.qf[(j0 + q) * h + b];
+        }
+        if (kv) {
+          fm.queryFeatures(p.qf, (j0 + q) * h, phiRows[q]);
         }
       }
+      fm.queryFeaturesTile(in, n, phi);
       // Lemma 3.4: D_j and the numerators of ztilde_j, sums over m
       Arrays.fill(dj, 0);
       chain(dj, phi, ka.a1, k1, 0, n);
@@ -453,7 +456,7 @@ final class LemmaKernels {
     double[] gk = new double[dk * h];
     double[] gv = new double[dv * o];
     int tr = tileRows(from, to);
-    double[] row = new double[k1];
+    double[][] in = new double[h][tr];
     double[][] psi = new double[k1][tr]; // psi[m][r]
     double[][] vm = new double[o][tr]; // Vm[i][r]
     double[][] acc = new double[h][tr]; // rows of p^T Qh, for the tile's keys
@@ -469,14 +472,14 @@ final class LemmaKernels {
     for (int l0 = from; l0 < to; l0 += TILE) {
       int n = Math.min(TILE, to - l0);
       for (int q = 0; q < n; q++) {
-        fm.keyFeatures(p.kf, (l0 + q) * h, row);
-        for (int m = 0; m < k1; m++) {
-          psi[m][q] = row[m];
+        for (int b = 0; b < h; b++) {
+          in[b][q] = p.kf[(l0 + q) * h + b];
         }
         for (int i = 0; i < o; i++) {
           vm[i][q] = p.vm[(l0 + q) * o + i];
         }
       }
+      fm.keyFeaturesTile(in, n, psi);
       for (double[] ab : acc) {
         Arrays.fill(ab, 0);
       }
