@@ -170,8 +170,21 @@ final class LemmaKernels {
     double[][] w = new double[h][tr];
     int groupTerms = FEATURE_GROUP * o; // (m, i) terms per group: whole m, a multiple of 4
     double[][] pc = new double[groupTerms][tr];
-    double[] pcCoef = new double[groupTerms];
-    double[] mCoef = new double[k1];
+    // the coefficients of the sums over features, in term order (they do not depend on the row)
+    double[][] zCoef = new double[o][k1]; // (V1^T Vm)[m,i]
+    double[][] tCoef = new double[h][k1 * o]; // T[m,i,b] at m o + i
+    double[][] kCoef = new double[h][k1]; // -(V1^T Kc)[m,b]
+    for (int m = 0; m < k1; m++) {
+      for (int i = 0; i < o; i++) {
+        zCoef[i][m] = ka.av[m * o + i];
+        for (int b = 0; b < h; b++) {
+          tCoef[b][m * o + i] = ka.t[(m * o + i) * h + b];
+        }
+      }
+      for (int b = 0; b < h; b++) {
+        kCoef[b][m] = -ka.ak[m * h + b]; // w - x y = w + x (-y), exactly
+      }
+    }
     double[] wRow = new double[h];
     // Theorem A.1, query side: feature-contiguous t2[i*h+b][m], t3[b][m], t4[i][m]
     double[][] t2 = kv ? new double[o * h][k1] : null;
@@ -195,10 +208,7 @@ final class LemmaKernels {
       chain(dj, phi, ka.a1, k1, 0, n);
       for (int i = 0; i < o; i++) {
         Arrays.fill(z[i], 0);
-        for (int m = 0; m < k1; m++) {
-          mCoef[m] = ka.av[m * o + i];
-        }
-        chain(z[i], phi, mCoef, k1, 0, n);
+        chain(z[i], phi, zCoef[i], k1, 0, n);
       }
       for (int q = 0; q < n; q++) {
         int j = j0 + q;
@@ -228,14 +238,13 @@ final class LemmaKernels {
       }
       for (int m0 = 0; m0 < k1; m0 += FEATURE_GROUP) {
         int terms = Math.min(FEATURE_GROUP, k1 - m0) * o;
-        for (int u = 0; u < terms; u++) {
-          multiply(phi[m0 + u / o], c[u % o], pc[u], 0, n);
+        for (int mm = 0; mm < terms / o; mm++) {
+          for (int i = 0; i < o; i++) {
+            multiply(phi[m0 + mm], c[i], pc[mm * o + i], 0, n);
+          }
         }
         for (int b = 0; b < h; b++) {
-          for (int u = 0; u < terms; u++) {
-            pcCoef[u] = ka.t[(m0 * o + u) * h + b];
-          }
-          chain(w[b], pc, pcCoef, terms, 0, n);
+          chain(w[b], pc, tCoef[b], m0 * o, terms, 0, n);
         }
       }
       // Lemma 3.7: minus (phi_jm s_j) (V1^T Kc)[m,b], over m, after all of Lemma 3.6's terms
@@ -245,10 +254,7 @@ final class LemmaKernels {
           multiply(phi[m0 + u], s, pc[u], 0, n);
         }
         for (int b = 0; b < h; b++) {
-          for (int u = 0; u < terms; u++) {
-            pcCoef[u] = -ka.ak[(m0 + u) * h + b]; // w - x y = w + x (-y), exactly
-          }
-          chain(w[b], pc, pcCoef, terms, 0, n);
+          chain(w[b], pc, kCoef[b], m0, terms, 0, n);
         }
       }
       for (int q = 0; q < n; q++) {
@@ -465,8 +471,20 @@ final class LemmaKernels {
     int groupTerms = mPerGroup * (o + 1); // a multiple of 4
     double[][] vv = new double[mPerGroup * o][tr]; // psi_m Vm_i of the group's m
     double[][] x = new double[groupTerms][]; // per m of the group: psi_m Vm_i (i < o), then psi_m
-    double[] xCoef = new double[groupTerms];
-    double[] mCoef = new double[k1];
+    // the coefficients of the sums over features, in term order (they do not depend on the row)
+    double[][] xCoef = new double[h][k1 * (o + 1)]; // T2[m,i,b] at m (o + 1) + i, -T3[m,b] at m (o + 1) + o
+    double[][] fCoef = new double[o][k1]; // T4[m,i]
+    for (int m = 0; m < k1; m++) {
+      for (int b = 0; b < h; b++) {
+        for (int i = 0; i < o; i++) {
+          xCoef[b][m * (o + 1) + i] = qa.t2[(m * o + i) * h + b];
+        }
+        xCoef[b][m * (o + 1) + o] = -qa.t3[m * h + b]; // row - v T3 = row + v (-T3), exactly
+      }
+      for (int i = 0; i < o; i++) {
+        fCoef[i][m] = qa.t4[m * o + i];
+      }
+    }
     double[] gRow = new double[h];
     double[] fRow = new double[o];
     for (int l0 = from; l0 < to; l0 += TILE) {
@@ -495,23 +513,12 @@ final class LemmaKernels {
           x[mm * (o + 1) + o] = psi[m];
         }
         for (int b = 0; b < h; b++) {
-          for (int mm = 0; mm < ms; mm++) {
-            int m = m0 + mm;
-            int base = mm * (o + 1);
-            for (int i = 0; i < o; i++) {
-              xCoef[base + i] = qa.t2[(m * o + i) * h + b];
-            }
-            xCoef[base + o] = -qa.t3[m * h + b]; // row - v T3 = row + v (-T3), exactly
-          }
-          chain(acc[b], x, xCoef, terms, 0, n);
+          chain(acc[b], x, xCoef[b], m0 * (o + 1), terms, 0, n);
         }
       }
       for (int i = 0; i < o; i++) {
         Arrays.fill(f[i], 0);
-        for (int m = 0; m < k1; m++) {
-          mCoef[m] = qa.t4[m * o + i];
-        }
-        chain(f[i], psi, mCoef, k1, 0, n);
+        chain(f[i], psi, fCoef[i], k1, 0, n);
       }
       for (int q = 0; q < n; q++) {
         int l = l0 + q;
@@ -566,16 +573,21 @@ final class LemmaKernels {
    * taken per pass over the accumulators.
    */
   static void chain(double[] acc, double[][] x, double[] coef, int n, int lo, int hi) {
+    chain(acc, x, coef, 0, n, lo, hi);
+  }
+
+  /** {@link #chain} with the coefficients {@code coef[c + u]}. */
+  static void chain(double[] acc, double[][] x, double[] coef, int c, int n, int lo, int hi) {
     int u = 0;
     for (; u + 4 <= n; u += 4) {
       double[] x0 = x[u];
       double[] x1 = x[u + 1];
       double[] x2 = x[u + 2];
       double[] x3 = x[u + 3];
-      double c0 = coef[u];
-      double c1 = coef[u + 1];
-      double c2 = coef[u + 2];
-      double c3 = coef[u + 3];
+      double c0 = coef[c + u];
+      double c1 = coef[c + u + 1];
+      double c2 = coef[c + u + 2];
+      double c3 = coef[c + u + 3];
       for (int t = lo; t < hi; t++) {
         double v = acc[t];
         v += x0[t] * c0;
@@ -587,7 +599,7 @@ final class LemmaKernels {
     }
     for (; u < n; u++) {
       double[] x0 = x[u];
-      double c0 = coef[u];
+      double c0 = coef[c + u];
       for (int t = lo; t < hi; t++) {
         acc[t] += x0[t] * c0;
       }
