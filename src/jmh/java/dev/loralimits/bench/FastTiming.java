@@ -2,6 +2,7 @@ package dev.loralimits.bench;
 
 import dev.loralimits.fast.AlmostLinear;
 import dev.loralimits.fast.DoubleInstance;
+import dev.loralimits.fast.ExactDouble;
 import dev.loralimits.fast.FastResult;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
@@ -19,7 +20,8 @@ import java.util.Locale;
  * (1/D, t4 and t2, t3), key rows {@code 1 + o(1 + 2h) + 2h + 2o}: 210 at {@code h = o = 4}.
  *
  * <p>Usage: {@code java -cp target/benchmarks.jar dev.loralimits.bench.FastTiming L d gamma
- * [threads [reps [epsilon]]]} (defaults 2 threads, 1 rep, epsilon 1e-6).
+ * [threads [reps [epsilon [exact]]]]} (defaults 2 threads, 1 rep, epsilon 1e-6); a last argument
+ * {@code exact} times {@code ExactDouble.gradient} instead, for CPU-time ratios in one session.
  */
 public final class FastTiming {
   private FastTiming() {}
@@ -43,11 +45,22 @@ public final class FastTiming {
     int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     int reps = args.length > 4 ? Integer.parseInt(args[4]) : 1;
     double epsilon = args.length > 5 ? Double.parseDouble(args[5]) : 1e-6;
+    boolean exact = args.length > 6 && args[6].equals("exact");
     DoubleInstance inst = BenchInstances.selfAttention(length, d, gamma);
     AlmostLinear.Options opt = new AlmostLinear.Options(epsilon, threads, Long.MAX_VALUE);
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    for (int r = 0; r < reps; r++) {
+    for (int r = 0; r < reps && exact; r++) {
+      long c0 = os.getProcessCpuTime();
+      long w0 = System.nanoTime();
+      ExactDouble.gradient(inst, threads);
+      long w1 = System.nanoTime();
+      long c1 = os.getProcessCpuTime();
+      System.out.printf(
+          Locale.ROOT, "exact L=%d d=%d gamma=%s threads=%d rep=%d: wall %.3f s, process CPU %.3f s, load %.2f%n",
+          length, d, gamma, threads, r, (w1 - w0) * 1e-9, (c1 - c0) * 1e-9, os.getSystemLoadAverage());
+    }
+    for (int r = 0; r < reps && !exact; r++) {
       long c0 = os.getProcessCpuTime();
       long w0 = System.nanoTime();
       FastResult res = AlmostLinear.gradient(inst, opt);
