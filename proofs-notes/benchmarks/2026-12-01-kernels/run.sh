@@ -22,3 +22,4 @@ for r in range(3):
 # per-pass single-thread CPU (KernTime.java.txt: a class of package dev.loralimits.fast, compiled against $B)
 # { uptime; java -cp $B:ht dev.loralimits.fast.KernTime 65536 4 0.5 6; java -cp $BASE:ht dev.loralimits.fast.KernTime 65536 4 0.5 4; } > $R/passes-65536.log
 { date -u; uptime; dgemm; } 2>&1 | tee $R/dgemm-after.log
+# later, at lighter load: FastTiming 65536 4 0.5 2 4 and 1048576 4 0.5 2 1 > $R/timing-late.log; dgemm > $R/dgemm-late.log
