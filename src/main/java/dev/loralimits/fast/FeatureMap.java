@@ -120,4 +120,34 @@ public final class FeatureMap {
       out[m] *= queryCoefficient[m];
     }
   }
+
+  /**
+   * {@link #keyFeatures} of n points at once, feature-major: {@code out[m][t] = psi(k_t)_m} from
+   * {@code in[v][t] = (k_t)_v}, for {@code t < n}; each feature is the same product of its parent
+   * and one variable, so the values are bit for bit those of {@link #keyFeatures}. For the tiled
+   * kernels ({@code LemmaKernels}).
+   */
+  void keyFeaturesTile(double[][] in, int n, double[][] out) {
+    java.util.Arrays.fill(out[0], 0, n, 1.0);
+    for (int m = 1; m < k1; m++) {
+      double[] par = out[parent[m]];
+      double[] x = in[variable[m]];
+      double[] y = out[m];
+      for (int t = 0; t < n; t++) {
+        y[t] = par[t] * x[t];
+      }
+    }
+  }
+
+  /** {@link #queryFeatures} of n points at once, feature-major, as {@link #keyFeaturesTile}. */
+  void queryFeaturesTile(double[][] in, int n, double[][] out) {
+    keyFeaturesTile(in, n, out);
+    for (int m = 0; m < k1; m++) {
+      double a = queryCoefficient[m];
+      double[] y = out[m];
+      for (int t = 0; t < n; t++) {
+        y[t] *= a;
+      }
+    }
+  }
 }

@@ -43,28 +43,70 @@ final class LemmaKernels {
     }
   }
 
-  /** Lemma 3.4 and 3.6, key side, for keys {@code from .. to-1}. */
+  /**
+   * Lemma 3.4 and 3.6, key side, for keys {@code from .. to-1}: every aggregate is a sum over the
+   * keys in increasing order, {@code a1[m] = sum_l psi_lm}, {@code ak[m,b] = sum_l psi_lm Kc_lb},
+   * {@code av[m,i] = sum_l (psi_lm Vm_li)}, {@code t[m,i,b] = sum_l (psi_lm Vm_li) Kc_lb}.
+   *
+   * <p>Tiled ({@link #chain}): the features of {@link #TILE} keys are computed once into a tile,
+   * the products {@code psi_lm Vm_li} once per value column, and each aggregate, held
+   * feature-contiguous, takes the tile's keys one after the other over a block of
+   * {@link #FEATURE_BLOCK} features at a time. Each accumulator sees the terms, and the roundings,
+   * of the per-key loop in the same order, so the result is bit for bit that loop's.
+   */
   static KeyAggregates lemma34KeyAggregates(PreparedPoint p, FeatureMap fm, int from, int to) {
     int k1 = fm.rank();
     int o = p.o;
     int h = p.h;
-    KeyAggregates a = new KeyAggregates(k1, o, h);
-    double[] psi = new double[k1];
-    for (int l = from; l < to; l++) {
-      fm.keyFeatures(p.kf, l * h, psi);
-      for (int m = 0; m < k1; m++) {
-        double v = psi[m];
-        a.a1[m] += v;
+    // feature-contiguous accumulators: a1[m], ak[b][m], av[i][m], t[i*h+b][m]
+    double[] a1 = new double[k1];
+    double[][] ak = new double[h][k1];
+    double[][] av = new double[o][k1];
+    double[][] tt = new double[o * h][k1];
+    int tr = tileRows(from, to);
+    double[][] psi = new double[tr][k1]; // psi[r][m], the tile's keys
+    double[][] pv = new double[tr][k1]; // psi[r][m] Vm[r][i] for one i, over one feature block
+    double[] ones = new double[tr];
+    Arrays.fill(ones, 1);
+    double[] coef = new double[tr];
+    for (int l0 = from; l0 < to; l0 += TILE) {
+      int n = Math.min(TILE, to - l0);
+      for (int r = 0; r < n; r++) {
+        fm.keyFeatures(p.kf, (l0 + r) * h, psi[r]);
+      }
+      for (int m0 = 0; m0 < k1; m0 += FEATURE_BLOCK) {
+        int m1 = Math.min(k1, m0 + FEATURE_BLOCK);
+        chainSum(a1, psi, n, m0, m1);
         for (int b = 0; b < h; b++) {
-          a.ak[m * h + b] += v * p.kc[l * h + b];
+          for (int r = 0; r < n; r++) {
+            coef[r] = p.kc[(l0 + r) * h + b];
+          }
+          chain(ak[b], psi, coef, n, m0, m1);
         }
         for (int i = 0; i < o; i++) {
-          double vv = v * p.vm[l * o + i];
-          a.av[m * o + i] += vv;
-          int base = (m * o + i) * h;
-          for (int b = 0; b < h; b++) {
-            a.t[base + b] += vv * p.kc[l * h + b];
+          for (int r = 0; r < n; r++) {
+            scale(psi[r], p.vm[(l0 + r) * o + i], pv[r], m0, m1);
           }
+          chainSum(av[i], pv, n, m0, m1);
+          for (int b = 0; b < h; b++) {
+            for (int r = 0; r < n; r++) {
+              coef[r] = p.kc[(l0 + r) * h + b];
+            }
+            chain(tt[i * h + b], pv, coef, n, m0, m1);
+          }
+        }
+      }
+    }
+    KeyAggregates a = new KeyAggregates(k1, o, h);
+    System.arraycopy(a1, 0, a.a1, 0, k1);
+    for (int m = 0; m < k1; m++) {
+      for (int b = 0; b < h; b++) {
+        a.ak[m * h + b] = ak[b][m];
+      }
+      for (int i = 0; i < o; i++) {
+        a.av[m * o + i] = av[i][m];
+        for (int b = 0; b < h; b++) {
+          a.t[(m * o + i) * h + b] = tt[i * h + b][m];
         }
       }
     }
@@ -101,6 +143,14 @@ final class LemmaKernels {
    * {@code s_j = <ctilde_j, ztilde_j>} (3.7); row j of {@code p Kc} is
    * {@code (sum_{m,i} phi_jm ctilde_ji T[m,i,:] - s_j phi_j (V1^T Kc)) / D_j} (3.5, 3.6, 3.7), and
    * Theorem 3.1 accumulates {@code X^Q_j^T} times it.
+   *
+   * <p>Tiled ({@link #chain}): the features of {@link #TILE} query rows are computed once, row-major
+   * and feature-major. The per-row sums over the feature index ({@code D_j}, {@code ztilde_j}, the
+   * row of {@code p Kc}) run over the tile's rows at once, one accumulator per row taking its terms
+   * in the order m, or (m, i), of {@link #lemma34Row}, {@link #lemma36Row} and {@link #lemma37Row};
+   * the sums over rows (the aggregates of {@link #theoremA1QuerySide}) take the tile's rows in
+   * increasing order, feature-contiguous. Each accumulator sees the same terms in the same order as
+   * in the per-row methods, so the result is bit for bit theirs.
    */
   static QueryPartial lemma34to37QueryRow(
       PreparedPoint p, FeatureMap fm, KeyAggregates ka, boolean kv, int from, int to) {
@@ -109,32 +159,152 @@ final class LemmaKernels {
     int h = p.h;
     int dq = p.xq[0].length;
     QueryPartial r = new QueryPartial(dq, k1, o, h, kv);
-    double[] phi = new double[k1];
-    double[] z = new double[o];
-    double[] c = new double[o];
-    double[] w = new double[h];
-    for (int j = from; j < to; j++) {
-      fm.queryFeatures(p.qf, j * h, phi);
-      double dj = lemma34Row(phi, ka, p.y, j * o, z, c);
-      if (!Double.isFinite(dj)) {
-        // a non-finite D_j would hide non-finite features: x / infinity = 0 (FAST-BOUND.md §1)
-        throw new NonFiniteException("D_j of query row " + j);
-      }
-      double s = lemma37Diagonal(c, z);
-      double loss = 0;
+    int tr = tileRows(from, to);
+    double[][] in = new double[h][tr];
+    double[][] phiRows = kv ? new double[tr][k1] : null; // phi[q][m], then phi[q][m] / D_j (Theorem A.1)
+    double[][] phi = new double[k1][tr]; // phi[m][q]
+    double[] dj = new double[tr];
+    double[][] z = new double[o][tr];
+    double[][] c = new double[o][tr];
+    double[] s = new double[tr];
+    double[][] w = new double[h][tr];
+    int groupTerms = FEATURE_GROUP * o; // (m, i) terms per group: whole m, a multiple of 4
+    double[][] pc = new double[groupTerms][tr];
+    // the coefficients of the sums over features, in term order (they do not depend on the row)
+    double[][] zCoef = new double[o][k1]; // (V1^T Vm)[m,i]
+    double[][] tCoef = new double[h][k1 * o]; // T[m,i,b] at m o + i
+    double[][] kCoef = new double[h][k1]; // -(V1^T Kc)[m,b]
+    for (int m = 0; m < k1; m++) {
       for (int i = 0; i < o; i++) {
-        loss += c[i] * c[i];
+        zCoef[i][m] = ka.av[m * o + i];
+        for (int b = 0; b < h; b++) {
+          tCoef[b][m * o + i] = ka.t[(m * o + i) * h + b];
+        }
       }
-      r.loss += 0.5 * loss;
-      Arrays.fill(w, 0);
-      lemma36Row(phi, c, ka, w);
-      lemma37Row(phi, s, ka, w);
       for (int b = 0; b < h; b++) {
-        w[b] /= dj;
+        kCoef[b][m] = -ka.ak[m * h + b]; // w - x y = w + x (-y), exactly
       }
-      theorem31Accumulate(p.xq[j], w, r.gq);
+    }
+    double[] wRow = new double[h];
+    // Theorem A.1, query side: feature-contiguous t2[i*h+b][m], t3[b][m], t4[i][m]
+    double[][] t2 = kv ? new double[o * h][k1] : null;
+    double[][] t3 = kv ? new double[h][k1] : null;
+    double[][] t4 = kv ? new double[o][k1] : null;
+    double[][] ec = kv ? new double[tr][k1] : null;
+    double[] rCoef = new double[tr];
+    for (int j0 = from; j0 < to; j0 += TILE) {
+      int n = Math.min(TILE, to - j0);
+      for (int q = 0; q < n; q++) {
+        for (int b = 0; b < h; b++) {
+          in[b][q] = p.qf[(j0 + q) * h + b];
+        }
+        if (kv) {
+          fm.queryFeatures(p.qf, (j0 + q) * h, phiRows[q]);
+        }
+      }
+      fm.queryFeaturesTile(in, n, phi);
+      // Lemma 3.4: D_j and the numerators of ztilde_j, sums over m
+      Arrays.fill(dj, 0);
+      chain(dj, phi, ka.a1, k1, 0, n);
+      for (int i = 0; i < o; i++) {
+        Arrays.fill(z[i], 0);
+        chain(z[i], phi, zCoef[i], k1, 0, n);
+      }
+      for (int q = 0; q < n; q++) {
+        int j = j0 + q;
+        double d = dj[q];
+        if (!Double.isFinite(d)) {
+          // a non-finite D_j would hide non-finite features: x / infinity = 0 (FAST-BOUND.md §1)
+          throw new NonFiniteException("D_j of query row " + j);
+        }
+        double sj = 0;
+        for (int i = 0; i < o; i++) {
+          double zi = z[i][q] / d;
+          double ci = zi - p.y[j * o + i];
+          z[i][q] = zi;
+          c[i][q] = ci;
+          sj += ci * zi; // Lemma 3.7's s_j, as lemma37Diagonal
+        }
+        double loss = 0;
+        for (int i = 0; i < o; i++) {
+          loss += c[i][q] * c[i][q];
+        }
+        s[q] = sj;
+        r.loss += 0.5 * loss;
+      }
+      // Lemma 3.6: sum over (m, i) of (phi_jm ctilde_ji) T[m,i,b], in groups of whole m
+      for (double[] wb : w) {
+        Arrays.fill(wb, 0);
+      }
+      for (int m0 = 0; m0 < k1; m0 += FEATURE_GROUP) {
+        int terms = Math.min(FEATURE_GROUP, k1 - m0) * o;
+        for (int mm = 0; mm < terms / o; mm++) {
+          for (int i = 0; i < o; i++) {
+            multiply(phi[m0 + mm], c[i], pc[mm * o + i], 0, n);
+          }
+        }
+        for (int b = 0; b < h; b++) {
+          chain(w[b], pc, tCoef[b], m0 * o, terms, 0, n);
+        }
+      }
+      // Lemma 3.7: minus (phi_jm s_j) (V1^T Kc)[m,b], over m, after all of Lemma 3.6's terms
+      for (int m0 = 0; m0 < k1; m0 += groupTerms) {
+        int terms = Math.min(groupTerms, k1 - m0);
+        for (int u = 0; u < terms; u++) {
+          multiply(phi[m0 + u], s, pc[u], 0, n);
+        }
+        for (int b = 0; b < h; b++) {
+          chain(w[b], pc, kCoef[b], m0, terms, 0, n);
+        }
+      }
+      for (int q = 0; q < n; q++) {
+        for (int b = 0; b < h; b++) {
+          wRow[b] = w[b][q] / dj[q];
+        }
+        theorem31Accumulate(p.xq[j0 + q], wRow, r.gq);
+      }
       if (kv) {
-        theoremA1QuerySide(phi, dj, c, s, p.qh, j * h, r);
+        // Theorem A.1, query side: sums over the rows j of e = phi_jm / D_j times ctilde_ji Qh_jb etc.
+        for (int m0 = 0; m0 < k1; m0 += FEATURE_BLOCK) {
+          int m1 = Math.min(k1, m0 + FEATURE_BLOCK);
+          for (int q = 0; q < n; q++) {
+            divide(phiRows[q], dj[q], phiRows[q], m0, m1);
+          }
+          for (int i = 0; i < o; i++) {
+            for (int q = 0; q < n; q++) {
+              scale(phiRows[q], c[i][q], ec[q], m0, m1);
+            }
+            chainSum(t4[i], ec, n, m0, m1);
+            for (int b = 0; b < h; b++) {
+              for (int q = 0; q < n; q++) {
+                rCoef[q] = p.qh[(j0 + q) * h + b];
+              }
+              chain(t2[i * h + b], ec, rCoef, n, m0, m1);
+            }
+          }
+          for (int q = 0; q < n; q++) {
+            scale(phiRows[q], s[q], ec[q], m0, m1);
+          }
+          for (int b = 0; b < h; b++) {
+            for (int q = 0; q < n; q++) {
+              rCoef[q] = p.qh[(j0 + q) * h + b];
+            }
+            chain(t3[b], ec, rCoef, n, m0, m1);
+          }
+        }
+      }
+    }
+    if (kv) {
+      for (int m = 0; m < k1; m++) {
+        for (int b = 0; b < h; b++) {
+          r.t3[m * h + b] = t3[b][m];
+        }
+        for (int i = 0; i < o; i++) {
+          r.t4[m * o + i] = t4[i][m];
+          for (int b = 0; b < h; b++) {
+            r.t2[(m * o + i) * h + b] = t2[i * h + b][m];
+          }
+        }
       }
     }
     return r;
@@ -275,6 +445,12 @@ final class LemmaKernels {
    * {@code sum_m psi_lm (sum_i Vm_li T2[m,i,:] - T3[m,:])} and row l of {@code Ftilde^T ctilde} is
    * {@code sum_m psi_lm T4[m,:]}; accumulates {@code X^K_l^T} and {@code X^V_l^T} times them.
    *
+   * <p>Tiled ({@link #chain}): the features of {@link #TILE} keys are computed once, feature-major,
+   * and the per-row sums over m run over the tile's rows at once, each row's accumulator taking,
+   * for each m in increasing order, the terms {@code (psi_lm Vm_li) T2[m,i,b]} for i in increasing
+   * order and then {@code -psi_lm T3[m,b]}: the order of the per-key loop, so the result is bit for
+   * bit its.
+   *
    * @return {@code {gk (dk x h), gv (dv x o)}}
    */
   static double[][] theoremA1KeyRow(PreparedPoint p, FeatureMap fm, QueryPartial qa, int from, int to) {
@@ -285,40 +461,194 @@ final class LemmaKernels {
     int dv = p.xv[0].length;
     double[] gk = new double[dk * h];
     double[] gv = new double[dv * o];
-    double[] psi = new double[k1];
-    double[] row = new double[h];
-    double[] f = new double[o];
-    for (int l = from; l < to; l++) {
-      fm.keyFeatures(p.kf, l * h, psi);
-      Arrays.fill(row, 0);
-      Arrays.fill(f, 0);
-      for (int m = 0; m < k1; m++) {
-        double v = psi[m];
+    int tr = tileRows(from, to);
+    double[][] in = new double[h][tr];
+    double[][] psi = new double[k1][tr]; // psi[m][r]
+    double[][] vm = new double[o][tr]; // Vm[i][r]
+    double[][] acc = new double[h][tr]; // rows of p^T Qh, for the tile's keys
+    double[][] f = new double[o][tr]; // rows of Ftilde^T ctilde
+    int mPerGroup = FEATURE_GROUP;
+    int groupTerms = mPerGroup * (o + 1); // a multiple of 4
+    double[][] vv = new double[mPerGroup * o][tr]; // psi_m Vm_i of the group's m
+    double[][] x = new double[groupTerms][]; // per m of the group: psi_m Vm_i (i < o), then psi_m
+    // the coefficients of the sums over features, in term order (they do not depend on the row)
+    double[][] xCoef = new double[h][k1 * (o + 1)]; // T2[m,i,b] at m (o + 1) + i, -T3[m,b] at m (o + 1) + o
+    double[][] fCoef = new double[o][k1]; // T4[m,i]
+    for (int m = 0; m < k1; m++) {
+      for (int b = 0; b < h; b++) {
         for (int i = 0; i < o; i++) {
-          double vv = v * p.vm[l * o + i];
-          int base = (m * o + i) * h;
-          for (int b = 0; b < h; b++) {
-            row[b] += vv * qa.t2[base + b];
+          xCoef[b][m * (o + 1) + i] = qa.t2[(m * o + i) * h + b];
+        }
+        xCoef[b][m * (o + 1) + o] = -qa.t3[m * h + b]; // row - v T3 = row + v (-T3), exactly
+      }
+      for (int i = 0; i < o; i++) {
+        fCoef[i][m] = qa.t4[m * o + i];
+      }
+    }
+    double[] gRow = new double[h];
+    double[] fRow = new double[o];
+    for (int l0 = from; l0 < to; l0 += TILE) {
+      int n = Math.min(TILE, to - l0);
+      for (int q = 0; q < n; q++) {
+        for (int b = 0; b < h; b++) {
+          in[b][q] = p.kf[(l0 + q) * h + b];
+        }
+        for (int i = 0; i < o; i++) {
+          vm[i][q] = p.vm[(l0 + q) * o + i];
+        }
+      }
+      fm.keyFeaturesTile(in, n, psi);
+      for (double[] ab : acc) {
+        Arrays.fill(ab, 0);
+      }
+      for (int m0 = 0; m0 < k1; m0 += mPerGroup) {
+        int ms = Math.min(mPerGroup, k1 - m0);
+        int terms = ms * (o + 1);
+        for (int mm = 0; mm < ms; mm++) {
+          int m = m0 + mm;
+          for (int i = 0; i < o; i++) {
+            multiply(psi[m], vm[i], vv[mm * o + i], 0, n);
+            x[mm * (o + 1) + i] = vv[mm * o + i];
           }
-          f[i] += v * qa.t4[m * o + i];
+          x[mm * (o + 1) + o] = psi[m];
         }
         for (int b = 0; b < h; b++) {
-          row[b] -= v * qa.t3[m * h + b];
+          chain(acc[b], x, xCoef[b], m0 * (o + 1), terms, 0, n);
         }
       }
-      for (int a = 0; a < dk; a++) {
-        double x = p.xk[l][a];
+      for (int i = 0; i < o; i++) {
+        Arrays.fill(f[i], 0);
+        chain(f[i], psi, fCoef[i], k1, 0, n);
+      }
+      for (int q = 0; q < n; q++) {
+        int l = l0 + q;
         for (int b = 0; b < h; b++) {
-          gk[a * h + b] += x * row[b];
+          gRow[b] = acc[b][q];
         }
-      }
-      for (int a = 0; a < dv; a++) {
-        double x = p.xv[l][a];
         for (int i = 0; i < o; i++) {
-          gv[a * o + i] += x * f[i];
+          fRow[i] = f[i][q];
+        }
+        for (int a = 0; a < dk; a++) {
+          double xa = p.xk[l][a];
+          for (int b = 0; b < h; b++) {
+            gk[a * h + b] += xa * gRow[b];
+          }
+        }
+        for (int a = 0; a < dv; a++) {
+          double xa = p.xv[l][a];
+          for (int i = 0; i < o; i++) {
+            gv[a * o + i] += xa * fRow[i];
+          }
         }
       }
     }
     return new double[][] {gk, gv};
+  }
+
+  // ---------------------------------------------------------------- tiled dense primitives
+
+  /**
+   * Rows per tile: the features of this many consecutive rows are computed once and held (a few
+   * {@code TILE x k1} buffers per pass and thread, never O(L k1)).
+   */
+  static final int TILE = 32;
+  /** Features per block of the sums over rows (the accumulators of a block stay in cache). */
+  static final int FEATURE_BLOCK = 256;
+  /**
+   * Features per group of the sums over features whose operands are formed first (a product
+   * buffer of {@code FEATURE_GROUP o} or {@code FEATURE_GROUP (o + 1)} tile rows): a multiple of 4,
+   * so the groups fill {@link #chain}'s passes of four terms.
+   */
+  static final int FEATURE_GROUP = 8;
+
+  private static int tileRows(int from, int to) {
+    return Math.min(TILE, Math.max(1, to - from));
+  }
+
+  /**
+   * The accumulation kernel: {@code acc[t] += x[u][t] * coef[u]} for {@code u = 0 .. n-1} in this
+   * order, for every t in {@code [lo, hi)}; each accumulator takes its n terms in order, one
+   * rounding for each product and each addition, exactly as a scalar loop over u would. The inner
+   * loop runs over t with one index for every array (so that C2 vectorises it); four terms are
+   * taken per pass over the accumulators.
+   */
+  static void chain(double[] acc, double[][] x, double[] coef, int n, int lo, int hi) {
+    chain(acc, x, coef, 0, n, lo, hi);
+  }
+
+  /** {@link #chain} with the coefficients {@code coef[c + u]}. */
+  static void chain(double[] acc, double[][] x, double[] coef, int c, int n, int lo, int hi) {
+    int u = 0;
+    for (; u + 4 <= n; u += 4) {
+      double[] x0 = x[u];
+      double[] x1 = x[u + 1];
+      double[] x2 = x[u + 2];
+      double[] x3 = x[u + 3];
+      double c0 = coef[c + u];
+      double c1 = coef[c + u + 1];
+      double c2 = coef[c + u + 2];
+      double c3 = coef[c + u + 3];
+      for (int t = lo; t < hi; t++) {
+        double v = acc[t];
+        v += x0[t] * c0;
+        v += x1[t] * c1;
+        v += x2[t] * c2;
+        v += x3[t] * c3;
+        acc[t] = v;
+      }
+    }
+    for (; u < n; u++) {
+      double[] x0 = x[u];
+      double c0 = coef[c + u];
+      for (int t = lo; t < hi; t++) {
+        acc[t] += x0[t] * c0;
+      }
+    }
+  }
+
+  /** {@link #chain} with every coefficient 1: {@code acc[t] += x[u][t]}, u in order. */
+  static void chainSum(double[] acc, double[][] x, int n, int lo, int hi) {
+    int u = 0;
+    for (; u + 4 <= n; u += 4) {
+      double[] x0 = x[u];
+      double[] x1 = x[u + 1];
+      double[] x2 = x[u + 2];
+      double[] x3 = x[u + 3];
+      for (int t = lo; t < hi; t++) {
+        double v = acc[t];
+        v += x0[t];
+        v += x1[t];
+        v += x2[t];
+        v += x3[t];
+        acc[t] = v;
+      }
+    }
+    for (; u < n; u++) {
+      double[] x0 = x[u];
+      for (int t = lo; t < hi; t++) {
+        acc[t] += x0[t];
+      }
+    }
+  }
+
+  /** {@code out[t] = x[t] * s} for t in {@code [lo, hi)}. */
+  static void scale(double[] x, double s, double[] out, int lo, int hi) {
+    for (int t = lo; t < hi; t++) {
+      out[t] = x[t] * s;
+    }
+  }
+
+  /** {@code out[t] = x[t] / s} for t in {@code [lo, hi)}. */
+  static void divide(double[] x, double s, double[] out, int lo, int hi) {
+    for (int t = lo; t < hi; t++) {
+      out[t] = x[t] / s;
+    }
+  }
+
+  /** {@code out[t] = x[t] * y[t]} for t in {@code [lo, hi)}. */
+  static void multiply(double[] x, double[] y, double[] out, int lo, int hi) {
+    for (int t = lo; t < hi; t++) {
+      out[t] = x[t] * y[t];
+    }
   }
 }
