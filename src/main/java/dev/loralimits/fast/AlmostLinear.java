@@ -248,7 +248,12 @@ public final class AlmostLinear {
    * The largest rank whose aggregates fit {@link #AGGREGATE_BYTES_CAP}. At rank k1 one point holds
    * at most {@code 2 CHUNKS + 1} key-side sets of {@code k1 (1 + o + h + o h)} doubles (each chunk's
    * running total and current block, and the merged one) and {@code 2 CHUNKS} query-side sets of
-   * {@code k1 (o h + h + o)}: at most {@code 8 (2 CHUNKS + 1) k1 (1 + 2o + 2h + 2 o h)} bytes.
+   * {@code k1 (o h + h + o)}: at most {@code 8 (2 CHUNKS + 1) k1 (1 + 2o + 2h + 2 o h)} bytes. Each
+   * of the at most {@code CHUNKS} tasks running at once also holds the tiled passes' working set
+   * ({@link LemmaKernels}): two tiles of features ({@code 2 TILE k1} doubles: {@code psi} and its
+   * products with one value column, or {@code phi} in both orders) and transposed copies of the
+   * aggregates or coefficients it reads and writes (at most {@code 2 k1 (1 + o + h + o h)}), so
+   * {@code 8 CHUNKS k1 (2 TILE + 2 (1 + o + h + o h))} bytes more.
    *
    * @param h width of the queries and keys ({@code cols(W_Q)})
    * @param o width of the values ({@code cols(W_V)})
@@ -258,7 +263,8 @@ public final class AlmostLinear {
   public static long memoryRankCap(int h, int o) {
     Checks.positive("h", h);
     Checks.positive("o", o);
-    long perRank = 8L * (2L * CHUNKS + 1) * (1 + 2L * o + 2L * h + 2L * o * h);
+    long perRank = 8L * (2L * CHUNKS + 1) * (1 + 2L * o + 2L * h + 2L * o * h)
+        + 8L * CHUNKS * (2L * LemmaKernels.TILE + 2L * (1 + o + h + (long) o * h));
     return Math.max(1, AGGREGATE_BYTES_CAP / perRank);
   }
 

@@ -169,8 +169,9 @@ class MethodsExamples {
    */
   @Test
   void fastHasAMemoryCapAndAutoTheCostRule() throws Exception {
-    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(4, 4)).isEqualTo((1L << 30) / (8L * 17 * 49));
-    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(2, 3)).isEqualTo((1L << 30) / (8L * 17 * (1 + 6 + 4 + 12)));
+    // aggregates 8 (2 CHUNKS + 1)(1 + 2o + 2h + 2oh) and tiles 8 CHUNKS (2 TILE + 2 (1 + o + h + oh)) bytes per rank
+    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(4, 4)).isEqualTo((1L << 30) / (8L * 17 * 49 + 8L * 8 * (64 + 50)));
+    assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(2, 3)).isEqualTo((1L << 30) / (8L * 17 * (1 + 6 + 4 + 12) + 8L * 8 * (64 + 24)));
     assertThat(dev.loralimits.fast.AlmostLinear.memoryRankCap(4096, 4096)).isEqualTo(1);
     LoraInstance demo = dev.loralimits.cli.DemoAccess.builtIn();
     Answer fast = Methods.fast(1e-6, 1).compute(demo);
