@@ -271,6 +271,46 @@ public final class Dense {
   }
 
   /**
+   * The row vector {@code x^T m}: entry c is {@code sum_a x_a m[a][c]}, summed sequentially in a
+   * (the same numbers as row 0 of {@link #multiply} of the {@code 1 x k} matrix {@code x}).
+   *
+   * @param x length k
+   * @param m {@code k x n}
+   * @return length n
+   */
+  public static double[] rowTimes(double[] x, double[][] m) {
+    double[] out = new double[m[0].length];
+    for (int c = 0; c < out.length; c++) {
+      double acc = 0;
+      for (int a = 0; a < x.length; a++) {
+        acc += x[a] * m[a][c];
+      }
+      out[c] = acc;
+    }
+    return out;
+  }
+
+  /**
+   * The row vector {@code x^T m^T} ({@code = m x}): entry a is {@code sum_c x_c m[a][c]}, summed
+   * sequentially in c (the same numbers as {@link #dot} of x with row a of m).
+   *
+   * @param x length n
+   * @param m {@code k x n}
+   * @return length k
+   */
+  public static double[] rowTimesTransposed(double[] x, double[][] m) {
+    double[] out = new double[m.length];
+    for (int a = 0; a < out.length; a++) {
+      double acc = 0;
+      for (int c = 0; c < x.length; c++) {
+        acc += x[c] * m[a][c];
+      }
+      out[a] = acc;
+    }
+    return out;
+  }
+
+  /**
    * {@code b^T g}, each entry summed sequentially over the rows.
    *
    * @param b {@code n x r}

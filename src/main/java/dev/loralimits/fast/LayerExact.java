@@ -139,12 +139,12 @@ public final class LayerExact {
           }
         }
       }
-      double[] r = wo == null ? z.clone() : rowTimes(z, wo);
+      double[] r = wo == null ? z.clone() : Dense.rowTimes(z, wo);
       for (int c = 0; c < r.length; c++) {
         r[c] -= y[j][c];
         loss += 0.5 * r[c] * r[c];
       }
-      double[] g = wo == null ? r : rowTimesTransposed(r, wo);
+      double[] g = wo == null ? r : Dense.rowTimesTransposed(r, wo);
       if (wo != null) {
         for (int a = 0; a < zw; a++) {
           for (int c = 0; c < r.length; c++) {
@@ -197,27 +197,4 @@ public final class LayerExact {
     }
   }
 
-  private static double[] rowTimes(double[] x, double[][] m) {
-    double[] out = new double[m[0].length];
-    for (int c = 0; c < out.length; c++) {
-      double acc = 0;
-      for (int a = 0; a < x.length; a++) {
-        acc += x[a] * m[a][c];
-      }
-      out[c] = acc;
-    }
-    return out;
-  }
-
-  private static double[] rowTimesTransposed(double[] x, double[][] m) {
-    double[] out = new double[m.length];
-    for (int a = 0; a < out.length; a++) {
-      double acc = 0;
-      for (int c = 0; c < x.length; c++) {
-        acc += x[c] * m[a][c];
-      }
-      out[a] = acc;
-    }
-    return out;
-  }
 }

@@ -421,12 +421,12 @@ public final class LayerFast {
         }
       }
       // LAYER.md (1.4), (2.1), (2.2): R_j, the loss, G_j, dW_O
-      double[] r = wo == null ? z[j].clone() : rowTimes(z[j], wo);
+      double[] r = wo == null ? z[j].clone() : Dense.rowTimes(z[j], wo);
       for (int c = 0; c < r.length; c++) {
         r[c] -= p.y[j][c];
         loss += 0.5 * r[c] * r[c];
       }
-      double[] gj = wo == null ? r : rowTimesTransposed(r, wo);
+      double[] gj = wo == null ? r : Dense.rowTimesTransposed(r, wo);
       System.arraycopy(gj, 0, g[j], 0, zw);
       if (wo != null) {
         for (int a = 0; a < zw; a++) {
@@ -559,29 +559,6 @@ public final class LayerFast {
     }
   }
 
-  private static double[] rowTimes(double[] x, double[][] m) {
-    double[] out = new double[m[0].length];
-    for (int c = 0; c < out.length; c++) {
-      double acc = 0;
-      for (int a = 0; a < x.length; a++) {
-        acc += x[a] * m[a][c];
-      }
-      out[c] = acc;
-    }
-    return out;
-  }
-
-  private static double[] rowTimesTransposed(double[] x, double[][] m) {
-    double[] out = new double[m.length];
-    for (int a = 0; a < out.length; a++) {
-      double acc = 0;
-      for (int c = 0; c < x.length; c++) {
-        acc += x[c] * m[a][c];
-      }
-      out[a] = acc;
-    }
-    return out;
-  }
 
   private static void requireFinite(String what, double x) {
     if (!Double.isFinite(x)) {

@@ -91,6 +91,19 @@ class DenseProperties {
   }
 
   @Property(tries = 300)
+  @Label("rowTimes and rowTimesTransposed: row 0 of multiply and the sequential dots, bit for bit")
+  void rowProductsAreSequentialDots(@ForAll("matrices") double[][] m, @ForAll long seed) {
+    double[] x = randomVector(m.length, seed);
+    double[] y = randomVector(m[0].length, seed + 1);
+    assertThat(Dense.rowTimes(x, m)).isEqualTo(Dense.multiply(new double[][] {x}, m)[0]);
+    double[] t = Dense.rowTimesTransposed(y, m);
+    assertThat(t).hasSize(m.length);
+    for (int a = 0; a < m.length; a++) {
+      assertThat(t[a]).isEqualTo(sequentialDot(y, m[a]));
+    }
+  }
+
+  @Property(tries = 300)
   @Label("multiply, multiplyFlat, multiplyTransposeLeft/Right: each entry is the sequential dot, bit for bit")
   void productsAreSequentialDots(@ForAll("matrices") double[][] a, @ForAll long seed) {
     int k = a[0].length;
