@@ -32,8 +32,10 @@ class RowSchedulerProperties {
       @ForAll @IntRange(min = 0, max = 300) int n, @ForAll @IntRange(min = 1, max = 40) int chunk,
       @ForAll @IntRange(min = 1, max = 4) int threads) {
     int chunks = (n + chunk - 1) / chunk;
+    // a demand on the generator, not an accuracy claim: the share is 47-50% under these ranges
+    // (49.5% in one CI run, 47% in another: "> 50" was a wrong guess); a quarter still exercises the rounds
     Statistics.label("chunks > threads").collect(chunks > threads)
-        .coverage(k -> k.check(true).percentage(p -> p > 50));
+        .coverage(k -> k.check(true).percentage(p -> p >= 25));
     List<List<Integer>> folds = new ArrayList<>();
     try (RowScheduler s = new RowScheduler(threads, "test")) {
       s.forChunks(n, chunk, Rows::new, (j, w) -> w.rows.add(j), w -> folds.add(List.copyOf(w.rows)));
