@@ -64,12 +64,23 @@ class LayerPrecisionToleranceProperties {
   @Group
   @Label("7.10 (1): on the paper's model the layer rule is the head rule, number for number")
   class PaperModel {
-    @Property(tries = 40)
+    // seed pinned: a CI run drew a float16 instance whose scores pass 65504, which the head rule
+    // refuses; the refusal is part of "number for number" (both rules refuse, naming the format)
+    @Property(tries = 40, seed = "-5209307220705830497")
     void oneHeadNoMaskNoOIsTheHeadRule(
         @ForAll("kinds") Kind kind, @ForAll("paperShapes") Shape shape, @ForAll("seeds") long seed,
         @ForAll("formats") FloatFormat format) {
       LoraInstance x = ToleranceCases.build(kind, shape, seed);
-      PrecisionTolerance.Result head = PrecisionTolerance.of(x, format);
+      PrecisionTolerance.Result head;
+      try {
+        head = PrecisionTolerance.of(x, format);
+      } catch (IllegalArgumentException refused) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LayerPrecisionTolerance.of(LayerInstance.of(x), format))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining(format.optionName())
+            .hasMessageContaining("overflows");
+        return;
+      }
       LayerPrecisionTolerance.Result layer = LayerPrecisionTolerance.of(LayerInstance.of(x), format);
       assertThat(layer.loss()).isEqualTo(head.loss());
       assertThat(layer.firstOrderSize()).isEqualTo(head.firstOrderSize());
