@@ -66,34 +66,25 @@ final class LemmaKernels {
     int tr = tileRows(from, to);
     double[][] psi = new double[tr][k1]; // psi[r][m], the tile's keys
     double[][] pv = new double[tr][k1]; // psi[r][m] Vm[r][i] for one i, over one feature block
-    double[] ones = new double[tr];
-    Arrays.fill(ones, 1);
-    double[] coef = new double[tr];
+    double[][] coef = new double[h][tr]; // coef[b][r] = Kc[l0 + r][b], the tile's keys
     for (int l0 = from; l0 < to; l0 += TILE) {
       int n = Math.min(TILE, to - l0);
       for (int r = 0; r < n; r++) {
         fm.keyFeatures(p.kf, (l0 + r) * h, psi[r]);
+        for (int b = 0; b < h; b++) {
+          coef[b][r] = p.kc[(l0 + r) * h + b];
+        }
       }
       for (int m0 = 0; m0 < k1; m0 += FEATURE_BLOCK) {
         int m1 = Math.min(k1, m0 + FEATURE_BLOCK);
         chainSum(a1, psi, n, m0, m1);
-        for (int b = 0; b < h; b++) {
-          for (int r = 0; r < n; r++) {
-            coef[r] = p.kc[(l0 + r) * h + b];
-          }
-          chain(ak[b], psi, coef, n, m0, m1);
-        }
+        chainColumns(ak, 0, coef, h, psi, 0, n, m0, m1);
         for (int i = 0; i < o; i++) {
           for (int r = 0; r < n; r++) {
             scale(psi[r], p.vm[(l0 + r) * o + i], pv[r], m0, m1);
           }
           chainSum(av[i], pv, n, m0, m1);
-          for (int b = 0; b < h; b++) {
-            for (int r = 0; r < n; r++) {
-              coef[r] = p.kc[(l0 + r) * h + b];
-            }
-            chain(tt[i * h + b], pv, coef, n, m0, m1);
-          }
+          chainColumns(tt, i * h, coef, h, pv, 0, n, m0, m1);
         }
       }
     }
@@ -191,12 +182,15 @@ final class LemmaKernels {
     double[][] t3 = kv ? new double[h][k1] : null;
     double[][] t4 = kv ? new double[o][k1] : null;
     double[][] ec = kv ? new double[tr][k1] : null;
-    double[] rCoef = new double[tr];
+    double[][] rCoef = kv ? new double[h][tr] : null; // rCoef[b][q] = Qh[j0 + q][b]
     for (int j0 = from; j0 < to; j0 += TILE) {
       int n = Math.min(TILE, to - j0);
       for (int q = 0; q < n; q++) {
         for (int b = 0; b < h; b++) {
           in[b][q] = p.qf[(j0 + q) * h + b];
+          if (kv) {
+            rCoef[b][q] = p.qh[(j0 + q) * h + b];
+          }
         }
         if (kv) {
           fm.queryFeatures(p.qf, (j0 + q) * h, phiRows[q]);
@@ -208,8 +202,8 @@ final class LemmaKernels {
       chain(dj, phi, ka.a1, k1, 0, n);
       for (int i = 0; i < o; i++) {
         Arrays.fill(z[i], 0);
-        chain(z[i], phi, zCoef[i], k1, 0, n);
       }
+      chainColumns(z, 0, zCoef, o, phi, 0, k1, 0, n);
       for (int q = 0; q < n; q++) {
         int j = j0 + q;
         double d = dj[q];
@@ -243,9 +237,7 @@ final class LemmaKernels {
             multiply(phi[m0 + mm], c[i], pc[mm * o + i], 0, n);
           }
         }
-        for (int b = 0; b < h; b++) {
-          chain(w[b], pc, tCoef[b], m0 * o, terms, 0, n);
-        }
+        chainColumns(w, 0, tCoef, h, pc, m0 * o, terms, 0, n);
       }
       // Lemma 3.7: minus (phi_jm s_j) (V1^T Kc)[m,b], over m, after all of Lemma 3.6's terms
       for (int m0 = 0; m0 < k1; m0 += groupTerms) {
@@ -253,9 +245,7 @@ final class LemmaKernels {
         for (int u = 0; u < terms; u++) {
           multiply(phi[m0 + u], s, pc[u], 0, n);
         }
-        for (int b = 0; b < h; b++) {
-          chain(w[b], pc, kCoef[b], m0, terms, 0, n);
-        }
+        chainColumns(w, 0, kCoef, h, pc, m0, terms, 0, n);
       }
       for (int q = 0; q < n; q++) {
         for (int b = 0; b < h; b++) {
@@ -275,22 +265,12 @@ final class LemmaKernels {
               scale(phiRows[q], c[i][q], ec[q], m0, m1);
             }
             chainSum(t4[i], ec, n, m0, m1);
-            for (int b = 0; b < h; b++) {
-              for (int q = 0; q < n; q++) {
-                rCoef[q] = p.qh[(j0 + q) * h + b];
-              }
-              chain(t2[i * h + b], ec, rCoef, n, m0, m1);
-            }
+            chainColumns(t2, i * h, rCoef, h, ec, 0, n, m0, m1);
           }
           for (int q = 0; q < n; q++) {
             scale(phiRows[q], s[q], ec[q], m0, m1);
           }
-          for (int b = 0; b < h; b++) {
-            for (int q = 0; q < n; q++) {
-              rCoef[q] = p.qh[(j0 + q) * h + b];
-            }
-            chain(t3[b], ec, rCoef, n, m0, m1);
-          }
+          chainColumns(t3, 0, rCoef, h, ec, 0, n, m0, m1);
         }
       }
     }
@@ -512,14 +492,12 @@ final class LemmaKernels {
           }
           x[mm * (o + 1) + o] = psi[m];
         }
-        for (int b = 0; b < h; b++) {
-          chain(acc[b], x, xCoef[b], m0 * (o + 1), terms, 0, n);
-        }
+        chainColumns(acc, 0, xCoef, h, x, m0 * (o + 1), terms, 0, n);
       }
       for (int i = 0; i < o; i++) {
         Arrays.fill(f[i], 0);
-        chain(f[i], psi, fCoef[i], k1, 0, n);
       }
+      chainColumns(f, 0, fCoef, o, psi, 0, k1, 0, n);
       for (int q = 0; q < n; q++) {
         int l = l0 + q;
         for (int b = 0; b < h; b++) {
@@ -602,6 +580,85 @@ final class LemmaKernels {
       double c0 = coef[c + u];
       for (int t = lo; t < hi; t++) {
         acc[t] += x0[t] * c0;
+      }
+    }
+  }
+
+  /**
+   * {@link #chain} for several columns that share the terms' first factors: {@code acc[a + j][t] +=
+   * x[u][t] * coef[j][c + u]} for {@code j < cols}, u in order, t in {@code [lo, hi)}. Every
+   * accumulator takes its terms, and roundings, exactly as {@link #chain} on its own column would;
+   * four columns at a time go through {@link #chain4}, which loads each {@code x[u][t]} once for
+   * the four.
+   */
+  static void chainColumns(
+      double[][] acc, int a, double[][] coef, int cols, double[][] x, int c, int n, int lo, int hi) {
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      chain4(acc[a + j], acc[a + j + 1], acc[a + j + 2], acc[a + j + 3],
+          coef[j], coef[j + 1], coef[j + 2], coef[j + 3], x, c, n, lo, hi);
+    }
+    for (; j < cols; j++) {
+      chain(acc[a + j], x, coef[j], c, n, lo, hi);
+    }
+  }
+
+  /**
+   * Four columns of {@link #chain} in one pass: {@code aj[t] += x[u][t] * kj[c + u]} for
+   * {@code j = 0..3}, u in order (two terms per pass over t), each term one rounded product and
+   * one rounded addition, so each accumulator is bit for bit {@link #chain}'s. One load of
+   * {@code x[u][t]} feeds four products; the inner loop, one index for every array, is what C2
+   * vectorises.
+   */
+  static void chain4(
+      double[] a0, double[] a1, double[] a2, double[] a3,
+      double[] k0, double[] k1, double[] k2, double[] k3,
+      double[][] x, int c, int n, int lo, int hi) {
+    int u = 0;
+    for (; u + 2 <= n; u += 2) {
+      double[] x0 = x[u];
+      double[] x1 = x[u + 1];
+      double p0 = k0[c + u];
+      double p1 = k1[c + u];
+      double p2 = k2[c + u];
+      double p3 = k3[c + u];
+      double q0 = k0[c + u + 1];
+      double q1 = k1[c + u + 1];
+      double q2 = k2[c + u + 1];
+      double q3 = k3[c + u + 1];
+      for (int t = lo; t < hi; t++) {
+        double y0 = x0[t];
+        double y1 = x1[t];
+        double v = a0[t];
+        v += y0 * p0;
+        v += y1 * q0;
+        a0[t] = v;
+        v = a1[t];
+        v += y0 * p1;
+        v += y1 * q1;
+        a1[t] = v;
+        v = a2[t];
+        v += y0 * p2;
+        v += y1 * q2;
+        a2[t] = v;
+        v = a3[t];
+        v += y0 * p3;
+        v += y1 * q3;
+        a3[t] = v;
+      }
+    }
+    for (; u < n; u++) {
+      double[] x0 = x[u];
+      double p0 = k0[c + u];
+      double p1 = k1[c + u];
+      double p2 = k2[c + u];
+      double p3 = k3[c + u];
+      for (int t = lo; t < hi; t++) {
+        double y0 = x0[t];
+        a0[t] += y0 * p0;
+        a1[t] += y0 * p1;
+        a2[t] += y0 * p2;
+        a3[t] += y0 * p3;
       }
     }
   }

@@ -25,6 +25,7 @@ class LemmaKernelTileExamples {
     {1, 31, 2, 3, 1, 4, 0, 1},
     {130, 97, 5, 3, 2, 3, 31, 97},
     {65, 65, 2, 1, 3, 5, 1, 64},
+    {75, 58, 3, 9, 6, 2, 5, 71}, // h = 9, o = 6: LemmaKernels.chainColumns' groups of four and the rest
   };
 
   private static final long SEED = 20261201L;
