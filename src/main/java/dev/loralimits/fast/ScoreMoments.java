@@ -97,13 +97,22 @@ final class ScoreMoments {
 
   /**
    * §11.7 (b): for even {@code t >= 0}, {@code T_j >= (1/Lk) sum_l (Qh^_j . Kc^_l)^t}; all
-   * {@code +infinity} on underflow or overflow. Cached.
+   * {@code +infinity} on underflow or overflow. Cached (the latest t and t - 2 only: O(Lq) doubles).
    */
   double[] evenMoment(int t) {
     if (t % 2 != 0 || t < 0) {
       throw new IllegalArgumentException("t (" + t + ") must be even and >= 0");
     }
-    return cache.computeIfAbsent(t, this::compute);
+    double[] m = cache.get(t);
+    if (m == null) {
+      m = compute(t);
+      cache.put(t, m);
+      // keep O(Lq) doubles, not one array per degree: the degree search asks t - 2, t, t + 2 next
+      // (absMoment of p = g + 1, g increasing); an evicted t is computed again, the same numbers
+      // (compute gives evenMomentFromScratch's numbers whatever was asked before, §11.10)
+      cache.keySet().removeIf(k -> k < t - 2);
+    }
+    return m;
   }
 
   /**

@@ -1036,6 +1036,15 @@ class FastBoundFormulaProperties {
       assertTerm("sum svm", r.svmSum(), f -> sum(r.column(FastBound.Row::svm)));
       assertTerm("sum sl", r.slSum(), f -> sum(r.column(FastBound.Row::sl)));
       assertTerm("sum slm", r.slmSum(), f -> sum(r.column(FastBound.Row::slm)));
+      // the streamed sums are bit for bit the stored-array forms of §11.6 on the rows' terms
+      assertThat(r.cq()).isEqualTo(FastBound.weightedColumnSum(xq, r.column(FastBound.Row::wq)));
+      assertThat(r.cqm()).isEqualTo(FastBound.weightedColumnSum(xq, r.column(FastBound.Row::wqm)));
+      assertThat(r.skSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::sk)));
+      assertThat(r.skmSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::skm)));
+      assertThat(r.svSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::sv)));
+      assertThat(r.svmSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::svm)));
+      assertThat(r.slSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::sl)));
+      assertThat(r.slmSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::slm)));
       FastBound.PointBound b = r.bound();
       BigDecimal beta = big(Math.abs(n.beta()));
       assertTerm("gqMaj_row", b.gqMaj(), f -> f.mul(beta, big(r.cqm())));
