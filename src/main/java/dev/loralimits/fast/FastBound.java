@@ -100,6 +100,21 @@ public final class FastBound {
       double svm, double sl, double slm) {}
 
   /**
+   * The terms of one row as {@link #rowTerms} fills them: one buffer reused over the rows of a chain,
+   * so that streaming them allocates nothing per row ({@link Row} is its immutable copy).
+   */
+  static final class RowBuffer {
+    double rStar, mBarScore, gc1, ez1, ec1, dt1, ds1, tMaj1, mBar, m;
+    double dP, deltaF, gc, ez, ec, dt, ds, tMaj, sMaj, rho;
+    double pi, wq, wqm, sk, skm, sv, svm, sl, slm;
+
+    Row toRow() {
+      return new Row(rStar, mBarScore, gc1, ez1, ec1, dt1, ds1, tMaj1, mBar, m, dP, deltaF,
+          gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv, svm, sl, slm);
+    }
+  }
+
+  /**
    * FAST-BOUND.md §11.6, the per-row chain of one point: the weighted sums of (5.1)-(5.4) over its
    * query rows and the bound they give. {@code bound} is this chain's own bound; {@link Terms#bound}
    * is the componentwise minimum of it and the §3-5/§11.2 bound. The rows' terms are not stored
@@ -113,7 +128,9 @@ public final class FastBound {
       PointBound bound) {
     /** The terms of query row j ({@code 0 <= j < rows()}), bit for bit those the sums read. */
     Row row(int j) {
-      return rowTerms(n, rm, Math.exp(sigma), deltaS, delta, deltaF, dR, gamma(n.o()), j);
+      RowBuffer b = new RowBuffer();
+      rowTerms(n, rm, Math.exp(sigma), deltaS, delta, deltaF, dR, gamma(n.o()), j, b);
+      return b.toRow();
     }
 
     /** The number of query rows. */
@@ -711,20 +728,21 @@ public final class FastBound {
     double svmSum = 0;
     double slSum = 0;
     double slmSum = 0;
+    RowBuffer r = new RowBuffer();
     for (int j = 0; j < lq; j++) {
-      Row r = rowTerms(n, rm, s, deltaS, delta, deltaF, dR, go, j);
+      rowTerms(n, rm, s, deltaS, delta, deltaF, dR, go, j, r);
       double[] x = xq[j];
       for (int a = 0; a < dq; a++) {
         double xa = Math.abs(x[a]);
-        colQ[a] += clampedProduct(xa, r.wq());
-        colQm[a] += clampedProduct(xa, r.wqm());
+        colQ[a] += clampedProduct(xa, r.wq);
+        colQm[a] += clampedProduct(xa, r.wqm);
       }
-      skSum += r.sk();
-      skmSum += r.skm();
-      svSum += r.sv();
-      svmSum += r.svm();
-      slSum += r.sl();
-      slmSum += r.slm();
+      skSum += r.sk;
+      skmSum += r.skm;
+      svSum += r.sv;
+      svmSum += r.svm;
+      slSum += r.sl;
+      slmSum += r.slm;
     }
     double cq = columnMaximumUpper(colQ, lq);
     double cqm = columnMaximumUpper(colQm, lq);
@@ -749,11 +767,12 @@ public final class FastBound {
 
   /**
    * FAST-BOUND.md §11.6 (a)-(c), the terms of query row j of the per-row chain ({@link #rowChain}'s
-   * arguments, with {@code expSigma = e^sigma} and {@code go = gamma_o} computed once by the caller).
+   * arguments, with {@code expSigma = e^sigma} and {@code go = gamma_o} computed once by the caller),
+   * written into {@code out}.
    */
-  static Row rowTerms(
+  static void rowTerms(
       PointNorms n, RowMean rm, double expSigma, double deltaS, double delta, double deltaF, double dR, double go,
-      int j) {
+      int j, RowBuffer out) {
     QueryRows qr = rm.query();
     int o = n.o();
     double nu = n.vMax();
@@ -823,8 +842,11 @@ public final class FastBound {
     double svm = up((1 + f) * (gc + ec));
     double sl = up(gc * ec + 0.5 * ec * ec);
     double slm = up((gc + ec) * (gc + ec));
-    return new Row(rs, mbS, gc1, ez1, ec1, dt1, ds1, tMaj1, mb, mj, dPj, f, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi,
-        wq, wqm, sk, skm, sv, svm, sl, slm);
+    out.rStar = rs; out.mBarScore = mbS; out.gc1 = gc1; out.ez1 = ez1; out.ec1 = ec1; out.dt1 = dt1;
+    out.ds1 = ds1; out.tMaj1 = tMaj1; out.mBar = mb; out.m = mj; out.dP = dPj; out.deltaF = f; out.gc = gc;
+    out.ez = ez; out.ec = ec; out.dt = dt; out.ds = ds; out.tMaj = tMaj; out.sMaj = sMaj; out.rho = rho;
+    out.pi = pi; out.wq = wq; out.wqm = wqm; out.sk = sk; out.skm = skm; out.sv = sv; out.svm = svm;
+    out.sl = sl; out.slm = slm;
   }
 
   /**
