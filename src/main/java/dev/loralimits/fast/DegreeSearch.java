@@ -50,7 +50,6 @@ final class DegreeSearch {
       }
       lastBound = Double.POSITIVE_INFINITY;
       FastBound.Certificate best = null;
-      boolean roundingAloneTooLarge = true;
       for (ExpPolynomial.Kind kind : ExpPolynomial.Kind.values()) {
         ExpPolynomial poly = ExpPolynomial.of(kind, g, radius);
         FastBound.Certificate c = FastBound.certify(dd, pts, rows, poly, radius, (int) rank);
@@ -59,16 +58,15 @@ final class DegreeSearch {
           best = c;
         }
       }
-      // Any polynomial with relative error <= 1/2 on [-R, R] has A(R) >= |P(R)| >= e^R / 2, and the
-      // rounding part grows with n_agg (so with g): if it alone exceeds epsilon with delta = 0 and
-      // A(R) = e^R / 2 at this g, no degree >= g can be certified (FAST-BOUND.md §8).
-      roundingAloneTooLarge =
-          FastBound.certify(dd, pts, noneFor(rows), 0.0, Math.exp(radius) / 2, g, radius, (int) rank)
-              .certifiedBound() > epsilon;
       if (best != null) {
         return best;
       }
-      if (roundingAloneTooLarge && g >= 1) {
+      // Any polynomial with relative error <= 1/2 on [-R, R] has A(R) >= |P(R)| >= e^R / 2, and the
+      // rounding part grows with n_agg (so with g): if it alone exceeds epsilon with delta = 0 and
+      // A(R) = e^R / 2 at this g, no degree >= g can be certified (FAST-BOUND.md §8). Evaluated only
+      // where it decides something (g >= 1 and no certificate at g): certify has no side effects.
+      if (g >= 1 && FastBound.certify(dd, pts, noneFor(rows), 0.0, Math.exp(radius) / 2, g, radius, (int) rank)
+          .certifiedBound() > epsilon) {
         // the rounding part grows with g (n_agg and A(R) do), so no higher degree can succeed
         throw new OutsideEfficientRegimeException(
             String.format(

@@ -88,19 +88,65 @@ public final class FastBound {
       double deltaFNew, RowChain row) {}
 
   /**
-   * FAST-BOUND.md §11.6, the per-row chain of one point: for each query row j its own {@code Rs_j},
-   * {@code Mbar_j}, {@code m_j}, {@code dP_j}, {@code deltaF_j} and the (4.1)-(4.2) terms with
-   * {@code deltaF_j} and {@code gc_j = nu + max_i |Y_ji|}; the weighted sums of (5.1)-(5.4) and the
-   * bound they give. {@code bound} is this chain's own bound; {@link Terms#bound} is the
-   * componentwise minimum of it and the §3-5/§11.2 bound.
+   * FAST-BOUND.md §11.6, the terms of one query row j of the per-row chain: its own {@code Rs_j},
+   * {@code MbarS_j} (§11.7), {@code Mbar_j}, {@code m_j}, {@code dP_j}, {@code deltaF_j}, the (4.1)-(4.2)
+   * terms with {@code deltaF_j} and {@code gc_j = nu + max_i |Y_ji|}, their l1 forms of §11.8
+   * ({@code gc1 .. tMaj1}, 0 when not used) and the row's summands of (5.1)-(5.4) ({@code wq .. slm}).
+   */
+  record Row(
+      double rStar, double mBarScore, double gc1, double ez1, double ec1, double dt1, double ds1, double tMaj1,
+      double mBar, double m, double dP, double deltaF, double gc, double ez, double ec, double dt, double ds,
+      double tMaj, double sMaj, double rho, double pi, double wq, double wqm, double sk, double skm, double sv,
+      double svm, double sl, double slm) {}
+
+  /**
+   * The terms of one row as {@link #rowTerms} fills them: one buffer reused over the rows of a chain,
+   * so that streaming them allocates nothing per row ({@link Row} is its immutable copy).
+   */
+  static final class RowBuffer {
+    double rStar, mBarScore, gc1, ez1, ec1, dt1, ds1, tMaj1, mBar, m;
+    double dP, deltaF, gc, ez, ec, dt, ds, tMaj, sMaj, rho;
+    double pi, wq, wqm, sk, skm, sv, svm, sl, slm;
+
+    Row toRow() {
+      return new Row(rStar, mBarScore, gc1, ez1, ec1, dt1, ds1, tMaj1, mBar, m, dP, deltaF,
+          gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv, svm, sl, slm);
+    }
+  }
+
+  /**
+   * FAST-BOUND.md §11.6, the per-row chain of one point: the weighted sums of (5.1)-(5.4) over its
+   * query rows and the bound they give. {@code bound} is this chain's own bound; {@link Terms#bound}
+   * is the componentwise minimum of it and the §3-5/§11.2 bound. The rows' terms are not stored
+   * (memory {@code O(dq)}, not {@code O(Lq)}, FAST-BOUND.md §11.6 "Memory"): {@link #row} recomputes
+   * row j's terms from the chain's inputs ({@code n} .. {@code dR}, as {@link #rowChain} received
+   * them), the same doubles the sums read.
    */
   record RowChain(
-      double[] rStar, double[] mBarScore, double[] gc1, double[] ez1, double[] ec1, double[] dt1, double[] ds1,
-      double[] tMaj1, double[] mBar, double[] m, double[] dP, double[] deltaF, double[] gc, double[] ez,
-      double[] ec, double[] dt, double[] ds, double[] tMaj, double[] sMaj, double[] rho, double[] pi,
-      double[] wq, double[] wqm, double[] sk, double[] skm, double[] sv, double[] svm, double[] sl,
-      double[] slm, double cq, double cqm, double skSum, double skmSum, double svSum, double svmSum,
-      double slSum, double slmSum, PointBound bound) {}
+      PointNorms n, RowMean rm, double sigma, double deltaS, double delta, double deltaF, double dR, double cq,
+      double cqm, double skSum, double skmSum, double svSum, double svmSum, double slSum, double slmSum,
+      PointBound bound) {
+    /** The terms of query row j ({@code 0 <= j < rows()}), bit for bit those the sums read. */
+    Row row(int j) {
+      RowBuffer b = new RowBuffer();
+      rowTerms(n, rm, Math.exp(sigma), deltaS, delta, deltaF, dR, gamma(n.o()), j, b);
+      return b.toRow();
+    }
+
+    /** The number of query rows. */
+    int rows() {
+      return rm.query().q().length;
+    }
+
+    /** One term over all rows, {@code f(row(0)) .. f(row(rows() - 1))} (for the tests: O(Lq) doubles). */
+    double[] column(java.util.function.ToDoubleFunction<Row> f) {
+      double[] c = new double[rows()];
+      for (int j = 0; j < c.length; j++) {
+        c[j] = f.applyAsDouble(row(j));
+      }
+      return c;
+    }
+  }
 
   /**
    * FAST-BOUND.md §11.6: the per-row data of one point. {@code xq} is {@code X^Q} ({@code Lq x dq}),
@@ -211,7 +257,24 @@ public final class FastBound {
     for (double v : w) {
       s += v;
     }
-    return up(s * (1 + gamma(w.length + 1.0)));
+    return sumUpper(s, w.length);
+  }
+
+  /** {@link #sumUpper(double[])} of an in-order sum {@code s} of n terms already taken. */
+  static double sumUpper(double s, int n) {
+    return up(s * (1 + gamma(n + 1.0)));
+  }
+
+  /**
+   * {@link #weightedColumnSum} of column sums already taken in row order over n rows:
+   * {@code up(M (1 + gamma_{n+1}))}, {@code M = max_a colSum[a]} (the maximum taken from 0, in order).
+   */
+  static double columnMaximumUpper(double[] colSum, int n) {
+    double m = 0;
+    for (double s : colSum) {
+      m = Math.max(m, s);
+    }
+    return up(m * (1 + gamma(n + 1.0)));
   }
 
   /**
@@ -642,113 +705,53 @@ public final class FastBound {
 
   /**
    * FAST-BOUND.md §11.6: the per-row chain. {@code deltaF} is the point's (already minimised)
-   * attention error, {@code dR} the §11.2 rounding part (infinite when it does not apply).
+   * attention error, {@code dR} the §11.2 rounding part (infinite when it does not apply). The rows
+   * are streamed: row j's terms ({@link #rowTerms}) are added to the running sums and dropped, the
+   * sums taken in row order as {@link #weightedColumnSum} and {@link #sumUpper} take them (so the
+   * bound is bit for bit theirs on the stored terms).
    */
   static RowChain rowChain(
       PointNorms n, RowMean rm, double sigma, double deltaS, double delta, double deltaF, double dR) {
     QueryRows qr = rm.query();
     int lq = qr.q().length;
     int o = n.o();
-    double nu = n.vMax();
-    double[] rs = new double[lq];
-    double[] mb = new double[lq];
-    double[] mbS = new double[lq];
-    double[] gc1 = new double[lq];
-    double[] ez1 = new double[lq];
-    double[] ec1 = new double[lq];
-    double[] dt1 = new double[lq];
-    double[] ds1 = new double[lq];
-    double[] tMaj1 = new double[lq];
-    double[] mj = new double[lq];
-    double[] dPj = new double[lq];
-    double[] dF = new double[lq];
-    double[] gc = new double[lq];
-    double[] ez = new double[lq];
-    double[] ec = new double[lq];
-    double[] dt = new double[lq];
-    double[] ds = new double[lq];
-    double[] tMaj = new double[lq];
-    double[] sMaj = new double[lq];
-    double[] rho = new double[lq];
-    double[] pi = new double[lq];
-    double[] wq = new double[lq];
-    double[] wqm = new double[lq];
-    double[] sk = new double[lq];
-    double[] skm = new double[lq];
-    double[] sv = new double[lq];
-    double[] svm = new double[lq];
-    double[] sl = new double[lq];
-    double[] slm = new double[lq];
+    double[][] xq = qr.xq();
+    int dq = xq[0].length;
     double s = Math.exp(sigma);
     double go = gamma(o);
+    // (5.1): per column a of X^Q the in-order sums sum_j cp(|x_ja|, wq_j) and the same with wqm_j
+    double[] colQ = new double[dq];
+    double[] colQm = new double[dq];
+    double skSum = 0;
+    double skmSum = 0;
+    double svSum = 0;
+    double svmSum = 0;
+    double slSum = 0;
+    double slmSum = 0;
+    RowBuffer r = new RowBuffer();
     for (int j = 0; j < lq; j++) {
-      // (11.6a) the row's own Taylor row-mean error and attention error
-      rs[j] = Math.min(rm.rStar(), up(clampedProduct(qr.q()[j], qr.kn())));
-      if (rm.qPow() == null) {
-        mb[j] = Double.POSITIVE_INFINITY;
-      } else {
-        double x = Math.exp(rs[j]);
-        double e3 = up(x * x * x * s * s);
-        mb[j] = up(rm.rhoP() + clampedProduct(clampedProduct(e3, rm.moment()),
-            clampedProduct(rm.qPow()[j], rm.invFactorial())));
+      rowTerms(n, rm, s, deltaS, delta, deltaF, dR, go, j, r);
+      double[] x = xq[j];
+      for (int a = 0; a < dq; a++) {
+        double xa = Math.abs(x[a]);
+        colQ[a] += clampedProduct(xa, r.wq);
+        colQm[a] += clampedProduct(xa, r.wqm);
       }
-      // (11.7) the same row mean through the row's own score moment and Jensen's denominator
-      mbS[j] = Double.POSITIVE_INFINITY;
-      if (rm.qPow() != null && rm.scoreMoment() != null) {
-        mbS[j] = scoreMomentTaylorError(rm.rhoP(), rs[j], s, rm.shift()[j], rm.scoreMoment()[j], rm.invFactorial());
-        mb[j] = Math.min(mb[j], mbS[j]);
-      }
-      mj[j] = up(compose(deltaS, Math.min(delta, mb[j])));
-      double dFNew = Double.POSITIVE_INFINITY;
-      dPj[j] = Double.POSITIVE_INFINITY;
-      if (dR < Double.POSITIVE_INFINITY && mj[j] < 0.5) {
-        dPj[j] = up(2 * mj[j] / (1 - mj[j]));
-        dFNew = up(dR + dPj[j]);
-      }
-      dF[j] = Math.min(deltaF, dFNew);
-      double f = dF[j];
-      double yj = qr.yMax()[j];
-      // (4.1)-(4.2) for row j
-      gc[j] = up(nu + yj);
-      ez[j] = up(f * nu + n.eV() * (1 + f));
-      ec[j] = up(ez[j] + 2 * U * (nu * (1 + f) + yj));
-      dt[j] = up(o * (ec[j] * nu + gc[j] * n.eV()));
-      tMaj[j] = up(o * (gc[j] + ec[j]) * nu);
-      ds[j] = up(o * (ec[j] * (1 + f) * nu + gc[j] * ez[j]) + go * (1 + f) * tMaj[j]);
-      if (qr.yOne() != null) {
-        // (11.8) the same three bounds through l1 norms of c_j and Holder; each the minimum of two bounds
-        double v1 = qr.vOne();
-        gc1[j] = up(v1 + o * n.eV() + qr.yOne()[j]);
-        ez1[j] = up(f * v1 + o * n.eV() * (1 + f));
-        ec1[j] = up(ez1[j] + 2 * U * ((1 + f) * v1 + qr.yOne()[j]));
-        dt1[j] = up(ec1[j] * nu + gc1[j] * n.eV());
-        tMaj1[j] = up((gc1[j] + ec1[j]) * nu);
-        ds1[j] = up(ec1[j] * (1 + f) * nu + gc1[j] * ez[j] + go * (1 + f) * tMaj1[j]);
-        dt[j] = Math.min(dt[j], dt1[j]);
-        ds[j] = Math.min(ds[j], ds1[j]);
-        tMaj[j] = Math.min(tMaj[j], tMaj1[j]);
-      }
-      sMaj[j] = up(tMaj[j] * (1 + f) * (1 + go));
-      rho[j] = up(dt[j] + ds[j] + f * tMaj[j] + f * sMaj[j]);
-      pi[j] = up((tMaj[j] + sMaj[j]) * (1 + f));
-      // the row's summands of (5.1)-(5.4)
-      wq[j] = up(n.kMax() * rho[j] + pi[j] * n.eK());
-      wqm[j] = up(pi[j] * (n.kMax() + n.eK()) + rho[j] * n.kMax());
-      sk[j] = up(rho[j] * n.qMax() + pi[j] * n.eQ());
-      skm[j] = up(pi[j] * (n.qMax() + n.eQ()) + rho[j] * n.qMax());
-      sv[j] = up(f * (gc[j] + ec[j]) + ec[j]);
-      svm[j] = up((1 + f) * (gc[j] + ec[j]));
-      sl[j] = up(gc[j] * ec[j] + 0.5 * ec[j] * ec[j]);
-      slm[j] = up((gc[j] + ec[j]) * (gc[j] + ec[j]));
+      skSum += r.sk;
+      skmSum += r.skm;
+      svSum += r.sv;
+      svmSum += r.svm;
+      slSum += r.sl;
+      slmSum += r.slm;
     }
-    double cq = weightedColumnSum(qr.xq(), wq);
-    double cqm = weightedColumnSum(qr.xq(), wqm);
-    double skSum = sumUpper(sk);
-    double skmSum = sumUpper(skm);
-    double svSum = sumUpper(sv);
-    double svmSum = sumUpper(svm);
-    double slSum = sumUpper(sl);
-    double slmSum = sumUpper(slm);
+    double cq = columnMaximumUpper(colQ, lq);
+    double cqm = columnMaximumUpper(colQm, lq);
+    skSum = sumUpper(skSum, lq);
+    skmSum = sumUpper(skmSum, lq);
+    svSum = sumUpper(svSum, lq);
+    svmSum = sumUpper(svmSum, lq);
+    slSum = sumUpper(slSum, lq);
+    slmSum = sumUpper(slmSum, lq);
     double beta = Math.abs(n.beta());
     double gqMaj = up(beta * cqm);
     double gq = up(beta * cq + gamma(depth(n.lq()) + 16) * gqMaj);
@@ -758,9 +761,92 @@ public final class FastBound {
     double gv = up(n.xvMax() * svSum + gamma(depth(n.lk()) + 16) * gvMaj);
     double loss = up(o * slSum + gamma(o + depth(n.lq()) + 8) * 0.5 * o * slmSum);
     double lossMaj = up(0.5 * o * slmSum * (1 + gamma(o + depth(n.lq()) + 8)));
-    return new RowChain(rs, mbS, gc1, ez1, ec1, dt1, ds1, tMaj1, mb, mj, dPj, dF, gc, ez, ec, dt, ds, tMaj, sMaj, rho, pi, wq, wqm, sk, skm, sv,
-        svm, sl, slm, cq, cqm, skSum, skmSum, svSum, svmSum, slSum, slmSum,
-        new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj, lossMaj));
+    return new RowChain(n, rm, sigma, deltaS, delta, deltaF, dR, cq, cqm, skSum, skmSum, svSum, svmSum, slSum,
+        slmSum, new PointBound(gq, gk, gv, loss, gqMaj, gkMaj, gvMaj, lossMaj));
+  }
+
+  /**
+   * FAST-BOUND.md §11.6 (a)-(c), the terms of query row j of the per-row chain ({@link #rowChain}'s
+   * arguments, with {@code expSigma = e^sigma} and {@code go = gamma_o} computed once by the caller),
+   * written into {@code out}.
+   */
+  static void rowTerms(
+      PointNorms n, RowMean rm, double expSigma, double deltaS, double delta, double deltaF, double dR, double go,
+      int j, RowBuffer out) {
+    QueryRows qr = rm.query();
+    int o = n.o();
+    double nu = n.vMax();
+    double s = expSigma;
+    // (11.6a) the row's own Taylor row-mean error and attention error
+    double rs = Math.min(rm.rStar(), up(clampedProduct(qr.q()[j], qr.kn())));
+    double mb;
+    double mbS = Double.POSITIVE_INFINITY;
+    if (rm.qPow() == null) {
+      mb = Double.POSITIVE_INFINITY;
+    } else {
+      double x = Math.exp(rs);
+      double e3 = up(x * x * x * s * s);
+      mb = up(rm.rhoP() + clampedProduct(clampedProduct(e3, rm.moment()),
+          clampedProduct(rm.qPow()[j], rm.invFactorial())));
+      // (11.7) the same row mean through the row's own score moment and Jensen's denominator
+      if (rm.scoreMoment() != null) {
+        mbS = scoreMomentTaylorErrorFromExp(rm.rhoP(), x, s, rm.shift()[j], rm.scoreMoment()[j], rm.invFactorial());
+        mb = Math.min(mb, mbS);
+      }
+    }
+    double mj = up(compose(deltaS, Math.min(delta, mb)));
+    double dFNew = Double.POSITIVE_INFINITY;
+    double dPj = Double.POSITIVE_INFINITY;
+    if (dR < Double.POSITIVE_INFINITY && mj < 0.5) {
+      dPj = up(2 * mj / (1 - mj));
+      dFNew = up(dR + dPj);
+    }
+    double f = Math.min(deltaF, dFNew);
+    double yj = qr.yMax()[j];
+    // (4.1)-(4.2) for row j
+    double gc = up(nu + yj);
+    double ez = up(f * nu + n.eV() * (1 + f));
+    double ec = up(ez + 2 * U * (nu * (1 + f) + yj));
+    double dt = up(o * (ec * nu + gc * n.eV()));
+    double tMaj = up(o * (gc + ec) * nu);
+    double ds = up(o * (ec * (1 + f) * nu + gc * ez) + go * (1 + f) * tMaj);
+    double gc1 = 0;
+    double ez1 = 0;
+    double ec1 = 0;
+    double dt1 = 0;
+    double ds1 = 0;
+    double tMaj1 = 0;
+    if (qr.yOne() != null) {
+      // (11.8) the same three bounds through l1 norms of c_j and Holder; each the minimum of two bounds
+      double v1 = qr.vOne();
+      double y1 = qr.yOne()[j];
+      gc1 = up(v1 + o * n.eV() + y1);
+      ez1 = up(f * v1 + o * n.eV() * (1 + f));
+      ec1 = up(ez1 + 2 * U * ((1 + f) * v1 + y1));
+      dt1 = up(ec1 * nu + gc1 * n.eV());
+      tMaj1 = up((gc1 + ec1) * nu);
+      ds1 = up(ec1 * (1 + f) * nu + gc1 * ez + go * (1 + f) * tMaj1);
+      dt = Math.min(dt, dt1);
+      ds = Math.min(ds, ds1);
+      tMaj = Math.min(tMaj, tMaj1);
+    }
+    double sMaj = up(tMaj * (1 + f) * (1 + go));
+    double rho = up(dt + ds + f * tMaj + f * sMaj);
+    double pi = up((tMaj + sMaj) * (1 + f));
+    // the row's summands of (5.1)-(5.4)
+    double wq = up(n.kMax() * rho + pi * n.eK());
+    double wqm = up(pi * (n.kMax() + n.eK()) + rho * n.kMax());
+    double sk = up(rho * n.qMax() + pi * n.eQ());
+    double skm = up(pi * (n.qMax() + n.eQ()) + rho * n.qMax());
+    double sv = up(f * (gc + ec) + ec);
+    double svm = up((1 + f) * (gc + ec));
+    double sl = up(gc * ec + 0.5 * ec * ec);
+    double slm = up((gc + ec) * (gc + ec));
+    out.rStar = rs; out.mBarScore = mbS; out.gc1 = gc1; out.ez1 = ez1; out.ec1 = ec1; out.dt1 = dt1;
+    out.ds1 = ds1; out.tMaj1 = tMaj1; out.mBar = mb; out.m = mj; out.dP = dPj; out.deltaF = f; out.gc = gc;
+    out.ez = ez; out.ec = ec; out.dt = dt; out.ds = ds; out.tMaj = tMaj; out.sMaj = sMaj; out.rho = rho;
+    out.pi = pi; out.wq = wq; out.wqm = wqm; out.sk = sk; out.skm = skm; out.sv = sv; out.svm = svm;
+    out.sl = sl; out.slm = slm;
   }
 
   /**
@@ -772,8 +858,13 @@ public final class FastBound {
    */
   static double scoreMomentTaylorError(
       double rhoP, double rStarJ, double expSigma, double shiftJ, double scoreMomentJ, double invFactorial) {
-    double x = Math.exp(rStarJ);
-    double e = up(x * expSigma * expSigma * Math.exp(shiftJ));
+    return scoreMomentTaylorErrorFromExp(rhoP, Math.exp(rStarJ), expSigma, shiftJ, scoreMomentJ, invFactorial);
+  }
+
+  /** {@link #scoreMomentTaylorError} with {@code expRStarJ = e^{Rs_j}} given (the row chain has it). */
+  static double scoreMomentTaylorErrorFromExp(
+      double rhoP, double expRStarJ, double expSigma, double shiftJ, double scoreMomentJ, double invFactorial) {
+    double e = up(expRStarJ * expSigma * expSigma * Math.exp(shiftJ));
     return up(rhoP + clampedProduct(clampedProduct(e, scoreMomentJ), invFactorial));
   }
 

@@ -97,13 +97,22 @@ final class ScoreMoments {
 
   /**
    * §11.7 (b): for even {@code t >= 0}, {@code T_j >= (1/Lk) sum_l (Qh^_j . Kc^_l)^t}; all
-   * {@code +infinity} on underflow or overflow. Cached.
+   * {@code +infinity} on underflow or overflow. Cached (the latest t and t - 2 only: O(Lq) doubles).
    */
   double[] evenMoment(int t) {
     if (t % 2 != 0 || t < 0) {
       throw new IllegalArgumentException("t (" + t + ") must be even and >= 0");
     }
-    return cache.computeIfAbsent(t, this::compute);
+    double[] m = cache.get(t);
+    if (m == null) {
+      m = compute(t);
+      cache.put(t, m);
+      // keep O(Lq) doubles, not one array per degree: the degree search asks t - 2, t, t + 2 next
+      // (absMoment of p = g + 1, g increasing); an evicted t is computed again, the same numbers
+      // (compute gives evenMomentFromScratch's numbers whatever was asked before, §11.10)
+      cache.keySet().removeIf(k -> k < t - 2);
+    }
+    return m;
   }
 
   /**
@@ -161,14 +170,28 @@ final class ScoreMoments {
     double mu = rows.moment(t);
     double gammaT = FastBound.gamma(2.0 * t + lk + nm + 2);
     boolean[] under = new boolean[1];
+    double[] coef = mon.coef;
     for (int j = 0; j < lq; j++) {
       lowest = Math.min(lowest, mon.evaluateFrom(from, qTop, j * nFrom, qf, j * h, work));
       if (store) {
         System.arraycopy(work, off, qNew, j * nm, nm);
       }
+      // evenMomentFromScratch's checkedProduct(checkedProduct(coef, x, under), agg, under), inlined:
+      // the same products and the same underflow test, the flag kept in a local
       double s = 0;
+      boolean u = false;
       for (int m = 0; m < nm; m++) {
-        s += Monomials.checkedProduct(Monomials.checkedProduct(mon.coefficient(m), work[off + m], under), agg[m], under);
+        double c = coef[m];
+        double x = work[off + m];
+        double cx = c * x;
+        u |= Math.abs(cx) < Double.MIN_NORMAL & c != 0 & x != 0;
+        double a = agg[m];
+        double term = cx * a;
+        u |= Math.abs(term) < Double.MIN_NORMAL & cx != 0 & a != 0;
+        s += term;
+      }
+      if (u) {
+        under[0] = true;
       }
       double qPow = FastBound.ratioPowerUpper(qNorm[j], rows.qn, t);
       out[j] = FastBound.up(Math.max(s, 0) / lk

@@ -247,9 +247,9 @@ class CertificateTermsProbe {
           double mbS = 0;
           double dF = 0;
           for (int j = 0; j < p.lq; j++) {
-            mb = Math.max(mb, t.row().mBar()[j]);
-            mbS = Math.max(mbS, t.row().mBarScore()[j]);
-            dF = Math.max(dF, t.row().deltaF()[j]);
+            mb = Math.max(mb, t.row().row(j).mBar());
+            mbS = Math.max(mbS, t.row().row(j).mBarScore());
+            dF = Math.max(dF, t.row().row(j).deltaF());
           }
           double[] a = poly.coefficients();
           double ebar = 0;
@@ -308,9 +308,9 @@ class CertificateTermsProbe {
           double l1Part = 0;
           double ePart = 0;
           for (int j = 0; j < p.lq; j++) {
-            fPart += kMax * (rc.dt()[j] + rc.ds()[j]);
-            l1Part += kMax * rc.deltaF()[j] * (rc.tMaj()[j] + rc.sMaj()[j]);
-            ePart += rc.pi()[j] * p.norms.eK();
+            fPart += kMax * (rc.row(j).dt() + rc.row(j).ds());
+            l1Part += kMax * rc.row(j).deltaF() * (rc.row(j).tMaj() + rc.row(j).sMaj());
+            ePart += rc.row(j).pi() * p.norms.eK();
           }
           double tot = fPart + l1Part + ePart;
           double mean = 0;

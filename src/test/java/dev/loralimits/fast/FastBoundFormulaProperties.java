@@ -956,7 +956,7 @@ class FastBoundFormulaProperties {
       boolean finite = t.deltaTot() < 0.5;
       FastBound.RowChain r = t.row();
       boolean sharperQ = finite && r.bound().gq() < old.bound().gq();
-      boolean rowDeltaF = finite && r.deltaF()[lq - 1] < t.deltaF();
+      boolean rowDeltaF = finite && r.row(lq - 1).deltaF() < t.deltaF();
       Statistics.label("row chain below the old gq").collect(sharperQ).coverage(k -> k.check(true).percentage(x -> x > 30));
       Statistics.label("deltaF_j < deltaF (last row)").collect(rowDeltaF)
           .coverage(k -> k.check(true).percentage(x -> x > 10));
@@ -976,66 +976,75 @@ class FastBoundFormulaProperties {
         final int jj = j;
         // Rs_j: min(Rs, an upper bound of q_j kn)
         BigDecimal qk = big(q[j]).multiply(big(kn));
-        if (r.rStar()[j] < rm.rStar()) {
-          assertTerm("Rs_j", r.rStar()[j], f -> qk.max(big(Double.MIN_NORMAL)));
+        if (r.row(j).rStar() < rm.rStar()) {
+          assertTerm("Rs_j", r.row(j).rStar(), f -> qk.max(big(Double.MIN_NORMAL)));
         } else {
-          assertThat(r.rStar()[j]).isEqualTo(rm.rStar());
+          assertThat(r.row(j).rStar()).isEqualTo(rm.rStar());
           assertThat(big(rm.rStar())).isGreaterThanOrEqualTo(qk);
         }
         if (taylor) {
           // Mbar_j = rhoP + e^{3 Rs_j + 2 sigma} mu_p (q_j / qn)^p / p!
-          assertTerm("Mbar_j", r.mBar()[j], f -> f.add(big(rm.rhoP()), f.mul(
-              f.exp(f.add(f.mul(big(3), big(r.rStar()[jj])), f.mul(big(2), sigma))), big(rm.moment()),
+          assertTerm("Mbar_j", r.row(j).mBar(), f -> f.add(big(rm.rhoP()), f.mul(
+              f.exp(f.add(f.mul(big(3), big(r.row(jj).rStar())), f.mul(big(2), sigma))), big(rm.moment()),
               big(qPow[jj]), big(rm.invFactorial()))));
         } else {
-          assertThat(r.mBar()[j]).isEqualTo(Double.POSITIVE_INFINITY);
+          assertThat(r.row(j).mBar()).isEqualTo(Double.POSITIVE_INFINITY);
         }
-        BigDecimal e = big(Math.min(c.delta(), r.mBar()[j]));
-        assertTerm("m_j", r.m()[j], f -> f.add(big(t.deltaS()), f.mul(e, f.onePlus(big(t.deltaS())))));
-        assertThat(r.deltaF()[j]).as("deltaF_j <= deltaF").isLessThanOrEqualTo(t.deltaF());
-        if (r.deltaF()[j] < t.deltaF()) {
-          assertTerm("dP_j", r.dP()[j], f -> f.deltaF(big(r.m()[jj])));
-          assertTerm("deltaF_j = dR + dP_j", r.deltaF()[j], f -> f.add(big(t.dR()), big(r.dP()[jj])));
+        BigDecimal e = big(Math.min(c.delta(), r.row(j).mBar()));
+        assertTerm("m_j", r.row(j).m(), f -> f.add(big(t.deltaS()), f.mul(e, f.onePlus(big(t.deltaS())))));
+        assertThat(r.row(j).deltaF()).as("deltaF_j <= deltaF").isLessThanOrEqualTo(t.deltaF());
+        if (r.row(j).deltaF() < t.deltaF()) {
+          assertTerm("dP_j", r.row(j).dP(), f -> f.deltaF(big(r.row(jj).m())));
+          assertTerm("deltaF_j = dR + dP_j", r.row(j).deltaF(), f -> f.add(big(t.dR()), big(r.row(jj).dP())));
         }
-        BigDecimal dF = big(r.deltaF()[j]);
+        BigDecimal dF = big(r.row(j).deltaF());
         BigDecimal y = big(yMax[j]);
-        BigDecimal gc = big(r.gc()[j]);
-        BigDecimal ez = big(r.ez()[j]);
-        BigDecimal ec = big(r.ec()[j]);
-        BigDecimal rho = big(r.rho()[j]);
-        BigDecimal pi = big(r.pi()[j]);
-        BigDecimal tMaj = big(r.tMaj()[j]);
-        assertTerm("gc_j", r.gc()[j], f -> f.add(nu, y));
-        assertTerm("ez_j", r.ez()[j], f -> f.ez(dF, nu, eV));
-        assertTerm("ec_j", r.ec()[j], f -> f.ec(ez, nu, dF, y));
-        assertTerm("dt_j", r.dt()[j], f -> f.dt(oo, ec, nu, gc, eV));
-        assertTerm("ds_j", r.ds()[j], f -> f.ds(oo, ec, dF, nu, gc, ez, big(r.tMaj()[jj])));
-        assertTerm("tMaj_j", r.tMaj()[j], f -> f.tMaj(oo, gc, ec, nu));
-        assertTerm("sMaj_j", r.sMaj()[j], f -> f.sMaj(oo, tMaj, dF));
-        assertTerm("rho_j", r.rho()[j], f -> f.rho(big(r.dt()[jj]), big(r.ds()[jj]), dF, tMaj, big(r.sMaj()[jj])));
-        assertTerm("pi_j", r.pi()[j], f -> f.pi(tMaj, big(r.sMaj()[jj]), dF));
+        BigDecimal gc = big(r.row(j).gc());
+        BigDecimal ez = big(r.row(j).ez());
+        BigDecimal ec = big(r.row(j).ec());
+        BigDecimal rho = big(r.row(j).rho());
+        BigDecimal pi = big(r.row(j).pi());
+        BigDecimal tMaj = big(r.row(j).tMaj());
+        assertTerm("gc_j", r.row(j).gc(), f -> f.add(nu, y));
+        assertTerm("ez_j", r.row(j).ez(), f -> f.ez(dF, nu, eV));
+        assertTerm("ec_j", r.row(j).ec(), f -> f.ec(ez, nu, dF, y));
+        assertTerm("dt_j", r.row(j).dt(), f -> f.dt(oo, ec, nu, gc, eV));
+        assertTerm("ds_j", r.row(j).ds(), f -> f.ds(oo, ec, dF, nu, gc, ez, big(r.row(jj).tMaj())));
+        assertTerm("tMaj_j", r.row(j).tMaj(), f -> f.tMaj(oo, gc, ec, nu));
+        assertTerm("sMaj_j", r.row(j).sMaj(), f -> f.sMaj(oo, tMaj, dF));
+        assertTerm("rho_j", r.row(j).rho(), f -> f.rho(big(r.row(jj).dt()), big(r.row(jj).ds()), dF, tMaj, big(r.row(jj).sMaj())));
+        assertTerm("pi_j", r.row(j).pi(), f -> f.pi(tMaj, big(r.row(jj).sMaj()), dF));
         BigDecimal kMax = big(n.kMax());
         BigDecimal qMax = big(n.qMax());
         BigDecimal eK = big(n.eK());
         BigDecimal eQ = big(n.eQ());
-        assertTerm("wq_j", r.wq()[j], f -> f.add(f.mul(kMax, rho), f.mul(pi, eK)));
-        assertTerm("wqm_j", r.wqm()[j], f -> f.add(f.mul(pi, f.add(kMax, eK)), f.mul(rho, kMax)));
-        assertTerm("sk_j", r.sk()[j], f -> f.add(f.mul(rho, qMax), f.mul(pi, eQ)));
-        assertTerm("skm_j", r.skm()[j], f -> f.add(f.mul(pi, f.add(qMax, eQ)), f.mul(rho, qMax)));
-        assertTerm("sv_j", r.sv()[j], f -> f.add(f.mul(dF, f.add(gc, ec)), ec));
-        assertTerm("svm_j", r.svm()[j], f -> f.mul(f.onePlus(dF), f.add(gc, ec)));
-        assertTerm("sl_j", r.sl()[j], f -> f.add(f.mul(gc, ec), f.mul(new BigDecimal("0.5"), ec, ec)));
-        assertTerm("slm_j", r.slm()[j], f -> f.mul(f.add(gc, ec), f.add(gc, ec)));
+        assertTerm("wq_j", r.row(j).wq(), f -> f.add(f.mul(kMax, rho), f.mul(pi, eK)));
+        assertTerm("wqm_j", r.row(j).wqm(), f -> f.add(f.mul(pi, f.add(kMax, eK)), f.mul(rho, kMax)));
+        assertTerm("sk_j", r.row(j).sk(), f -> f.add(f.mul(rho, qMax), f.mul(pi, eQ)));
+        assertTerm("skm_j", r.row(j).skm(), f -> f.add(f.mul(pi, f.add(qMax, eQ)), f.mul(rho, qMax)));
+        assertTerm("sv_j", r.row(j).sv(), f -> f.add(f.mul(dF, f.add(gc, ec)), ec));
+        assertTerm("svm_j", r.row(j).svm(), f -> f.mul(f.onePlus(dF), f.add(gc, ec)));
+        assertTerm("sl_j", r.row(j).sl(), f -> f.add(f.mul(gc, ec), f.mul(new BigDecimal("0.5"), ec, ec)));
+        assertTerm("slm_j", r.row(j).slm(), f -> f.mul(f.add(gc, ec), f.add(gc, ec)));
       }
       // the sums (exact in BigDecimal) and the bound
-      assertTerm("max_a sum_j |X^Q_ja| wq_j", r.cq(), f -> weighted(xq, r.wq()));
-      assertTerm("max_a sum_j |X^Q_ja| wqm_j", r.cqm(), f -> weighted(xq, r.wqm()));
-      assertTerm("sum sk", r.skSum(), f -> sum(r.sk()));
-      assertTerm("sum skm", r.skmSum(), f -> sum(r.skm()));
-      assertTerm("sum sv", r.svSum(), f -> sum(r.sv()));
-      assertTerm("sum svm", r.svmSum(), f -> sum(r.svm()));
-      assertTerm("sum sl", r.slSum(), f -> sum(r.sl()));
-      assertTerm("sum slm", r.slmSum(), f -> sum(r.slm()));
+      assertTerm("max_a sum_j |X^Q_ja| wq_j", r.cq(), f -> weighted(xq, r.column(FastBound.Row::wq)));
+      assertTerm("max_a sum_j |X^Q_ja| wqm_j", r.cqm(), f -> weighted(xq, r.column(FastBound.Row::wqm)));
+      assertTerm("sum sk", r.skSum(), f -> sum(r.column(FastBound.Row::sk)));
+      assertTerm("sum skm", r.skmSum(), f -> sum(r.column(FastBound.Row::skm)));
+      assertTerm("sum sv", r.svSum(), f -> sum(r.column(FastBound.Row::sv)));
+      assertTerm("sum svm", r.svmSum(), f -> sum(r.column(FastBound.Row::svm)));
+      assertTerm("sum sl", r.slSum(), f -> sum(r.column(FastBound.Row::sl)));
+      assertTerm("sum slm", r.slmSum(), f -> sum(r.column(FastBound.Row::slm)));
+      // the streamed sums are bit for bit the stored-array forms of §11.6 on the rows' terms
+      assertThat(r.cq()).isEqualTo(FastBound.weightedColumnSum(xq, r.column(FastBound.Row::wq)));
+      assertThat(r.cqm()).isEqualTo(FastBound.weightedColumnSum(xq, r.column(FastBound.Row::wqm)));
+      assertThat(r.skSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::sk)));
+      assertThat(r.skmSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::skm)));
+      assertThat(r.svSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::sv)));
+      assertThat(r.svmSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::svm)));
+      assertThat(r.slSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::sl)));
+      assertThat(r.slmSum()).isEqualTo(FastBound.sumUpper(r.column(FastBound.Row::slm)));
       FastBound.PointBound b = r.bound();
       BigDecimal beta = big(Math.abs(n.beta()));
       assertTerm("gqMaj_row", b.gqMaj(), f -> f.mul(beta, big(r.cqm())));
@@ -1121,7 +1130,7 @@ class FastBoundFormulaProperties {
       FastBound.Terms t0 = FastBound.terms(n, c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), entry);
       FastBound.Terms t = FastBound.terms(n, c.delta(), c.absSum(), c.radius(), c.rank(), c.degree(), l1);
       boolean finite = t.deltaTot() < 0.5;
-      boolean lower = finite && t.row().tMaj()[0] < t0.row().tMaj()[0];
+      boolean lower = finite && t.row().row(0).tMaj() < t0.row().row(0).tMaj();
       Statistics.label("l1 tMaj below the entrywise one (row 0)").collect(lower)
           .coverage(k -> {
             k.check(true).percentage(x -> x > 30);
@@ -1139,24 +1148,24 @@ class FastBoundFormulaProperties {
       BigDecimal oB = big(oo);
       for (int j = 0; j < lq; j++) {
         final int jj = j;
-        BigDecimal f1 = big(r.deltaF()[j]);
+        BigDecimal f1 = big(r.row(j).deltaF());
         BigDecimal y1 = big(yOne[j]);
-        assertThat(r.deltaF()[j]).isEqualTo(r0.deltaF()[j]);
-        assertTerm("gc1_j", r.gc1()[j], f -> f.add(v1, f.mul(oB, eV), y1));
-        assertTerm("ez1_j", r.ez1()[j], f -> f.add(f.mul(f1, v1), f.mul(oB, eV, f.onePlus(f1))));
-        assertTerm("ec1_j", r.ec1()[j], f -> f.add(big(r.ez1()[jj]),
+        assertThat(r.row(j).deltaF()).isEqualTo(r0.row(j).deltaF());
+        assertTerm("gc1_j", r.row(j).gc1(), f -> f.add(v1, f.mul(oB, eV), y1));
+        assertTerm("ez1_j", r.row(j).ez1(), f -> f.add(f.mul(f1, v1), f.mul(oB, eV, f.onePlus(f1))));
+        assertTerm("ec1_j", r.row(j).ec1(), f -> f.add(big(r.row(jj).ez1()),
             f.mul(U.multiply(big(2)), f.add(f.mul(f.onePlus(f1), v1), y1))));
-        BigDecimal gc1 = big(r.gc1()[j]);
-        BigDecimal ec1 = big(r.ec1()[j]);
-        assertTerm("tMaj1_j", r.tMaj1()[j], f -> f.mul(f.add(gc1, ec1), nu));
-        assertTerm("dt1_j", r.dt1()[j], f -> f.add(f.mul(ec1, nu), f.mul(gc1, eV)));
-        assertTerm("ds1_j", r.ds1()[j], f -> f.add(f.mul(ec1, f.onePlus(f1), nu), f.mul(gc1, big(r.ez()[jj])),
-            f.mul(f.gamma(oB), f.onePlus(f1), big(r.tMaj1()[jj]))));
+        BigDecimal gc1 = big(r.row(j).gc1());
+        BigDecimal ec1 = big(r.row(j).ec1());
+        assertTerm("tMaj1_j", r.row(j).tMaj1(), f -> f.mul(f.add(gc1, ec1), nu));
+        assertTerm("dt1_j", r.row(j).dt1(), f -> f.add(f.mul(ec1, nu), f.mul(gc1, eV)));
+        assertTerm("ds1_j", r.row(j).ds1(), f -> f.add(f.mul(ec1, f.onePlus(f1), nu), f.mul(gc1, big(r.row(jj).ez())),
+            f.mul(f.gamma(oB), f.onePlus(f1), big(r.row(jj).tMaj1()))));
         // the used terms are the minima of the entrywise and the l1 bounds
-        assertThat(r.dt()[j]).isEqualTo(Math.min(r0.dt()[j], r.dt1()[j]));
-        assertThat(r.ds()[j]).isEqualTo(Math.min(r0.ds()[j], r.ds1()[j]));
-        assertThat(r.tMaj()[j]).isEqualTo(Math.min(r0.tMaj()[j], r.tMaj1()[j]));
-        assertTerm("sMaj_j", r.sMaj()[j], f -> f.sMaj(oo, big(r.tMaj()[jj]), f1));
+        assertThat(r.row(j).dt()).isEqualTo(Math.min(r0.row(j).dt(), r.row(j).dt1()));
+        assertThat(r.row(j).ds()).isEqualTo(Math.min(r0.row(j).ds(), r.row(j).ds1()));
+        assertThat(r.row(j).tMaj()).isEqualTo(Math.min(r0.row(j).tMaj(), r.row(j).tMaj1()));
+        assertTerm("sMaj_j", r.row(j).sMaj(), f -> f.sMaj(oo, big(r.row(jj).tMaj()), f1));
       }
       FastBound.PointBound b = t.bound();
       FastBound.PointBound b0 = t0.bound();
@@ -1498,11 +1507,11 @@ class FastBoundFormulaProperties {
       Assume.that(t.row() != null);
       boolean lower = false;
       for (int j = 0; j < lq; j++) {
-        double s = FastBound.scoreMomentTaylorError(rm.rhoP(), t.row().rStar()[j], Math.exp(t.sigma()), sh[j], um[j],
+        double s = FastBound.scoreMomentTaylorError(rm.rhoP(), t.row().row(j).rStar(), Math.exp(t.sigma()), sh[j], um[j],
             rm.invFactorial());
-        assertThat(t.row().mBarScore()[j]).isEqualTo(s);
-        assertThat(t.row().mBar()[j]).isEqualTo(Math.min(t0.row().mBar()[j], s));
-        lower |= s < t0.row().mBar()[j];
+        assertThat(t.row().row(j).mBarScore()).isEqualTo(s);
+        assertThat(t.row().row(j).mBar()).isEqualTo(Math.min(t0.row().row(j).mBar(), s));
+        lower |= s < t0.row().row(j).mBar();
       }
       Statistics.label("MbarS_j below §11.6's Mbar_j in some row").collect(lower).coverage(k -> k.check(true).percentage(x -> x > 20));
       FastBound.PointBound b = t.bound();
