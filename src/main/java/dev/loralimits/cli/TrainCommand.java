@@ -49,6 +49,8 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   /** The tasks of {@code --task}. */
   static final List<String> TASKS = List.of("teacher", "large");
+  /** The starting instance, written into --out (the PyTorch reproduction reads it). */
+  static final String START = "start.json";
 
   @Spec private CommandSpec spec;
 
@@ -158,6 +160,8 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new OutputFile.OutputException("cannot create the output directory " + out + ": " + OutputFile.describe(e));
     }
+    OutputFile.write(out.resolve(START), dev.loralimits.io.InstanceJson.write(dev.loralimits.train.Training.toLoraInstance(start))
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     List<StepRecord> log = new ArrayList<>();
     long t0 = System.nanoTime();
     Trainer.Run run;
@@ -218,7 +222,7 @@ final class TrainCommand implements Callable<Integer> {
     if (Double.isFinite(boundary)) {
       o.printf(Locale.ROOT, "Phase boundary (the phase instance at this L, d and epsilon): fast answers up to Gamma / sqrt(ln L) = %.3f.%n", boundary);
     }
-    o.printf("Wrote %s, %s%s to %s%n", TrainReport.CSV, TrainReport.JSONL, noPlot ? "" : ", " + TrainReport.PLOT + ".{png,svg}", out);
+    o.printf("Wrote %s, %s, %s%s to %s%n", START, TrainReport.CSV, TrainReport.JSONL, noPlot ? "" : ", " + TrainReport.PLOT + ".{png,svg}", out);
   }
 
   static Trainer.Method method(String text) {

@@ -21,6 +21,42 @@ public final class Training {
     return new DoubleInstance(inst.alpha(), inst.beta(), w, inst.points());
   }
 
+  /**
+   * The instance as an exact-decimal {@link dev.loralimits.model.LoraInstance}, each double written
+   * as its shortest round-tripping decimal ({@link java.math.BigDecimal#valueOf(double)}), so that
+   * reading it back (nearest double) gives the same doubles, in Java and in numpy alike.
+   */
+  public static dev.loralimits.model.LoraInstance toLoraInstance(DoubleInstance inst) {
+    Checks.notNull("instance", inst);
+    Map<Adapter, dev.loralimits.model.Projection> w = new java.util.EnumMap<>(Adapter.class);
+    for (Adapter mu : Adapter.values()) {
+      Weight x = inst.weight(mu);
+      w.put(mu, x.isAdapted()
+          ? dev.loralimits.model.Projection.adapted(decimal("W_" + mu, x.frozen()), decimal("A_" + mu, x.a()), decimal("B_" + mu, x.b()))
+          : dev.loralimits.model.Projection.frozen(decimal("W_" + mu, x.frozen())));
+    }
+    List<dev.loralimits.model.DataPoint> pts = new java.util.ArrayList<>();
+    for (Point p : inst.points()) {
+      boolean self = p.xk() == p.xq() && p.xv() == p.xq();
+      pts.add(self
+          ? dev.loralimits.model.DataPoint.self(decimal("X", p.xq()), decimal("Y", p.y()))
+          : dev.loralimits.model.DataPoint.cross(decimal("XQ", p.xq()), decimal("XK", p.xk()), decimal("XV", p.xv()), decimal("Y", p.y())));
+    }
+    return new dev.loralimits.model.LoraInstance(
+        java.math.BigDecimal.valueOf(inst.alpha()), java.math.BigDecimal.valueOf(inst.beta()), w, pts);
+  }
+
+  private static dev.loralimits.model.DecimalMatrix decimal(String name, double[][] m) {
+    java.math.BigDecimal[][] b = new java.math.BigDecimal[m.length][];
+    for (int i = 0; i < m.length; i++) {
+      b[i] = new java.math.BigDecimal[m[i].length];
+      for (int j = 0; j < m[i].length; j++) {
+        b[i][j] = java.math.BigDecimal.valueOf(m[i][j]);
+      }
+    }
+    return dev.loralimits.model.DecimalMatrix.of(name, b);
+  }
+
   /** {@code inst} with the data points {@code pts}. */
   static DoubleInstance withPoints(DoubleInstance inst, List<Point> pts) {
     return new DoubleInstance(inst.alpha(), inst.beta(), inst.weights(), pts);
