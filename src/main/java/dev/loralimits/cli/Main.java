@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {
-      GradientCommand.class, CheckCommand.class, LayerCommand.class, DemoCommand.class, PhaseCommand.class, VectorsCommand.class,
+      GradientCommand.class, CheckCommand.class, LayerCommand.class, DemoCommand.class, PhaseCommand.class, TrainCommand.class, VectorsCommand.class,
       CommandLine.HelpCommand.class
     },
     description = {
@@ -78,7 +78,7 @@ public final class Main implements Runnable {
   /** Without a subcommand: a usage error. */
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (gradient, check, demo, phase, vectors or help)");
+    throw new ParameterException(spec.commandLine(), "missing command (gradient, check, layer, demo, phase, train, vectors or help)");
   }
 
   /**
