@@ -278,7 +278,7 @@ def main():
 
 
 def compare(a, launcher, out, scratch):
-
+    """The checks on the run in out (scratch: where the gradient file goes); the exit status."""
     stats = {"numbers": 0, "not_shortest": 0}
     inst = read_instance(os.path.join(out, "start.json"), stats)
     with open(os.path.join(out, "train.jsonl"), encoding="utf-8") as f:
