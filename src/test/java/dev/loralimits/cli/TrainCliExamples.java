@@ -74,6 +74,47 @@ class TrainCliExamples {
     assertThat(Files.readAllLines(out.resolve("train.csv")).size()).isGreaterThan(1);
   }
 
+  /** --instance: a run from a file continues as the task's run does (same first loss), and a frozen instance is refused. */
+  @Test
+  void anInstanceFileTrainsLikeTheTaskItCameFrom() throws IOException {
+    Path first = dir.resolve("first");
+    assertThat(CliRun.of("train", "--steps", "2", "--length", "64", "--method", "exact", "--out", first.toString(), "--no-plot",
+        "--progress", "never").code).isEqualTo(Main.OK);
+    Path again = dir.resolve("again");
+    CliRun r = CliRun.of("train", "--instance", first.resolve("start.json").toString(), "--steps", "2", "--method", "exact",
+        "--out", again.toString(), "--no-plot", "--progress", "never");
+    assertThat(r.code).as(r.err).isEqualTo(Main.OK);
+    assertThat(r.out).contains("Trained start.json, L = 64: 2 steps");
+    assertThat(Files.readAllLines(again.resolve("train.csv"))).isEqualTo(withoutTimes(Files.readAllLines(first.resolve("train.csv")), again));
+    Path frozen = dir.resolve("frozen.json");
+    Files.writeString(frozen, "{\"format\": \"lora-attention-instance/1\", \"alpha\": 1, \"beta\": 1, \"weights\": {"
+        + "\"Q\": {\"W\": [[1]]}, \"K\": {\"W\": [[1]]}, \"V\": {\"W\": [[1]]}},"
+        + " \"data\": [{\"X\": [[1], [2]], \"Y\": [[0], [1]]}]}");
+    CliRun f = CliRun.of("train", "--instance", frozen.toString(), "--steps", "1", "--out", dir.resolve("f").toString(), "--no-plot");
+    assertThat(f.code).as(f.err).isEqualTo(Main.UNUSABLE_INPUT);
+    assertThat(f.errLines()).hasSize(1);
+    assertThat(f.err).contains("no projection is adapted");
+    // a file written by hand, with a cross-attention point (Lq = 2, Lk = 3) next to a self-attention one
+    CliRun demo = CliRun.of("train", "--instance", "spec/examples/demo-instance.json", "--steps", "3", "--out",
+        dir.resolve("demo").toString(), "--no-plot", "--progress", "never");
+    assertThat(demo.code).as(demo.err).isEqualTo(Main.OK);
+    assertThat(demo.out).contains("Trained demo-instance.json, L = 4: 3 steps");
+  }
+
+  /** The CSV of {@code other} with the timing columns of {@code like}'s CSV (the rest must be equal). */
+  private static List<String> withoutTimes(List<String> csv, Path likeDir) throws IOException {
+    List<String> like = Files.readAllLines(likeDir.resolve("train.csv"));
+    List<String> out = new java.util.ArrayList<>();
+    for (int i = 0; i < csv.size(); i++) {
+      String[] a = csv.get(i).split(",", -1);
+      String[] b = like.get(i).split(",", -1);
+      a[12] = b[12];
+      a[13] = b[13];
+      out.add(String.join(",", a));
+    }
+    return out;
+  }
+
   @Test
   void badOptionsAreOneLineUsageErrors() {
     String[][] bad = {
