@@ -18,3 +18,4 @@ run teacher-exact --task teacher --steps 200 --method exact
 # the same task at L = 8192, where an exact step costs more against a fast one
 run large-8192 --task large --steps 200 --length 8192
 run large-8192-control --task large --steps 200 --length 8192 --norm-control 0.2
+run large-8192-control-015 --task large --steps 200 --length 8192 --norm-control 0.15
