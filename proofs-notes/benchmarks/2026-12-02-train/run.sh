@@ -19,3 +19,4 @@ run teacher-exact --task teacher --steps 200 --method exact
 run large-8192 --task large --steps 200 --length 8192
 run large-8192-control --task large --steps 200 --length 8192 --norm-control 0.2
 run large-8192-control-015 --task large --steps 200 --length 8192 --norm-control 0.15
+run large-8192-control-02-eps1e-5 --task large --steps 200 --length 8192 --norm-control 0.2 --epsilon 1e-5
