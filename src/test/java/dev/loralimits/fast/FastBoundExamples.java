@@ -455,4 +455,82 @@ class FastBoundExamples {
     assertThat(withRows.lossBound).isEqualTo(direct.lossBound);
     assertThat(withRows.maxGradientBound()).as("§11 never above §3-5").isLessThanOrEqualTo(c.maxGradientBound());
   }
+
+  // ---------------------------------------------------------------- (4.1)-(5.4) at a wide value width
+
+  /**
+   * A point with value width {@code o = 300} (the generated cases have {@code o <= 16}, where
+   * {@code gamma_o} is below {@code up}'s slack) and the row chain of §11.6/§11.8 on two query rows.
+   * {@code nu, yMax, eV} as given; {@code delta = 1e-6} makes {@code deltaF ~ 2e-6}, far above the slack.
+   */
+  static FastBound.Terms widePoint(double nu, double yMax, double eV) {
+    FastBound.PointNorms n = new FastBound.PointNorms(
+        2, 3, 2, 300, 1, 1, 1, nu, yMax, 1, 1, 1, 1e-10, 1e-10, eV);
+    FastBound.QueryRows qr = new FastBound.QueryRows(new double[][] {{0.5, 1}, {1, -0.25}},
+        new double[] {yMax, yMax / 2}, new double[] {1, 0.5}, 1, new double[] {300 * yMax, 100 * yMax}, 300 * nu);
+    FastBound.RowMean rm = new FastBound.RowMean(0, 1, 1, 1.0 / 120, qr, new double[] {1, 1.0 / 32});
+    return FastBound.terms(n, 1e-6, 3, 1, 10, 4, rm);
+  }
+
+  /** (4.1)-(4.2) and (5.5) of the point and of each row of its chain, each against its formula. */
+  static void assertWideTerms(FastBound.Terms t, double nuD, double yMaxD, double eVD) {
+    int o = 300;
+    BigDecimal nu = big(nuD);
+    BigDecimal eV = big(eVD);
+    BigDecimal dF = big(t.deltaF());
+    assertThat(t.deltaF()).as("deltaF well above the slack").isGreaterThan(1e-7);
+    assertTerm("ec", t.ec(), f -> f.ec(big(t.ez()), nu, dF, big(yMaxD)));
+    assertTerm("ds", t.ds(), f -> f.ds(o, big(t.ec()), dF, nu, big(t.gc()), big(t.ez()), big(t.tMaj())));
+    assertTerm("sMaj", t.sMaj(), f -> f.sMaj(o, big(t.tMaj()), dF));
+    FastBound.RowChain r = t.row();
+    assertThat(r).isNotNull();
+    BigDecimal two = big(2);
+    for (int j = 0; j < 2; j++) {
+      FastBound.Row w = r.row(j);
+      BigDecimal f1 = big(w.deltaF());
+      BigDecimal y = big(j == 0 ? yMaxD : yMaxD / 2);
+      BigDecimal y1 = big(j == 0 ? 300 * yMaxD : 100 * yMaxD);
+      BigDecimal v1 = big(300 * nuD);
+      BigDecimal ez = big(w.ez());
+      BigDecimal ec = big(w.ec());
+      BigDecimal gc = big(w.gc());
+      assertTerm("ec_" + j, w.ec(), f -> f.ec(ez, nu, f1, y));
+      // §11.8: gc1 = v1 + o eV + y1, ez1 = f v1 + o eV (1 + f), ec1 = ez1 + 2u ((1 + f) v1 + y1)
+      assertTerm("gc1_" + j, w.gc1(), f -> f.add(v1, f.mul(big(o), eV), y1));
+      assertTerm("ez1_" + j, w.ez1(), f -> f.add(f.mul(f1, v1), f.mul(big(o), eV, f.onePlus(f1))));
+      assertTerm("ec1_" + j, w.ec1(), f -> f.add(big(w.ez1()), f.mul(two, FastBoundFormulaProperties.U,
+          f.add(f.mul(f.onePlus(f1), v1), y1))));
+      assertTerm("tMaj1_" + j, w.tMaj1(), f -> f.mul(f.add(big(w.gc1()), big(w.ec1())), nu));
+      // ds1 = ec1 (1 + f) nu + gc1 ez + gamma_o (1 + f) tMaj1; ds_j the smaller of the two forms
+      java.util.function.Function<FastBoundFormulaProperties.Oracle, BigDecimal> ds1 = f -> f.add(
+          f.mul(big(w.ec1()), f.onePlus(f1), nu), f.mul(big(w.gc1()), ez),
+          f.mul(f.gamma(big(o)), f.onePlus(f1), big(w.tMaj1())));
+      assertTerm("ds1_" + j, w.ds1(), ds1);
+      BigDecimal tMajEntry = big(FastBound.up(o * (w.gc() + w.ec()) * nuD));
+      assertTerm("ds_" + j, w.ds(), f -> f.ds(o, ec, f1, nu, gc, ez, tMajEntry).min(ds1.apply(f)));
+      assertTerm("sMaj_" + j, w.sMaj(), f -> f.sMaj(o, big(w.tMaj()), f1));
+    }
+    FastBound.PointBound b = r.bound();
+    BigDecimal g = big(FastBound.gamma(o + FastBound.depth(2) + 8));
+    assertTerm("lossMaj_row", b.lossMaj(), f -> f.mul(new BigDecimal("0.5"), big(o), big(r.slmSum()), f.onePlus(g)));
+    assertTerm("lossMaj", t.bound().lossMaj(), f -> f.mul(new BigDecimal("0.5"), big(2L * o), f.add(big(t.gc()), big(t.ec())),
+        f.add(big(t.gc()), big(t.ec())), f.onePlus(g)).min(f.mul(new BigDecimal("0.5"), big(o), big(r.slmSum()), f.onePlus(g))));
+  }
+
+  /** (4.1)-(4.2) at o = 300 with balanced norms: the factors {@code 1 + gamma_o} and {@code 1 + deltaF} count. */
+  @Test
+  void wideValueTermsAreTheirFormulas() {
+    assertWideTerms(widePoint(1, 1, 1e-10), 1, 1, 1e-10);
+  }
+
+  /**
+   * (4.1) with {@code eV = 0} and {@code nu = 1e-12 << yMax = 1}: {@code ez ~ deltaF nu} is below
+   * {@code 2u yMax}, so {@code ec} and {@code ec1} are their rounding terms {@code 2u (nu (1 + deltaF) + yMax)}.
+   */
+  @Test
+  void roundingTermsOfTheCenteredTargetsDominateWhenValuesAreTiny() {
+    FastBound.Terms t = widePoint(1e-12, 1, 0);
+    assertThat(t.ez()).as("ez below a fiftieth of 2u yMax").isLessThan(2 * FastBound.U / 50);
+    assertWideTerms(t, 1e-12, 1, 0);
+  }
 }
