@@ -464,17 +464,35 @@ class FastBoundExamples {
    * {@code nu, yMax, eV} as given; {@code delta = 1e-6} makes {@code deltaF ~ 2e-6}, far above the slack.
    */
   static FastBound.Terms widePoint(double nu, double yMax, double eV) {
+    return widePoint(nu, yMax, eV, 2);
+  }
+
+  /** The same with {@code lq} query rows (alternating the two rows' data). */
+  static FastBound.Terms widePoint(double nu, double yMax, double eV, int lq) {
     FastBound.PointNorms n = new FastBound.PointNorms(
-        2, 3, 2, 300, 1, 1, 1, nu, yMax, 1, 1, 1, 1e-10, 1e-10, eV);
-    FastBound.QueryRows qr = new FastBound.QueryRows(new double[][] {{0.5, 1}, {1, -0.25}},
-        new double[] {yMax, yMax / 2}, new double[] {1, 0.5}, 1, new double[] {300 * yMax, 100 * yMax}, 300 * nu);
-    FastBound.RowMean rm = new FastBound.RowMean(0, 1, 1, 1.0 / 120, qr, new double[] {1, 1.0 / 32});
+        lq, 3, 2, 300, 1, 1, 1, nu, yMax, 1, 1, 1, 1e-10, 1e-10, eV);
+    double[][] xq = new double[lq][];
+    double[] ym = new double[lq];
+    double[] q = new double[lq];
+    double[] yOne = new double[lq];
+    double[] qPow = new double[lq];
+    for (int j = 0; j < lq; j++) {
+      boolean even = j % 2 == 0;
+      xq[j] = even ? new double[] {0.5, 1} : new double[] {1, -0.25};
+      ym[j] = even ? yMax : yMax / 2;
+      q[j] = even ? 1 : 0.5;
+      yOne[j] = even ? 300 * yMax : 100 * yMax;
+      qPow[j] = even ? 1 : 1.0 / 32;
+    }
+    FastBound.QueryRows qr = new FastBound.QueryRows(xq, ym, q, 1, yOne, 300 * nu);
+    FastBound.RowMean rm = new FastBound.RowMean(0, 1, 1, 1.0 / 120, qr, qPow);
     return FastBound.terms(n, 1e-6, 3, 1, 10, 4, rm);
   }
 
   /** (4.1)-(4.2) and (5.5) of the point and of each row of its chain, each against its formula. */
   static void assertWideTerms(FastBound.Terms t, double nuD, double yMaxD, double eVD) {
     int o = 300;
+    int lq = t.row().rows();
     BigDecimal nu = big(nuD);
     BigDecimal eV = big(eVD);
     BigDecimal dF = big(t.deltaF());
@@ -511,9 +529,9 @@ class FastBoundExamples {
       assertTerm("sMaj_" + j, w.sMaj(), f -> f.sMaj(o, big(w.tMaj()), f1));
     }
     FastBound.PointBound b = r.bound();
-    BigDecimal g = big(FastBound.gamma(o + FastBound.depth(2) + 8));
+    BigDecimal g = big(FastBound.gamma(o + FastBound.depth(lq) + 8));
     assertTerm("lossMaj_row", b.lossMaj(), f -> f.mul(new BigDecimal("0.5"), big(o), big(r.slmSum()), f.onePlus(g)));
-    assertTerm("lossMaj", t.bound().lossMaj(), f -> f.mul(new BigDecimal("0.5"), big(2L * o), f.add(big(t.gc()), big(t.ec())),
+    assertTerm("lossMaj", t.bound().lossMaj(), f -> f.mul(new BigDecimal("0.5"), big((long) lq * o), f.add(big(t.gc()), big(t.ec())),
         f.add(big(t.gc()), big(t.ec())), f.onePlus(g)).min(f.mul(new BigDecimal("0.5"), big(o), big(r.slmSum()), f.onePlus(g))));
   }
 
@@ -521,6 +539,34 @@ class FastBoundExamples {
   @Test
   void wideValueTermsAreTheirFormulas() {
     assertWideTerms(widePoint(1, 1, 1e-10), 1, 1, 1e-10);
+  }
+
+  /**
+   * The same with Lq = 200 rows: {@code depth(Lq) = 211}, so the loss majorants' {@code gamma_{o +
+   * depth(Lq) + 8}} is off by more than {@code up}'s slack if {@code o + depth} becomes {@code o - depth}.
+   */
+  @Test
+  void wideValueTermsOverManyRowsAreTheirFormulas() {
+    assertWideTerms(widePoint(1, 1, 1e-10, 200), 1, 1, 1e-10);
+  }
+
+  /** §11.6: {@code sumUpper = up(S (1 + gamma_{n+1}))}, S the in-order sum; 300 dyadic terms: S exact. */
+  @Test
+  void sumUpperIsTheSumTimesOnePlusGamma() {
+    SplittableRandom rnd = new SplittableRandom(13);
+    double[] w = new double[LONG];
+    BigDecimal s = BigDecimal.ZERO;
+    for (int i = 0; i < LONG; i++) {
+      w[i] = Math.abs(dyadic(rnd));
+      s = s.add(big(w[i]));
+    }
+    BigDecimal sum = s;
+    assertTerm("sumUpper", FastBound.sumUpper(w), f -> f.mul(sum, f.onePlus(f.gamma(big(LONG + 1L)))));
+    double plain = 0;
+    for (double v : w) {
+      plain += v;
+    }
+    assertThat(FastBound.sumUpper(plain, LONG)).isEqualTo(FastBound.sumUpper(w));
   }
 
   /**
