@@ -1058,6 +1058,8 @@ class FastBoundFormulaProperties {
           f.mul(big(FastBound.gamma(FastBound.depth(n.lk()) + 16)), big(b.gvMaj()))));
       assertTerm("loss_row", b.loss(), f -> f.add(f.mul(big(oo), big(r.slSum())),
           f.mul(big(FastBound.gamma(oo + FastBound.depth(n.lq()) + 8)), new BigDecimal("0.5"), big(oo), big(r.slmSum()))));
+      assertTerm("lossMaj_row", b.lossMaj(), f -> f.mul(new BigDecimal("0.5"), big(oo), big(r.slmSum()),
+          f.onePlus(big(FastBound.gamma(oo + FastBound.depth(n.lq()) + 8)))));
       // the returned bound is the componentwise minimum, so never above the old one
       FastBound.PointBound ob = old.bound();
       FastBound.PointBound tb = t.bound();

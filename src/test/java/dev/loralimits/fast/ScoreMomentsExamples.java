@@ -1,0 +1,167 @@
+package dev.loralimits.fast;
+
+import static dev.loralimits.fast.FastBoundFormulaProperties.assertTerm;
+import static dev.loralimits.fast.FastBoundFormulaProperties.big;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * FAST-BOUND.md §11.7 and §11.10 on exact inputs: the monomials of {@link ScoreMoments.Monomials}
+ * are the multinomial expansion ({@code sum_{|m| = t} (t choose m) x^m y^m = (x . y)^t}, checked
+ * exactly on small integers), the shared-level evaluation equals the one from level 1, the lowest
+ * underflowing level is the one where a product first leaves the normal range, and the shifts
+ * {@code a_j} are their formula of §11.7 (c) with its factor {@code gamma_Lk} (issue 12, PIT).
+ */
+class ScoreMomentsExamples {
+  static long binomial(int n, int k) {
+    return factorial(n).divide(factorial(k).multiply(factorial(n - k))).longValueExact();
+  }
+
+  static BigInteger factorial(int n) {
+    BigInteger f = BigInteger.ONE;
+    for (int i = 2; i <= n; i++) {
+      f = f.multiply(BigInteger.valueOf(i));
+    }
+    return f;
+  }
+
+  /** Small integer entries in [-2, 2]: every product and sum below is an exact double. */
+  static double[] ints(SplittableRandom rnd, int n) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = rnd.nextInt(5) - 2;
+    }
+    return x;
+  }
+
+  /**
+   * §11.7 (b): the degree-t monomials of h variables number {@code binom(t + h - 1, t)}, their
+   * coefficients {@code (t choose m)} sum to {@code h^t}, and {@code sum_m (t choose m) x^m y^m = (x . y)^t}.
+   */
+  @Test
+  void monomialsAreTheMultinomialExpansion() {
+    SplittableRandom rnd = new SplittableRandom(1);
+    for (int h = 1; h <= 4; h++) {
+      for (int t = 1; t <= 6; t++) {
+        ScoreMoments.Monomials mon = ScoreMoments.Monomials.of(h, t);
+        assertThat(mon.count()).as("count h=%d t=%d", h, t).isEqualTo(binomial(t + h - 1, t));
+        double coefSum = 0;
+        for (int m = 0; m < mon.count(); m++) {
+          coefSum += mon.coefficient(m);
+        }
+        assertThat(coefSum).as("sum of (t choose m), h=%d t=%d", h, t).isEqualTo(Math.pow(h, t));
+        for (int trial = 0; trial < 5; trial++) {
+          double[] x = ints(rnd, h + 2);
+          double[] y = ints(rnd, h + 1);
+          double[] wx = new double[mon.workSize()];
+          double[] wy = new double[mon.workSize()];
+          boolean[] under = new boolean[1];
+          mon.evaluate(x, 2, wx, under); // offset 2: x[0], x[1] not read
+          assertThat(mon.evaluateFrom(0, null, 0, y, 1, wy)).as("no underflow").isEqualTo(Integer.MAX_VALUE);
+          assertThat(under[0]).isFalse();
+          double dot = 0;
+          for (int i = 0; i < h; i++) {
+            dot += x[2 + i] * y[1 + i];
+          }
+          double s = 0;
+          int off = mon.topOffset();
+          for (int m = 0; m < mon.count(); m++) {
+            s += mon.coefficient(m) * wx[off + m] * wy[off + m];
+          }
+          assertThat(s).as("(x . y)^%d, h=%d", t, h).isEqualTo(Math.pow(dot, t));
+        }
+      }
+    }
+  }
+
+  /** §11.10: starting from a stored level s (a lower degree's top level) gives the same work values. */
+  @Test
+  void evaluationFromAStoredLevelEqualsTheOneFromLevelOne() {
+    SplittableRandom rnd = new SplittableRandom(2);
+    int h = 3;
+    int t = 5;
+    double[] x = new double[h];
+    for (int i = 0; i < h; i++) {
+      x[i] = rnd.nextDouble(-1, 1);
+    }
+    ScoreMoments.Monomials top = ScoreMoments.Monomials.of(h, t);
+    double[] ref = new double[top.workSize()];
+    top.evaluate(x, 0, ref, new boolean[1]);
+    for (int s = 1; s < t; s++) {
+      ScoreMoments.Monomials low = ScoreMoments.Monomials.of(h, s);
+      double[] w = new double[low.workSize()];
+      low.evaluateFrom(0, null, 0, x, 0, w);
+      double[] start = java.util.Arrays.copyOfRange(w, low.topOffset(), low.topOffset() + low.count());
+      double[] shared = new double[top.workSize()];
+      top.evaluateFrom(s, start, 0, x, 0, shared);
+      assertThat(java.util.Arrays.copyOfRange(shared, top.topOffset(), top.workSize()))
+          .as("top level from stored level %d", s)
+          .isEqualTo(java.util.Arrays.copyOfRange(ref, top.topOffset(), top.workSize()));
+    }
+  }
+
+  /** §11.10: evaluateFrom returns the lowest level with a product of nonzeros below 2^-1022. */
+  @Test
+  void theLowestUnderflowingLevelIsReported() {
+    ScoreMoments.Monomials mon = ScoreMoments.Monomials.of(2, 4);
+    double[] w = new double[mon.workSize()];
+    // level 2: 1e-220 (normal); level 3: 1e-330 underflows first
+    assertThat(mon.evaluateFrom(0, null, 0, new double[] {1e-110, 1}, 0, w)).isEqualTo(3);
+    // level 2 already: 1e-320
+    assertThat(mon.evaluateFrom(0, null, 0, new double[] {1e-160, 0.5}, 0, w)).isEqualTo(2);
+    // a zero variable is not an underflow
+    assertThat(mon.evaluateFrom(0, null, 0, new double[] {0, 1e-50}, 0, w)).isEqualTo(Integer.MAX_VALUE);
+    boolean[] under = new boolean[1];
+    ScoreMoments.Monomials.checkedProduct(0, 1e-300, under);
+    assertThat(under[0]).as("0 times tiny").isFalse();
+    ScoreMoments.Monomials.checkedProduct(1e-200, 1e-200, under);
+    assertThat(under[0]).as("tiny times tiny").isTrue();
+  }
+
+  /**
+   * §11.7 (c): {@code a_j = q_j kmU}, {@code kmU = ||b|| (1 + gamma_{h+1}) / Lk},
+   * {@code b_i = |sum_l Kc_li| + gamma_Lk (1 + gamma_Lk) sum_l |Kc_li|}. Lk = 300 entries +-1/2 with
+   * column sums 0 and 1: the {@code gamma_Lk} part is 5e-12 of {@code b_1} (and all of {@code b_0}),
+   * so dropping it, or a wrong sum, moves {@code a_j} outside {@code 1 + 1e-12}.
+   */
+  @Test
+  void shiftsAreTheMeanKeyNormFormula() {
+    int lk = 300;
+    int h = 2;
+    double[] kc = new double[lk * h];
+    for (int l = 0; l < lk; l++) {
+      kc[l * h] = l % 2 == 0 ? 0.5 : -0.5; // sum 0
+      kc[l * h + 1] = l < 151 ? 0.5 : -0.5; // sum 1 (151 - 149 = 2 halves)
+    }
+    double[] q = {2, 0.75};
+    double[] a = ScoreMoments.shifts(kc, lk, h, q);
+    MathContext exact = new MathContext(80, RoundingMode.HALF_EVEN);
+    for (int j = 0; j < q.length; j++) {
+      double qj = q[j];
+      assertTerm("a_" + j, a[j], f -> {
+        BigDecimal g = f.gamma(big(lk));
+        BigDecimal ss = BigDecimal.ZERO;
+        for (int i = 0; i < h; i++) {
+          BigDecimal s = BigDecimal.ZERO;
+          BigDecimal abs = BigDecimal.ZERO;
+          for (int l = 0; l < lk; l++) {
+            s = s.add(big(kc[l * h + i]));
+            abs = abs.add(big(Math.abs(kc[l * h + i])));
+          }
+          BigDecimal b = f.add(s.abs(), f.mul(g, abs, f.onePlus(g)));
+          ss = ss.add(b.multiply(b));
+        }
+        // the root to 80 digits, moved by 1e-70 relative in the oracle's direction
+        BigDecimal root = ss.sqrt(exact);
+        root = root.multiply(BigDecimal.ONE.add(new BigDecimal(f.upper ? "1e-70" : "-1e-70")));
+        return f.mul(big(qj), root, f.onePlus(f.gamma(big(h + 1L)))).divide(big(lk), f.mc);
+      });
+    }
+  }
+}
