@@ -31,6 +31,21 @@ class ScoreMomentsExamples {
     return f;
   }
 
+  /**
+   * A Monomials built now, not taken from {@code Monomials.of}'s cache: a cached instance was built
+   * before the test (by an earlier test in the JVM), so only a fresh one shows what the constructor does.
+   */
+  static ScoreMoments.Monomials fresh(int h, int t) {
+    try {
+      java.lang.reflect.Constructor<ScoreMoments.Monomials> c =
+          ScoreMoments.Monomials.class.getDeclaredConstructor(int.class, int.class);
+      c.setAccessible(true);
+      return c.newInstance(h, t);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** Small integer entries in [-2, 2]: every product and sum below is an exact double. */
   static double[] ints(SplittableRandom rnd, int n) {
     double[] x = new double[n];
@@ -49,7 +64,9 @@ class ScoreMomentsExamples {
     SplittableRandom rnd = new SplittableRandom(1);
     for (int h = 1; h <= 4; h++) {
       for (int t = 1; t <= 6; t++) {
-        ScoreMoments.Monomials mon = ScoreMoments.Monomials.of(h, t);
+        ScoreMoments.Monomials mon = fresh(h, t);
+        assertThat(ScoreMoments.Monomials.of(h, t)).as("of(h, t) gives an instance").isNotNull();
+        assertThat(ScoreMoments.Monomials.of(h, t).count()).isEqualTo(mon.count());
         assertThat(mon.count()).as("count h=%d t=%d", h, t).isEqualTo(binomial(t + h - 1, t));
         double coefSum = 0;
         for (int m = 0; m < mon.count(); m++) {
@@ -117,7 +134,13 @@ class ScoreMomentsExamples {
     assertThat(mon.evaluateFrom(0, null, 0, new double[] {1e-160, 0.5}, 0, w)).isEqualTo(2);
     // a zero variable is not an underflow
     assertThat(mon.evaluateFrom(0, null, 0, new double[] {0, 1e-50}, 0, w)).isEqualTo(Integer.MAX_VALUE);
+    // a product of exactly 2^-1022 is normal: not an underflow
+    ScoreMoments.Monomials square = ScoreMoments.Monomials.of(1, 2);
+    assertThat(square.evaluateFrom(0, null, 0, new double[] {0x1p-511}, 0, new double[square.workSize()]))
+        .isEqualTo(Integer.MAX_VALUE);
     boolean[] under = new boolean[1];
+    ScoreMoments.Monomials.checkedProduct(0x1p-511, 0x1p-511, under);
+    assertThat(under[0]).as("2^-1022 is normal").isFalse();
     ScoreMoments.Monomials.checkedProduct(0, 1e-300, under);
     assertThat(under[0]).as("0 times tiny").isFalse();
     ScoreMoments.Monomials.checkedProduct(1e-200, 1e-200, under);
@@ -126,9 +149,10 @@ class ScoreMomentsExamples {
 
   /**
    * §11.7 (c): {@code a_j = q_j kmU}, {@code kmU = ||b|| (1 + gamma_{h+1}) / Lk},
-   * {@code b_i = |sum_l Kc_li| + gamma_Lk (1 + gamma_Lk) sum_l |Kc_li|}. Lk = 300 entries +-1/2 with
-   * column sums 0 and 1: the {@code gamma_Lk} part is 5e-12 of {@code b_1} (and all of {@code b_0}),
-   * so dropping it, or a wrong sum, moves {@code a_j} outside {@code 1 + 1e-12}.
+   * {@code b_i = |sum_l Kc_li| + gamma_Lk (1 + gamma_Lk) sum_l |Kc_li|}. Lk = 300 rows with
+   * column sums 0 and 5/4 (magnitudes 1 and 1/4 in the second): the {@code gamma_Lk} part is 3.5e-12
+   * of {@code b_1} (and all of {@code b_0}), so dropping it, or a sum over the wrong entries, moves
+   * {@code a_j} outside {@code 1 + 1e-12}.
    */
   @Test
   void shiftsAreTheMeanKeyNormFormula() {
@@ -137,7 +161,8 @@ class ScoreMomentsExamples {
     double[] kc = new double[lk * h];
     for (int l = 0; l < lk; l++) {
       kc[l * h] = l % 2 == 0 ? 0.5 : -0.5; // sum 0
-      kc[l * h + 1] = l < 151 ? 0.5 : -0.5; // sum 1 (151 - 149 = 2 halves)
+      // rows 0..74: +-1 (38 - 37: sum 1), rows 75..299: +-1/4 (113 - 112: sum 1/4); sum 5/4, |.| sum 131.25
+      kc[l * h + 1] = l < 75 ? (l % 2 == 0 ? 1 : -1) : (l % 2 == 1 ? 0.25 : -0.25);
     }
     double[] q = {2, 0.75};
     double[] a = ScoreMoments.shifts(kc, lk, h, q);
@@ -163,5 +188,31 @@ class ScoreMomentsExamples {
         return f.mul(big(qj), root, f.onePlus(f.gamma(big(h + 1L)))).divide(big(lk), f.mc);
       });
     }
+  }
+
+  /**
+   * §11.7 (b): a product {@code (t choose m) x^m agg_m} below 2^-1022 makes every {@code T_j} infinite
+   * even when no monomial underflowed (h = 1, t = 2: {@code q^2 = 1e-200}, {@code k^2 = 1e-120}, product
+   * 1e-320); a product of exactly 2^-1022 is normal and leaves {@code T_j} finite.
+   */
+  @Test
+  void anUnderflowingMomentProductGivesInfinity() {
+    double[] q = {1e-100};
+    double[] k = {1e-60};
+    FastBound.KeyRows rows = new FastBound.KeyRows(q, 1, k, 1, 1);
+    ScoreMoments sm = new ScoreMoments(q, k, k, 1, 1, 1, new double[] {FastBound.normUpper(q, 0, 1)}, rows);
+    assertThat(sm.evenMoment(2)).containsOnly(Double.POSITIVE_INFINITY);
+    assertThat(sm.evenMomentFromScratch(2)).containsOnly(Double.POSITIVE_INFINITY);
+    double[] qe = {0x1p-300};
+    double[] ke = {0x1p-211};
+    FastBound.KeyRows rowsE = new FastBound.KeyRows(qe, 1, ke, 1, 1);
+    ScoreMoments exact = new ScoreMoments(qe, ke, ke, 1, 1, 1, new double[] {FastBound.normUpper(qe, 0, 1)}, rowsE);
+    assertThat(exact.evenMoment(2)[0]).as("q^2 k^2 = 2^-1022 exactly").isFinite();
+    // a level-2 monomial of exactly 2^-1022 times the coefficient 1
+    double[] qm = {0x1p-511};
+    double[] km = {1};
+    FastBound.KeyRows rowsM = new FastBound.KeyRows(qm, 1, km, 1, 1);
+    ScoreMoments m = new ScoreMoments(qm, km, km, 1, 1, 1, new double[] {FastBound.normUpper(qm, 0, 1)}, rowsM);
+    assertThat(m.evenMoment(2)[0]).as("c x = 2^-1022 exactly").isFinite();
   }
 }
