@@ -215,4 +215,26 @@ class ScoreMomentsExamples {
     ScoreMoments m = new ScoreMoments(qm, km, km, 1, 1, 1, new double[] {FastBound.normUpper(qm, 0, 1)}, rowsM);
     assertThat(m.evenMoment(2)[0]).as("c x = 2^-1022 exactly").isFinite();
   }
+
+  /**
+   * A zero query entry (a zero monomial, {@code x = 0}) is not an underflow: the moments stay finite,
+   * equal the reference's, and bound the exact mean {@code (1/Lk) sum_l (q . k_l)^t} (the PIT survivor
+   * {@code x != 0} to {@code x == 0} in the inlined underflow test turned them into +infinity, sound
+   * but useless).
+   */
+  @Test
+  void aZeroQueryEntryIsNotAnUnderflow() {
+    double[] q = {0, 0.5};
+    double[] k = {0.25, 0.5, -0.5, 1};
+    FastBound.KeyRows rows = new FastBound.KeyRows(q, 1, k, 2, 2);
+    ScoreMoments sm = new ScoreMoments(q, k, k, 1, 2, 2, new double[] {FastBound.normUpper(q, 0, 2)}, rows);
+    for (int t : new int[] {2, 4}) {
+      double got = sm.evenMoment(t)[0];
+      assertThat(got).as("t = " + t).isFinite().isEqualTo(sm.evenMomentFromScratch(t)[0]);
+      // (q . k_1, q . k_2) = (0.25, 0.5): the exact mean of the t-th powers, and the returned bound
+      // exceeds it by at most its rounding allowance (far below 1e-12 relative here)
+      double exact = (Math.pow(0.25, t) + Math.pow(0.5, t)) / 2;
+      assertThat(got).as("t = " + t).isGreaterThanOrEqualTo(exact).isLessThan(exact * (1 + 1e-12));
+    }
+  }
 }
