@@ -49,6 +49,22 @@ final class OutputFile {
     }
   }
 
+  /**
+   * Creates the output directory {@code --out} (and its parents) if missing.
+   *
+   * @throws OutputException naming the directory when its name is empty or it cannot be created
+   */
+  static void directory(Path dir) {
+    if (dir.toString().isEmpty()) {
+      throw new OutputException("--out: the directory name is empty");
+    }
+    try {
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new OutputException("cannot create the output directory " + dir + ": " + describe(e));
+    }
+  }
+
   /** Writes {@code bytes} to {@code file} under the rules above. */
   static void write(Path file, byte[] bytes) {
     if (file.toString().isEmpty()) {

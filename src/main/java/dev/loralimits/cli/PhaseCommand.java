@@ -7,7 +7,6 @@ import dev.loralimits.phase.PhaseSweep;
 import dev.loralimits.phase.PhaseTiming;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -65,14 +64,7 @@ final class PhaseCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (out.toString().isEmpty()) {
-      throw new OutputFile.OutputException("--out: the directory name is empty");
-    }
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      throw new OutputFile.OutputException("cannot create the output directory " + out + ": " + OutputFile.describe(e));
-    }
+    OutputFile.directory(out);
     PhaseSweep.Config config = quick ? PhaseSweep.Config.quick() : PhaseSweep.Config.full();
     long start = System.nanoTime();
     List<PhasePoint> points;

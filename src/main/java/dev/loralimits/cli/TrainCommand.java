@@ -152,14 +152,7 @@ final class TrainCommand implements Callable<Integer> {
     Checks.argument(l >= 2, "the keys must have length >= 2 (Gamma / sqrt(ln L) needs ln L > 0)");
     double root = Math.sqrt(Math.log(l));
     NormControl control = normControl == null ? NormControl.none() : NormControl.maxEntry(normControl * root);
-    if (out.toString().isEmpty()) {
-      throw new OutputFile.OutputException("--out: the directory name is empty");
-    }
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      throw new OutputFile.OutputException("cannot create the output directory " + out + ": " + OutputFile.describe(e));
-    }
+    OutputFile.directory(out);
     OutputFile.write(out.resolve(START), dev.loralimits.io.InstanceJson.write(dev.loralimits.train.Training.toLoraInstance(start))
         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     List<StepRecord> log = new ArrayList<>();
