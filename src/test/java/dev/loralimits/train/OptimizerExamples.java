@@ -83,6 +83,12 @@ class OptimizerExamples {
     assertThatThrownBy(() -> gd.step(instance(), grads(new double[][] {{1, 2, 3}}, new double[][] {{4}})))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("gradients.A_Q is 1 x 3, A_Q is 1 x 2");
+    assertThatThrownBy(() -> gd.step(instance(), grads(new double[][] {{1, 2}}, new double[][] {{4, 5}})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("gradients.B_Q is 1 x 2, B_Q is 1 x 1");
+    assertThatThrownBy(() -> Optimizer.Adam.of(0.1).step(instance(), grads(new double[][] {{1, 2, 3}}, new double[][] {{4}})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("gradients.A_Q is 1 x 3");
     assertThatThrownBy(() -> gd.step(instance(), new DoubleGradients(0, Map.of(), Map.of())))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("gradients.Q");

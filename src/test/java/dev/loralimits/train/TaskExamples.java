@@ -60,5 +60,6 @@ class TaskExamples {
     assertThatThrownBy(() -> Task.teacher(1, 4, 2, 1, 0)).hasMessageContaining("L (1)");
     assertThatThrownBy(() -> Task.teacher(8, 0, 2, 1, 0)).hasMessageContaining("d");
     assertThatThrownBy(() -> Task.make("x", 8, 2, 1, 1, 0.01, 0)).hasMessageContaining("ratio (0.01)");
+    assertThatThrownBy(() -> Training.ratio(1, 1, 1)).hasMessageContaining("L (1) must be >= 2");
   }
 }
